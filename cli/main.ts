@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// `blemesh <command>`: the only entry point for people. Commands load lazily so `blemesh wire` never
+// touches the Bluetooth libraries and `blemesh sim` never opens a database.
+
+type Command = { summary: string, load: () => Promise<{ run: (argv: string[]) => Promise<number> }> }
+
+const commands: Record<string, Command> = {
+}
+
+function usage (): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`)
+  return `usage: blemesh <command> [options]\n\ncommands:\n${lines.join('\n')}\n`
+}
+
+async function main (argv: string[]): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(usage())
+    return name === undefined ? 1 : 0
+  }
+  const command = commands[name]
+  if (command === undefined) {
+    process.stderr.write(`blemesh: unknown command '${name}'\n${usage()}`)
+    return 1
+  }
+  return await (await command.load()).run(rest)
+}
+
+process.exitCode = await main(process.argv.slice(2))
