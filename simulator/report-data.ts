@@ -1,0 +1,46 @@
+// What the HTML report draws: the simulator fills it, the report renders it. Kept apart so either side can
+// change without the other knowing how the numbers were measured or drawn.
+
+/** The summary of one run of one policy; key names are the `--json` output's (issue: Simulator). */
+export interface SimSummary {
+  nodes: number
+  messages: number
+  policy: string
+  deliveryRatio: number
+  deliveryRatioAll: number
+  txPerNodePerMessage: number
+  controlTxPerNodePerMinute: number
+  usefulness: number
+  latencyMs: { p50: number, p95: number, p99: number }
+  hopLatencyMs: { p50: number, p95: number }
+  duplicatesDelivered: number
+  events: number
+  eventsPerSecond: number
+  receptions: number
+  receptionsPerSecond: number
+  wallSeconds: number
+  peakRssMb: number
+}
+
+export interface ReportPolicyRun {
+  summary: SimSummary
+  /** Fraction of reachable receivers that got the message, by hop distance from its source. */
+  deliveryByHop: Array<{ hops: number, ratio: number, count: number }>
+  /** Sorted delivery latencies as a CDF: [latencyMs, fraction ≤ latency]. At most ~200 points. */
+  latencyCdf: Array<[number, number]>
+  /** Link transmissions (application + control) per time bucket. */
+  txOverTime: { bucketSeconds: number, application: number[], control: number[] }
+  /** Per node, in `ReportData.nodes` order: mean delivery latency of messages it received (null: none). */
+  nodeMeanLatencyMs: Array<number | null>
+}
+
+export interface ReportData {
+  title: string
+  scenario: { seed: number, durationSeconds: number, topology: string, areaMetres: number }
+  /** Node positions in metres. */
+  nodes: Array<{ x: number, y: number }>
+  /** Link graph (node indices) at the end of the run. */
+  links: Array<[number, number]>
+  /** One entry per policy run; the first is the one the topology map colours. */
+  runs: ReportPolicyRun[]
+}
