@@ -1,0 +1,162 @@
+// The outer Bitchat frame, v1 and v2 (bitchat-protocol.md §2.1). Byte-exact both ways: a decoded frame
+// re-encodes to the same bytes (up to trailing bytes and padding), because relays and signature checks
+// depend on it. Payloads are carried as on the wire (compressed bytes stay compressed); the payload
+// formats have their own codecs.
+import { DecodeError } from './decode-error.js'
+import { checkCompressedBounds } from './compression.js'
+import { MAX_PAYLOAD_BYTES } from './limits.js'
+import { padFrame, unpadFrame } from './padding.js'
+import { PEER_ID_BYTES, PacketFlag, SIGNATURE_BYTES, type Packet } from './packet-types.js'
+import { ByteReader, ByteWriter } from './reader.js'
+
+/** version(1) type(1) ttl(1) timestamp(8) flags(1): the part both versions share. [iOS] BinaryProtocol.swift. */
+const COMMON_HEADER_BYTES = 12
+/** v1 carries payloadLength (and a compressed payload's original size) in 2 bytes, v2 in 4 (§2.3). */
+const V1_LENGTH_BYTES = 2
+const V2_LENGTH_BYTES = 4
+/** A route's count is one byte (§2.1). */
+export const MAX_ROUTE_HOPS = 255
+/** Flag bits whose meaning this codec does not depend on for layout; they ride along in `extraFlags`. */
+const UNKNOWN_FLAG_BITS = 0xe0
+
+export interface EncodeOptions {
+  /** PKCS#7-pad to the 256/512/1024/2048 bucket (§6.1). Default false: the caller decides per type and link. */
+  pad?: boolean
+}
+
+function lengthBytes (version: 1 | 2): number {
+  return version === 2 ? V2_LENGTH_BYTES : V1_LENGTH_BYTES
+}
+
+/** Length of the unpadded frame `encodePacket` would produce. */
+export function encodedPacketLength (packet: Packet): number {
+  const version = packet.version
+  let size = COMMON_HEADER_BYTES + lengthBytes(version) + PEER_ID_BYTES + packet.payload.length
+  if (packet.recipientId !== null) size += PEER_ID_BYTES
+  if (version === 2 && (packet.route.length > 0 || ((packet.extraFlags ?? 0) & PacketFlag.hasRoute) !== 0)) {
+    size += 1 + packet.route.length * PEER_ID_BYTES
+  }
+  if (packet.signature !== null) size += SIGNATURE_BYTES
+  return size
+}
+
+/**
+ * Encodes exactly what `packet` says (never compresses: `payload` is already the wire bytes). Peer IDs
+ * are zero-padded or truncated to 8 bytes as both phones do. Values that cannot be represented
+ * (v1 with a route or a payload over 65 535 bytes, a 65-byte signature…) are programmer errors and throw.
+ */
+export function encodePacket (packet: Packet, options?: EncodeOptions): Uint8Array {
+  const { version, payload, route, signature, recipientId } = packet
+  if (version !== 1 && version !== 2) throw new Error(`packet version must be 1 or 2, got ${String(version)}`)
+  if (version === 1 && route.length > 0) throw new Error('a route needs a v2 packet')
+  if (route.length > MAX_ROUTE_HOPS) throw new Error(`route has ${route.length} hops, max ${MAX_ROUTE_HOPS}`)
+  const maxPayload = version === 2 ? 0xffff_ffff : 0xffff
+  if (payload.length > maxPayload) throw new Error(`payload of ${payload.length} bytes does not fit a v${version} length`)
+  if (signature !== null && signature.length !== SIGNATURE_BYTES) throw new Error(`signature must be ${SIGNATURE_BYTES} bytes`)
+  if (packet.isCompressed && payload.length < lengthBytes(version)) throw new Error('compressed payload lacks its original-size prefix')
+  const extra = packet.extraFlags ?? 0
+  if ((extra & ~(UNKNOWN_FLAG_BITS | PacketFlag.hasRoute)) !== 0) throw new Error(`extraFlags 0x${extra.toString(16)} overlaps interpreted flags`)
+
+  let flags = extra
+  if (recipientId !== null) flags |= PacketFlag.hasRecipient
+  if (signature !== null) flags |= PacketFlag.hasSignature
+  if (packet.isCompressed) flags |= PacketFlag.isCompressed
+  if (route.length > 0) flags |= PacketFlag.hasRoute
+  if (packet.isRSR) flags |= PacketFlag.isRSR
+
+  const w = new ByteWriter(encodedPacketLength(packet))
+  w.u8(version)
+  w.u8(packet.type)
+  w.u8(packet.ttl)
+  w.u64(packet.timestamp)
+  w.u8(flags)
+  if (version === 2) w.u32(payload.length)
+  else w.u16(payload.length)
+  w.writeFixed(packet.senderId, PEER_ID_BYTES)
+  if (recipientId !== null) w.writeFixed(recipientId, PEER_ID_BYTES)
+  if (version === 2 && (flags & PacketFlag.hasRoute) !== 0) {
+    w.u8(route.length)
+    for (const hop of route) w.writeFixed(hop, PEER_ID_BYTES)
+  }
+  w.write(payload)
+  if (signature !== null) w.write(signature)
+  const frame = w.finish()
+  return options?.pad === true ? padFrame(frame) : frame
+}
+
+/**
+ * Decodes one frame. Like both phones: the raw bytes first, then with PKCS#7 padding stripped; bytes after
+ * the signature are ignored. When both attempts fail, the raw attempt's error is thrown. Byte fields of the result are views into `frame` (no copies) — copy them
+ * before reusing the buffer. Throws DecodeError naming the failing field; nothing else.
+ */
+export function decodePacket (frame: Uint8Array): Packet {
+  try {
+    return decodeCore(frame)
+  } catch (error) {
+    const unpadded = unpadFrame(frame)
+    if (unpadded === null) throw error
+    try {
+      return decodeCore(unpadded)
+    } catch {
+      throw error // the raw attempt's field is the one a person debugging the frame can find
+    }
+  }
+}
+
+function decodeCore (frame: Uint8Array): Packet {
+  const r = new ByteReader(frame)
+  const version = r.u8('version')
+  if (version !== 1 && version !== 2) throw new DecodeError('version', `unsupported version ${version}`)
+  const type = r.u8('type')
+  const ttl = r.u8('ttl')
+  const timestamp = r.u64('timestamp')
+  const flags = r.u8('flags')
+  const payloadLength = version === 2 ? r.u32('payloadLength') : r.u16('payloadLength')
+  if (payloadLength > MAX_PAYLOAD_BYTES) throw new DecodeError('payloadLength', `${payloadLength} exceeds ${MAX_PAYLOAD_BYTES}`)
+  const senderId = r.bytes(PEER_ID_BYTES, 'senderId')
+  const recipientId = (flags & PacketFlag.hasRecipient) !== 0 ? r.bytes(PEER_ID_BYTES, 'recipientId') : null
+
+  let extraFlags = flags & UNKNOWN_FLAG_BITS
+  let route: Uint8Array[] = []
+  if ((flags & PacketFlag.hasRoute) !== 0) {
+    if (version === 2) {
+      const count = r.u8('routeCount')
+      // A zero count is "no route" on both phones; remember the flag so the frame re-encodes as received.
+      if (count === 0) extraFlags |= PacketFlag.hasRoute
+      else {
+        route = new Array<Uint8Array>(count)
+        for (let i = 0; i < count; i++) route[i] = r.bytes(PEER_ID_BYTES, 'route')
+      }
+    } else {
+      extraFlags |= PacketFlag.hasRoute // meaningless on v1: the phones ignore it, so do we (§2.1)
+    }
+  }
+
+  const isCompressed = (flags & PacketFlag.isCompressed) !== 0
+  const payload = r.bytes(payloadLength, 'payload')
+  if (isCompressed) {
+    const prefix = lengthBytes(version)
+    if (payloadLength < prefix) throw new DecodeError('originalSize', 'compressed payload shorter than its size prefix')
+    const originalSize = prefix === 2
+      ? (payload[0]! << 8) | payload[1]!
+      : ((payload[0]! << 24) >>> 0) + ((payload[1]! << 16) | (payload[2]! << 8) | payload[3]!)
+    checkCompressedBounds(originalSize, payloadLength - prefix)
+  }
+  const signature = (flags & PacketFlag.hasSignature) !== 0 ? r.bytes(SIGNATURE_BYTES, 'signature') : null
+
+  const packet: Packet = {
+    version,
+    type,
+    ttl,
+    timestamp,
+    senderId,
+    recipientId,
+    route,
+    payload,
+    isCompressed,
+    isRSR: (flags & PacketFlag.isRSR) !== 0,
+    signature,
+  }
+  if (extraFlags !== 0) packet.extraFlags = extraFlags
+  return packet
+}

@@ -1,0 +1,133 @@
+// Bounded byte reader and exact-size writer shared by every codec in wire/.
+// The reader is the only place that touches untrusted offsets: every read names its field so an overrun
+// surfaces as DecodeError(field) and never as a RangeError. The writer is sized up front by the encoder
+// (size-then-write), so encoding allocates exactly once and never copies; overrunning it is a bug in the
+// encoder, hence a plain Error.
+import { DecodeError } from './decode-error.js'
+
+export class ByteReader {
+  private offset: number
+  private readonly end: number
+
+  constructor (private readonly buf: Uint8Array, start = 0, end = buf.length) {
+    this.offset = start
+    this.end = end
+  }
+
+  get position (): number { return this.offset }
+  get remaining (): number { return this.end - this.offset }
+
+  private need (n: number, field: string): number {
+    const at = this.offset
+    if (n > this.end - at) {
+      throw new DecodeError(field, `needs ${n} byte(s), ${this.end - at} left at offset ${at}`)
+    }
+    this.offset = at + n
+    return at
+  }
+
+  u8 (field: string): number {
+    return this.buf[this.need(1, field)]!
+  }
+
+  u16 (field: string): number {
+    const at = this.need(2, field)
+    const b = this.buf
+    return (b[at]! << 8) | b[at + 1]!
+  }
+
+  u32 (field: string): number {
+    const at = this.need(4, field)
+    const b = this.buf
+    return ((b[at]! << 24) >>> 0) + ((b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!)
+  }
+
+  u64 (field: string): bigint {
+    const at = this.need(8, field)
+    const b = this.buf
+    const hi = ((b[at]! << 24) >>> 0) + ((b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!)
+    const lo = ((b[at + 4]! << 24) >>> 0) + ((b[at + 5]! << 16) | (b[at + 6]! << 8) | b[at + 7]!)
+    return (BigInt(hi) << 32n) | BigInt(lo)
+  }
+
+  /** A view (no copy) of the next n bytes; callers that keep it past the frame's life must copy. */
+  bytes (n: number, field: string): Uint8Array {
+    if (n < 0 || !Number.isInteger(n)) throw new DecodeError(field, `invalid length ${n}`)
+    const at = this.need(n, field)
+    return this.buf.subarray(at, at + n)
+  }
+
+  /** Everything left, as a view. */
+  rest (): Uint8Array {
+    const at = this.offset
+    this.offset = this.end
+    return this.buf.subarray(at, this.end)
+  }
+
+  skip (n: number, field: string): void {
+    this.need(n, field)
+  }
+}
+
+export class ByteWriter {
+  readonly bytes: Uint8Array
+  private offset = 0
+
+  constructor (size: number) {
+    this.bytes = new Uint8Array(size)
+  }
+
+  get position (): number { return this.offset }
+
+  private claim (n: number): number {
+    const at = this.offset
+    if (at + n > this.bytes.length) throw new Error(`ByteWriter overrun: ${at}+${n} > ${this.bytes.length}`)
+    this.offset = at + n
+    return at
+  }
+
+  u8 (value: number): void {
+    this.bytes[this.claim(1)] = value
+  }
+
+  u16 (value: number): void {
+    const at = this.claim(2)
+    this.bytes[at] = value >>> 8
+    this.bytes[at + 1] = value
+  }
+
+  u32 (value: number): void {
+    const at = this.claim(4)
+    const b = this.bytes
+    b[at] = value >>> 24
+    b[at + 1] = value >>> 16
+    b[at + 2] = value >>> 8
+    b[at + 3] = value
+  }
+
+  u64 (value: bigint): void {
+    const hi = Number((value >> 32n) & 0xffffffffn)
+    const lo = Number(value & 0xffffffffn)
+    this.u32(hi)
+    this.u32(lo)
+  }
+
+  write (data: Uint8Array): void {
+    this.bytes.set(data, this.claim(data.length))
+  }
+
+  /** Writes `data` into exactly `width` bytes: truncated if longer, zero-filled if shorter (peer IDs). */
+  writeFixed (data: Uint8Array, width: number): void {
+    const at = this.claim(width)
+    if (data.length >= width) this.bytes.set(data.subarray(0, width), at)
+    else this.bytes.set(data, at) // the rest is already zero
+  }
+
+  /** The written bytes; the writer must have been sized exactly (a mismatch is an encoder bug). */
+  finish (): Uint8Array {
+    if (this.offset !== this.bytes.length) {
+      throw new Error(`ByteWriter sized ${this.bytes.length} but ${this.offset} written`)
+    }
+    return this.bytes
+  }
+}
