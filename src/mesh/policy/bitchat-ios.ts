@@ -1,0 +1,88 @@
+// Bitchat iOS's relay rules ([iOS] Services/RelayController.swift, BLE/BLEFanoutSelector.swift,
+// TransportConfig.swift; bitchat-protocol.md §4.1): degree-aware TTL caps and jitter windows, cancel a
+// waiting relay on the first duplicate above two neighbours, and a message-seeded subset of about
+// log₂(degree) links for broadcasts. The default until the simulator finds a better one.
+import type { Link } from '../link.js'
+import { MessageType } from '../../wire/packet-types.js'
+import { jitter, type RelayContext, type RelayDecision, type RelayPolicy } from './relay-policy.js'
+
+/** [iOS] TransportConfig.bleHighDegreeThreshold. */
+export const HIGH_DEGREE_THRESHOLD = 6
+/** [iOS] RelayController: at degree ≤ 2 a broadcast keeps its full TTL and relays are never cancelled. */
+export const SPARSE_DEGREE = 2
+/** [iOS] RelayController: broadcast TTL cap in dense meshes, and the floor of any broadcast limit. */
+export const DENSE_BROADCAST_TTL_CAP = 5
+export const MIN_BROADCAST_TTL_LIMIT = 2
+/** [iOS] RelayController: non-announce broadcasts are capped at 6 in mid-degree meshes (announces keep 7). */
+export const MID_DEGREE_BROADCAST_TTL_CAP = 6
+export const ANNOUNCE_TTL_CAP = 7
+/** [iOS] TransportConfig.bleFragmentRelayTtlCap (dense meshes) and bleFragmentRelayMin/MaxDelayMs. */
+export const FRAGMENT_RELAY_TTL_CAP = 5
+export const FRAGMENT_RELAY_DELAY_MS: readonly [number, number] = [8, 25]
+/** [iOS] RelayController: handshakes 10–35 ms, other directed traffic 20–60 ms. */
+export const HANDSHAKE_RELAY_DELAY_MS: readonly [number, number] = [10, 35]
+export const DIRECTED_RELAY_DELAY_MS: readonly [number, number] = [20, 60]
+/** [iOS] RelayController: broadcast jitter windows by degree (0–2, 3–5, 6–9, ≥ 10). */
+export const BROADCAST_RELAY_DELAY_MS: ReadonlyArray<readonly [number, number]> = [[10, 40], [60, 150], [80, 180], [100, 220]]
+/** [iOS] RelayController: a scheduled relay is dropped when one more copy is heard (if degree > 2). */
+export const CANCEL_AFTER_DUPLICATES = 1
+
+function broadcastWindow (degree: number): readonly [number, number] {
+  if (degree <= SPARSE_DEGREE) return BROADCAST_RELAY_DELAY_MS[0]!
+  if (degree < HIGH_DEGREE_THRESHOLD) return BROADCAST_RELAY_DELAY_MS[1]!
+  if (degree < 10) return BROADCAST_RELAY_DELAY_MS[2]!
+  return BROADCAST_RELAY_DELAY_MS[3]!
+}
+
+/** [iOS] BLEFanoutSelector.subsetSize: all links up to 2, then bitLength(count − 1) + 1. */
+export function fanoutSize (count: number): number {
+  if (count <= 2) return count
+  let value = count - 1
+  let bits = 0
+  while (value > 0) { value >>>= 1; bits++ }
+  return Math.min(count, Math.max(1, bits + 1))
+}
+
+/**
+ * The k links with the lowest score hash(seed, link id): every relay of the same packet through this node
+ * picks the same links ([iOS] BLEFanoutSelector.deterministicSubset, with FNV-1a instead of SHA-256).
+ */
+export function deterministicSubset (links: readonly Link[], k: number, seed: number): readonly Link[] {
+  if (k >= links.length) return links
+  const scored = links.map(link => {
+    let h = (0x811c9dc5 ^ seed) >>> 0
+    const id = link.id
+    for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193)
+    h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d)
+    return { link, score: (h ^ (h >>> 12)) >>> 0 }
+  })
+  scored.sort((a, b) => a.score - b.score || (a.link.id < b.link.id ? -1 : 1))
+  return scored.slice(0, k).map(s => s.link)
+}
+
+export const bitchatIosPolicy: RelayPolicy = {
+  name: 'bitchat-ios',
+  decide (c: RelayContext): RelayDecision | null {
+    if (c.links.length === 0) return null
+    const cancel = c.degree > SPARSE_DEGREE ? CANCEL_AFTER_DUPLICATES : Infinity
+    if (c.type === MessageType.noiseHandshake) {
+      return { ttl: c.ttl - 1, delayMs: jitter(c.random, ...HANDSHAKE_RELAY_DELAY_MS), cancelAfterDuplicates: cancel, links: c.links }
+    }
+    if (c.directed) {
+      return { ttl: c.ttl - 1, delayMs: jitter(c.random, ...DIRECTED_RELAY_DELAY_MS), cancelAfterDuplicates: cancel, links: c.links }
+    }
+    if (c.type === MessageType.fragment || c.type === MessageType.voiceFrame) {
+      const cap = c.degree < HIGH_DEGREE_THRESHOLD ? ANNOUNCE_TTL_CAP : FRAGMENT_RELAY_TTL_CAP
+      const ttl = Math.min(c.ttl, cap) - 1
+      if (ttl < 1) return null
+      return { ttl, delayMs: jitter(c.random, ...FRAGMENT_RELAY_DELAY_MS), cancelAfterDuplicates: cancel, links: c.links }
+    }
+    let limit: number
+    if (c.degree >= HIGH_DEGREE_THRESHOLD) limit = Math.max(MIN_BROADCAST_TTL_LIMIT, Math.min(c.ttl, DENSE_BROADCAST_TTL_CAP))
+    else if (c.degree <= SPARSE_DEGREE) limit = c.ttl
+    else limit = Math.max(MIN_BROADCAST_TTL_LIMIT, Math.min(c.ttl, c.type === MessageType.announce ? ANNOUNCE_TTL_CAP : MID_DEGREE_BROADCAST_TTL_CAP))
+    const fullFanout = c.type === MessageType.announce || c.type === MessageType.requestSync
+    const links = fullFanout ? c.links : deterministicSubset(c.links, fanoutSize(c.links.length), c.seed)
+    return { ttl: limit - 1, delayMs: jitter(c.random, ...broadcastWindow(c.degree)), cancelAfterDuplicates: cancel, links }
+  },
+}

@@ -1,0 +1,51 @@
+// The relay decision as a small pluggable object: the router enforces the hard rules (TTL ≤ 1, sync,
+// own and addressed-to-us packets, never back on the ingress link) and asks the policy the rest — the
+// new TTL, how long to wait, when to give up because others already relayed, and which links to use.
+import type { Random } from '../../clock.js'
+import type { Link } from '../link.js'
+
+/** What the policy may look at. The router reuses one object: read it during `decide`, never keep it. */
+export interface RelayContext {
+  /** Wire type of the packet (0x20 for a fragment). */
+  readonly type: number
+  /** For a fragment the type it carries, otherwise `type`. */
+  readonly carriedType: number
+  /** TTL as received, clamped to 7; always ≥ 2 here (the router never relays at ≤ 1). */
+  readonly ttl: number
+  /** Addressed to one peer (not us) rather than broadcast. */
+  readonly directed: boolean
+  /** Connected links, the ingress one included: the node's degree. */
+  readonly degree: number
+  /** Candidate links: every open link except the one the packet came on. */
+  readonly links: readonly Link[]
+  /** Peers known from verified announces: the node's network-size estimate. */
+  readonly knownPeers: number
+  /** 32-bit number fixed per packet (from its dedup key), for choices that must agree across calls. */
+  readonly seed: number
+  readonly random: Random
+}
+
+export interface RelayDecision {
+  /** TTL the relayed copy carries (≥ 1, < the received TTL). */
+  ttl: number
+  /** Wait this long before sending (jitter); 0 sends at once. */
+  delayMs: number
+  /**
+   * Cancel the waiting relay once this many further copies were heard; Infinity never cancels. Only
+   * meaningful with a delay.
+   */
+  cancelAfterDuplicates: number
+  /** The subset of `RelayContext.links` to send on (may be that very array). */
+  links: readonly Link[]
+}
+
+export interface RelayPolicy {
+  readonly name: string
+  /** null: do not relay. */
+  decide (context: RelayContext): RelayDecision | null
+}
+
+/** Uniform in [min, max]. */
+export function jitter (random: Random, minMs: number, maxMs: number): number {
+  return minMs + random.next() * (maxMs - minMs)
+}

@@ -1,0 +1,166 @@
+// One bounded priority queue per link: control frames (announces, handshakes) overtake messages, which
+// overtake bulk fragments; fragments are paced because phones lose back-to-back writes; a full link
+// (send → false) parks the queue until the link's onDrain.
+import type { Clock, TimerId } from '../clock.js'
+import { MessageType, PacketFlag } from '../wire/packet-types.js'
+import type { Link } from './link.js'
+import type { Counters } from './stats.js'
+
+/** Our choice: a few full 256-fragment transfers' worth; past this a link is hopeless anyway. */
+export const SEND_QUEUE_MAX_FRAMES = 256
+/** [iOS] TransportConfig.bleFragmentSpacingMs = 30 ("needs 25-30ms between fragments"); Android uses 20. */
+export const FRAGMENT_SPACING_MS = 30
+
+export const Priority = { control: 0, message: 1, bulk: 2 } as const
+export type Priority = typeof Priority[keyof typeof Priority]
+const PRIORITY_LEVELS = 3
+
+/** The queue class of a frame from its (outer) wire type. */
+export function priorityOf (type: number): Priority {
+  switch (type) {
+    case MessageType.announce:
+    case MessageType.leave:
+    case MessageType.noiseHandshake:
+    case MessageType.requestSync:
+      return Priority.control
+    case MessageType.fragment:
+    case MessageType.fileTransfer:
+      return Priority.bulk
+    default:
+      return Priority.message
+  }
+}
+
+/** The type a fragment frame carries (its payload's byte 12), or the frame's own type otherwise. */
+export function carriedType (frame: Uint8Array): number {
+  const type = frame[1]!
+  if (type !== MessageType.fragment) return type
+  const version = frame[0]!
+  const flags = frame[11]!
+  let at = version === 2 ? 16 : 14
+  at += 8
+  if ((flags & PacketFlag.hasRecipient) !== 0) at += 8
+  if (version === 2 && (flags & PacketFlag.hasRoute) !== 0) at += 1 + 8 * (frame[at] ?? 0)
+  return frame[at + 12] ?? type
+}
+
+class Fifo {
+  items: Uint8Array[] = []
+  head = 0
+  get length (): number { return this.items.length - this.head }
+  push (frame: Uint8Array): void { this.items.push(frame) }
+  peek (): Uint8Array | undefined { return this.items[this.head] }
+  shift (): void {
+    this.items[this.head++] = undefined as unknown as Uint8Array
+    if (this.head === this.items.length) { this.items = []; this.head = 0 } else if (this.head > 64 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head)
+      this.head = 0
+    }
+  }
+  pop (): void { this.items.pop(); if (this.head === this.items.length) { this.items = []; this.head = 0 } }
+  clear (): number { const n = this.length; this.items = []; this.head = 0; return n }
+}
+
+export interface SendQueueOptions {
+  maxFrames?: number
+  fragmentSpacingMs?: number
+}
+
+export class SendQueue {
+  private readonly levels: Fifo[] = Array.from({ length: PRIORITY_LEVELS }, () => new Fifo())
+  private size = 0
+  private readonly maxFrames: number
+  private readonly spacing: number
+  private lastFragmentAt = -Infinity
+  private paceTimer: TimerId | null = null
+  private blocked = false
+  private closed = false
+
+  constructor (
+    private readonly link: Link,
+    private readonly clock: Clock,
+    private readonly counters: Counters,
+    options: SendQueueOptions = {},
+  ) {
+    this.maxFrames = options.maxFrames ?? SEND_QUEUE_MAX_FRAMES
+    this.spacing = options.fragmentSpacingMs ?? FRAGMENT_SPACING_MS
+  }
+
+  get length (): number {
+    return this.size
+  }
+
+  /** Queues one frame (≤ the link's MTU) and tries to send. False when it was dropped. */
+  enqueue (frame: Uint8Array): boolean {
+    if (this.closed) {
+      this.counters.drop('linkClosed')
+      return false
+    }
+    const priority = priorityOf(frame[1]!)
+    if (this.size >= this.maxFrames && !this.evictBelow(priority)) {
+      this.counters.drop('queueFull')
+      return false
+    }
+    this.levels[priority]!.push(frame)
+    this.size++
+    if (!this.blocked) this.drain()
+    return true
+  }
+
+  /** Makes room by dropping the newest frame of the lowest class below `priority`. */
+  private evictBelow (priority: Priority): boolean {
+    for (let level = PRIORITY_LEVELS - 1; level > priority; level--) {
+      const fifo = this.levels[level]!
+      if (fifo.length > 0) {
+        fifo.pop()
+        this.size--
+        this.counters.drop('queueFull')
+        return true
+      }
+    }
+    return false
+  }
+
+  /** Sends until the queue is empty, the link is full, or fragment pacing says wait. */
+  drain (): void {
+    this.blocked = false
+    if (this.closed) return
+    for (;;) {
+      let fifo: Fifo | undefined
+      for (const level of this.levels) if (level.length > 0) { fifo = level; break }
+      if (fifo === undefined) return
+      const frame = fifo.peek()!
+      const type = frame[1]!
+      const isFragment = type === MessageType.fragment
+      if (isFragment && this.spacing > 0) {
+        const wait = this.lastFragmentAt + this.spacing - this.clock.now()
+        if (wait > 0) {
+          if (this.paceTimer === null) {
+            this.paceTimer = this.clock.setTimer(wait, () => { this.paceTimer = null; if (!this.blocked) this.drain() })
+          }
+          return
+        }
+      }
+      if (!this.link.send(frame)) {
+        this.blocked = true
+        return
+      }
+      fifo.shift()
+      this.size--
+      if (isFragment) this.lastFragmentAt = this.clock.now()
+      this.counters.sent(type, isFragment ? carriedType(frame) : type, frame.length)
+    }
+  }
+
+  /** The link is gone: drop what is queued (counted) and stop timers. */
+  close (): void {
+    if (this.closed) return
+    this.closed = true
+    if (this.paceTimer !== null) this.clock.clearTimer(this.paceTimer)
+    this.paceTimer = null
+    let dropped = 0
+    for (const level of this.levels) dropped += level.clear()
+    this.size = 0
+    if (dropped > 0) this.counters.drop('linkClosed', dropped)
+  }
+}
