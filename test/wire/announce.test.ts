@@ -1,0 +1,175 @@
+import fc from 'fast-check'
+import { describe, expect, test } from 'vitest'
+import {
+  type Announce, PeerCapability, capabilitiesFromBits, capabilityBits, decodeAnnounce, encodeAnnounce, hasCapability,
+} from '../../src/wire/announce.js'
+import { DecodeError } from '../../src/wire/decode-error.js'
+import vectors from '../fixtures/wire/android-contract-vectors.json' with { type: 'json' }
+import { fcOptions, hex, toHex } from './fc.js'
+
+function plain (a: Announce): unknown {
+  return {
+    ...a,
+    noisePublicKey: toHex(a.noisePublicKey),
+    signingPublicKey: toHex(a.signingPublicKey),
+    neighbors: a.neighbors.map(toHex),
+    capabilities: a.capabilities === null ? null : toHex(a.capabilities),
+    unknown: a.unknown.map((u) => ({ type: u.type, value: toHex(u.value) })),
+  }
+}
+
+function fieldOf (fn: () => unknown): string {
+  try { fn() } catch (e) { if (e instanceof DecodeError) return e.field; throw e }
+  throw new Error('did not throw')
+}
+
+const key = fc.uint8Array({ minLength: 32, maxLength: 32 })
+const unknownTlv = fc.record({
+  type: fc.integer({ min: 7, max: 255 }),
+  value: fc.uint8Array({ maxLength: 20 }),
+})
+const announceArb: fc.Arbitrary<Announce> = fc.record({
+  nickname: fc.string({ unit: 'grapheme', maxLength: 30 }).filter((s) => Buffer.byteLength(s) <= 255),
+  noisePublicKey: key,
+  signingPublicKey: key,
+  neighbors: fc.array(fc.uint8Array({ minLength: 8, maxLength: 8 }), { maxLength: 10 }),
+  capabilities: fc.option(fc.uint8Array({ maxLength: 4 }), { nil: null }),
+  geohash: fc.option(fc.stringMatching(/^[0-9b-hjkmnp-z]{0,12}$/), { nil: null }),
+  unknown: fc.array(unknownTlv, { maxLength: 3 }),
+  shuffle: fc.option(fc.nat(), { nil: null }),
+}).map(({ shuffle, ...a }) => {
+  const announce: Announce = a
+  if (shuffle !== null) {
+    // A non-canonical but valid order: known TLVs rotated, the unknown ones (order kept) spliced in.
+    const known = [1, 2, 3]
+    if (a.neighbors.length > 0) known.push(4)
+    if (a.capabilities !== null) known.push(5)
+    if (a.geohash !== null) known.push(6)
+    const k = shuffle % known.length
+    const rotated = [...known.slice(k), ...known.slice(0, k)]
+    const at = shuffle % (rotated.length + 1)
+    const order = [...rotated.slice(0, at), ...a.unknown.map((u) => u.type), ...rotated.slice(at)]
+    const canonical = [...known, ...a.unknown.map((u) => u.type)]
+    if (order.join() !== canonical.join()) announce.tlvOrder = order
+  }
+  return announce
+})
+
+describe('§5.1 announce TLV', () => {
+  test('§5.1 announce — Android contract vector: canonical order, capabilities and an unknown TLV', () => {
+    const v = vectors.announce
+    const announce: Announce = {
+      nickname: v.nickname,
+      noisePublicKey: new Uint8Array(32).fill(0x11),
+      signingPublicKey: new Uint8Array(32).fill(0x22),
+      neighbors: [],
+      capabilities: capabilitiesFromBits(v.capabilityBits),
+      geohash: null,
+      unknown: v.unknown.map((u) => ({ type: u.type, value: hex(u.value) })),
+    }
+    expect(toHex(encodeAnnounce(announce))).toBe(v.hex)
+    expect(plain(decodeAnnounce(hex(v.hex)))).toEqual(plain(announce))
+  })
+
+  test('§5.1 announce — neighbours are N×8 bytes with no count byte', () => {
+    const a: Announce = {
+      nickname: 'n', noisePublicKey: new Uint8Array(32), signingPublicKey: new Uint8Array(32),
+      neighbors: [hex('0102030405060708'), hex('1112131415161718')], capabilities: null, geohash: 'u4pruyd', unknown: [],
+    }
+    const wire = toHex(encodeAnnounce(a))
+    expect(wire).toContain('04100102030405060708' + '1112131415161718' + '0607' + Buffer.from('u4pruyd').toString('hex'))
+    expect(plain(decodeAnnounce(hex(wire)))).toEqual(plain(a))
+  })
+
+  test('§5.1 announce — an empty capabilities TLV is kept as empty, not absent', () => {
+    const wire = '0100' + '0220' + '00'.repeat(32) + '0320' + '00'.repeat(32) + '0500'
+    const a = decodeAnnounce(hex(wire))
+    expect(a.capabilities).toEqual(new Uint8Array(0))
+    expect(toHex(encodeAnnounce(a))).toBe(wire)
+  })
+
+  test('§5.1 announce — a non-canonical TLV order re-encodes as received', () => {
+    const wire = '0320' + '22'.repeat(32) + '7f01aa' + '0103626f62' + '0220' + '11'.repeat(32)
+    const a = decodeAnnounce(hex(wire))
+    expect(a.tlvOrder).toEqual([3, 0x7f, 1, 2])
+    expect(toHex(encodeAnnounce(a))).toBe(wire)
+  })
+
+  test('§5.1 announce — one dangling byte after the last TLV is ignored, as the phones do', () => {
+    const v = vectors.announce
+    expect(plain(decodeAnnounce(hex(v.hex + '01')))).toEqual(plain(decodeAnnounce(hex(v.hex))))
+  })
+
+  test.each([
+    ['Android reject vector (truncated noise key)', vectors.rejects.announce[0]!, 'noisePublicKey'],
+    ['missing nickname', '0220' + '00'.repeat(32) + '0320' + '00'.repeat(32), 'nickname'],
+    ['missing signing key', '0100' + '0220' + '00'.repeat(32), 'signingPublicKey'],
+    ['31-byte noise key', '0100' + '021f' + '00'.repeat(31) + '0320' + '00'.repeat(32), 'noisePublicKey'],
+    ['invalid UTF-8 nickname', '0102c328' + '0220' + '00'.repeat(32) + '0320' + '00'.repeat(32), 'nickname'],
+    ['neighbours not whole IDs', '0100' + '0220' + '00'.repeat(32) + '0320' + '00'.repeat(32) + '0407' + '00'.repeat(7), 'neighbors'],
+    ['geohash over 12 bytes', '0100' + '0220' + '00'.repeat(32) + '0320' + '00'.repeat(32) + '060d' + '61'.repeat(13), 'geohash'],
+    ['duplicate nickname', '0100' + '0100' + '0220' + '00'.repeat(32) + '0320' + '00'.repeat(32), 'nickname'],
+  ])('§5.1 announce — %s is rejected', (_name, wire, field) => {
+    expect(fieldOf(() => decodeAnnounce(hex(wire)))).toBe(field)
+  })
+
+  test('§5.1 announce — truncations: only cuts at a TLV boundary (±1 dangling byte) after the required TLVs decode', () => {
+    const a: Announce = {
+      nickname: 'alice', noisePublicKey: new Uint8Array(32).fill(3), signingPublicKey: new Uint8Array(32).fill(4),
+      neighbors: [new Uint8Array(8).fill(5)], capabilities: capabilitiesFromBits([8]), geohash: 'u4pr', unknown: [{ type: 0x7f, value: hex('cafe') }],
+    }
+    const wire = encodeAnnounce(a)
+    // Boundaries after the three required TLVs: 2+5, +34, +34 = 75, then +10, +4, +6, +4.
+    const boundaries = [75, 85, 89, 95, 99]
+    for (let n = 0; n < wire.length; n++) {
+      const ok = boundaries.includes(n) || boundaries.includes(n - 1)
+      if (ok) expect(() => decodeAnnounce(wire.subarray(0, n))).not.toThrow()
+      else expect(() => decodeAnnounce(wire.subarray(0, n)), `cut at ${n}`).toThrow(DecodeError)
+    }
+  })
+
+  test('§5.1 announce — decode(encode(a)) = a, byte for byte', () => {
+    fc.assert(fc.property(announceArb, (a) => {
+      const wire = encodeAnnounce(a)
+      const back = decodeAnnounce(wire)
+      expect(plain(back)).toEqual(plain(a))
+      expect(toHex(encodeAnnounce(back))).toBe(toHex(wire))
+    }), fcOptions(10_000))
+  })
+
+  test('§5.1 announce — arbitrary bytes never throw anything but DecodeError', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 120 }), (bytes) => {
+      try { decodeAnnounce(bytes) } catch (e) { expect(e).toBeInstanceOf(DecodeError) }
+    }), fcOptions(10_000))
+  })
+
+  test('§5.1 announce — invalid values to encode are programmer errors naming the field', () => {
+    const a: Announce = {
+      nickname: 'x', noisePublicKey: new Uint8Array(31), signingPublicKey: new Uint8Array(32),
+      neighbors: [], capabilities: null, geohash: null, unknown: [],
+    }
+    expect(() => encodeAnnounce(a)).toThrow(/^noisePublicKey/)
+    expect(() => encodeAnnounce({ ...a, noisePublicKey: new Uint8Array(32), nickname: 'é'.repeat(128) })).toThrow(/^nickname/)
+    expect(() => encodeAnnounce({ ...a, noisePublicKey: new Uint8Array(32), unknown: [{ type: 2, value: new Uint8Array(0) }] })).toThrow(/^unknown/)
+  })
+})
+
+describe('§5.1 capabilities', () => {
+  test.each([
+    ['none', [], '00'],
+    ['prekeys', [PeerCapability.prekeys], '01'],
+    ['Android: privateMedia', [PeerCapability.privateMedia], '0001'],
+    ['iOS: vouch, prekeys, groups, privateMedia, privateMediaReceipts',
+      [PeerCapability.vouch, PeerCapability.prekeys, PeerCapability.groups, PeerCapability.privateMedia, PeerCapability.privateMediaReceipts], '2903'],
+  ])('§5.1 capabilities — %s encodes minimal little-endian', (_name, bits, wire) => {
+    expect(toHex(capabilitiesFromBits(bits))).toBe(wire)
+    expect(capabilityBits(hex(wire))).toEqual([...bits].sort((x, y) => x - y))
+  })
+
+  test('§5.1 capabilities — unknown bits and non-minimal encodings are still read', () => {
+    expect(capabilityBits(hex('000080'))).toEqual([23])
+    expect(hasCapability(hex('0001'), PeerCapability.privateMedia)).toBe(true)
+    expect(hasCapability(hex('01'), PeerCapability.privateMedia)).toBe(false)
+    expect(hasCapability(null, PeerCapability.prekeys)).toBe(false)
+  })
+})
