@@ -1,0 +1,205 @@
+// The mesh Transport over real Bluetooth: the peripheral role (bleno) and the central role (noble) on one
+// or two controllers, and the link manager that decides which connections to make, keep and collapse.
+import type { Clock, Random } from '../src/clock.js'
+import type { Logger } from '../src/logger.js'
+import type { Transport, TransportHandlers } from '../src/mesh/link.js'
+import type { BleLink, LinkCounters, LinkPacing } from './ble-link.js'
+import { CentralRole, CONNECT_TIMEOUT_MS, SCAN_RESTART_MS } from './central-role.js'
+import type { CentralAdapter, PeripheralAdapter } from './adapters.js'
+import { normalizeAddress } from './gatt-profile.js'
+import { LinkPolicy, type LinkPolicyOptions, type Verdict } from './link-policy.js'
+import { ADVERTISING_REARM_MS, PeripheralRole } from './peripheral-role.js'
+
+export interface BleTransportOptions {
+  central: CentralAdapter | null
+  peripheral: PeripheralAdapter | null
+  /** Both roles on one controller (noble-bleno.md §1.4): re-arm advertising after every central connect. */
+  shared: boolean
+  clock: Clock
+  random: Random
+  logger: Logger
+  policy?: Partial<LinkPolicyOptions>
+  connectTimeoutMs?: number
+  scanRestartMs?: number
+  advertisingRearmMs?: number
+  pacing?: LinkPacing
+  /** Our peer ID (16 hex): decides which of two links to the same peer survives. */
+  localPeerId?: string
+}
+
+export interface LinkStats {
+  id: string
+  role: 'central' | 'peripheral'
+  address: string
+  peerId: string | undefined
+  mtu: number
+  queued: number
+  counters: LinkCounters
+}
+
+export class BleTransport implements Transport {
+  readonly policy: LinkPolicy
+  private readonly central: CentralRole | null
+  private readonly peripheral: PeripheralRole | null
+  private readonly links = new Map<string, BleLink>()
+  /** Which peer an address led to, learned from identify(); survives the link so we do not redial a redundant peer. */
+  private readonly peerOfAddress = new Map<string, string>()
+  private handlers: TransportHandlers | null = null
+  private localPeerId: string | undefined
+  private linkSeq = 0
+  private readonly logger: Logger
+
+  constructor (private readonly options: BleTransportOptions) {
+    this.logger = options.logger.child({ component: 'ble' })
+    this.policy = new LinkPolicy(options.clock, options.random, options.policy)
+    this.localPeerId = options.localPeerId?.toLowerCase()
+    this.peripheral = options.peripheral === null
+      ? null
+      : new PeripheralRole(options.peripheral.bleno, options.clock, this.logger.child({ role: 'peripheral' }), {
+        admit: address => this.policy.admitsIncoming(address, this.busyCount()),
+        linkUp: link => { this.linkUp(link) },
+        linkEnded: (link, reason) => { this.linkEnded(link, reason) },
+        nextLinkId: (role, address) => this.nextLinkId(role, address),
+        connectionMtu: options.peripheral.connectionMtu,
+        disconnectHandle: options.peripheral.disconnectHandle,
+      }, options.pacing, options.advertisingRearmMs ?? ADVERTISING_REARM_MS)
+    this.central = options.central === null
+      ? null
+      : new CentralRole(options.central.noble, options.clock, this.logger.child({ role: 'central' }), {
+        admit: (address, rssi) => this.admitOutgoing(address, rssi),
+        alreadyLinked: address => this.alreadyLinked(address),
+        connectFailed: address => { this.policy.failed(address) },
+        linkUp: link => { this.linkUp(link) },
+        linkEnded: (link, reason) => { this.linkEnded(link, reason) },
+        attemptEnded: () => {
+          // noble's pre-connect HCI_Reset silently stops bleno's advertising on a shared adapter (§1.4 A).
+          if (this.options.shared) void this.peripheral?.rearmAdvertising()
+        },
+        nextLinkId: (role, address) => this.nextLinkId(role, address),
+      }, {
+        connectTimeoutMs: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+        scanRestartMs: options.scanRestartMs ?? SCAN_RESTART_MS,
+        mtuIsPayload: options.central.mtuIsPayload,
+        ...(options.pacing === undefined ? {} : { pacing: options.pacing }),
+      })
+  }
+
+  async start (handlers: TransportHandlers): Promise<void> {
+    if (this.handlers !== null) return
+    this.handlers = handlers
+    // Peripheral first: on a shared adapter noble is already up (adapters.ts opens it first), and a central
+    // that connects at once to a neighbour should find our own advertising running.
+    await this.peripheral?.start()
+    await this.central?.start()
+  }
+
+  async stop (): Promise<void> {
+    if (this.handlers === null) return
+    await this.central?.stop()
+    await this.peripheral?.stop()
+    for (const link of [...this.links.values()]) link.close('transport stopped')
+    this.handlers = null
+  }
+
+  /** Our own peer ID, once the node knows it; used to break ties between double links. */
+  setLocalPeerId (peerId: string): void {
+    this.localPeerId = peerId.toLowerCase()
+  }
+
+  /**
+   * Tells the transport which peer a link leads to (from a verified direct announce). Applies the peer
+   * allow/deny list, drops links to ourselves, and collapses a double link to the same peer: the surviving
+   * link is the one where the lower peer ID is the central, so both ends choose the same link.
+   */
+  identify (linkId: string, peerId: string): void {
+    const link = this.links.get(linkId)
+    if (link === undefined || link.closed) return
+    const peer = peerId.toLowerCase()
+    const address = link.info.address ?? ''
+    if (link.peerId === peer) return
+    link.peerId = peer
+    if (link.info.role === 'central') this.peerOfAddress.set(normalizeAddress(address), peer)
+    if (this.localPeerId !== undefined && peer === this.localPeerId) {
+      this.logger.info({ link: linkId }, 'link leads to ourselves; closing')
+      this.policy.holdOff(address, this.policy.options.blockMs)
+      link.close('link to self')
+      return
+    }
+    const verdict = this.policy.admitsPeer(peer)
+    if (!verdict.ok) {
+      this.logger.info({ link: linkId, peer, reason: verdict.reason }, 'closing link to a peer the lists exclude')
+      this.policy.holdOff(address, this.policy.options.blockMs)
+      link.close(verdict.reason)
+      return
+    }
+    const twins = [...this.links.values()].filter(l => !l.closed && l.peerId === peer)
+    if (twins.length < 2) return
+    const keepRole = this.localPeerId === undefined ? undefined : (this.localPeerId < peer ? 'central' : 'peripheral')
+    const ordered = [...twins].sort((a, b) => a.openedAt - b.openedAt)
+    const keeper = ordered.find(l => l.info.role === keepRole) ?? ordered[0]!
+    for (const twin of twins) {
+      if (twin === keeper) continue
+      this.logger.info({ link: twin.id, kept: keeper.id, peer }, 'collapsing a double link')
+      twin.close('redundant link')
+    }
+  }
+
+  linkStats (): LinkStats[] {
+    return [...this.links.values()].map(link => ({
+      id: link.id,
+      role: link.info.role ?? 'central',
+      address: link.info.address ?? '',
+      peerId: link.peerId,
+      mtu: link.mtu,
+      queued: link.queued,
+      counters: { ...link.counters },
+    }))
+  }
+
+  /** The controllers' own addresses, for logs and for building topologies in tests. */
+  addresses (): { central: string | undefined, peripheral: string | undefined } {
+    return { central: this.central?.address, peripheral: this.peripheral?.address }
+  }
+
+  private busyCount (): number {
+    return (this.central?.busyCount ?? 0) + (this.peripheral?.connectionCount ?? 0)
+  }
+
+  private admitOutgoing (address: string, rssi: number): Verdict {
+    // With two adapters our central can hear our own peripheral's advertising.
+    const own = this.peripheral?.address
+    if (own !== undefined && normalizeAddress(own) === normalizeAddress(address)) return { ok: false, reason: 'our own peripheral' }
+    return this.policy.admitsOutgoing(address, rssi, this.busyCount())
+  }
+
+  private alreadyLinked (address: string): boolean {
+    const a = normalizeAddress(address)
+    const peer = this.peerOfAddress.get(a)
+    for (const link of this.links.values()) {
+      if (link.closed) continue
+      // One adapter per node: the peripheral link from a neighbour carries its advertising address (§2.6).
+      if (normalizeAddress(link.info.address ?? '') === a) return true
+      if (peer !== undefined && link.peerId === peer) return true
+    }
+    return false
+  }
+
+  private nextLinkId (role: 'central' | 'peripheral', address: string): string {
+    return `${role === 'central' ? 'c' : 'p'}${++this.linkSeq}-${normalizeAddress(address)}`
+  }
+
+  private linkUp (link: BleLink): void {
+    if (this.handlers === null) {
+      link.close('transport stopped')
+      return
+    }
+    this.links.set(link.id, link)
+    this.handlers.onLink(link)
+  }
+
+  private linkEnded (link: BleLink, reason: string): void {
+    this.links.delete(link.id)
+    if (reason !== 'redundant link' && reason !== 'transport stopped') this.policy.ended(link.info.address ?? '', link.openedAt)
+    this.logger.info({ link: link.id, reason, counters: link.counters }, 'link down')
+  }
+}
