@@ -1,0 +1,453 @@
+// The router: what happens to a frame between the link that delivered it and the links it leaves on.
+//
+// Ingress, in this order (each step may end the walk; untrusted bytes never throw past `receive`):
+//  1. decode            wire/packet; DecodeError → dropped.decode
+//  2. TTL clamp         received TTL capped at 7, as both phones do
+//  3. freshness         |timestamp − now| ≤ maxClockSkewMs (120 s) unless REQUEST_SYNC or RSR → dropped.stale
+//  4. own packets       sender is us → dropped.own
+//  5. binding           a REQUEST_SYNC on a link bound to another peer → dropped.binding
+//  6. dedup             fragments by (sender, fragment ID, index), others by (sender, timestamp, type,
+//                       SHA-256(payload)); a copy already seen is counted, may cancel our waiting relay,
+//                       may complete a delivery we could not verify before, and is otherwise dropped
+//  7. verification      announces always (self-signed); message / leave / file / voice / sync only when
+//                       the sender's keys are pinned: a failure is dropped, never cached, never relayed.
+//                       An unknown sender's packet is cached and relayed unverified (the phones do too)
+//                       but not delivered.
+//  8. fragment          → reassembler; a finished frame re-enters at step 1 with TTL 0 (never relayed)
+//  9. by type           announce → peers (direct TTL-7 announce binds the link); message → event;
+//                       leave → peer left; anything else for us or broadcast → onPacket
+// 10. relay             never at TTL ≤ 1, never REQUEST_SYNC, never ours or addressed to us, never
+//                       reassembled; otherwise the policy picks TTL, delay, cancel threshold and links
+// 11. egress           a timer on the clock, then per-link send queues (never the ingress link); the
+//                       received bytes are reused with only the TTL byte changed, so signatures and
+//                       compressed payloads stay byte-identical; fragmented when over the link's limit.
+import type { Clock, Random, TimerId } from '../clock.js'
+import type { CryptoProvider } from '../crypto/provider.js'
+import type { Logger } from '../logger.js'
+import { DecodeError } from '../wire/decode-error.js'
+import { decodeFragment, FRAGMENT_ID_BYTES } from '../wire/fragment.js'
+import { decodePacket, encodedPacketLength, encodePacket } from '../wire/packet.js'
+import { MessageType, PEER_ID_BYTES, type Packet } from '../wire/packet-types.js'
+import { padFrame } from '../wire/padding.js'
+import { DedupCache, fragmentKey, keySeed, packetKey, type DedupOptions, FRAGMENT_DEDUP_MAX_AGE_MS, FRAGMENT_DEDUP_MAX_ENTRIES } from './dedup.js'
+import { fragmentFrame, frameLimit } from './fragmenter.js'
+import type { Link } from './link.js'
+import { peerKey, type Peer, type PeerKeys, type PeerTable } from './peers.js'
+import type { RelayContext, RelayPolicy } from './policy/relay-policy.js'
+import { Reassembler, type ReassemblerOptions } from './reassembler.js'
+import { SendQueue, type SendQueueOptions } from './send-queue.js'
+import type { Counters } from './stats.js'
+
+/** [iOS] TransportConfig.messageTTLDefault: origin TTL and the clamp applied to every received TTL. */
+export const MAX_TTL = 7
+/** [iOS] BLEIngressPacketGuard.maxTimestampSkewMs. */
+export const MAX_CLOCK_SKEW_MS = 120_000
+/** [iOS] TransportConfig bleLinkRebindCooldownSeconds (BLEIngressLinkRegistry): a link bound to a peer keeps it this long. */
+export const LINK_REBIND_COOLDOWN_MS = 60_000
+
+/** An announce that passed acceptance: the TLV decoded, the ID derives from the Noise key, the signature holds. */
+export interface AcceptedAnnounce extends PeerKeys {
+  readonly nickname: string
+}
+
+/** The checks that need keys, injected so the router can be benchmarked with verification on and off. */
+export interface PacketSecurity {
+  /** Full announce acceptance (bitchat-protocol.md §5.1 steps 1–3); a string says why it failed. */
+  acceptAnnounce (packet: Packet): AcceptedAnnounce | string
+  /** Ed25519 over the signing preimage against a pinned key; false also when the packet is unsigned. */
+  verify (signingPublicKey: Uint8Array, packet: Packet): boolean
+}
+
+export interface RouterHandlers {
+  onPeerAppeared (peer: Peer): void
+  onPeerLeft (peer: Peer, reason: 'leave' | 'stale'): void
+  /** A public message whose signature verified against its sender's pinned key. Delivered once. */
+  onPublicMessage (packet: Packet, peer: Peer | undefined): void
+  /** Any other packet for us (or broadcast) that passed the ingress checks: Noise, sync, files, unknown types. */
+  onPacket (packet: Packet, linkId: string): void
+  onLinkUp (link: Link): void
+  onLinkDown (link: Link, reason: string): void
+}
+
+export interface RouterConfig {
+  maxClockSkewMs?: number
+  dedup?: DedupOptions
+  fragmentDedup?: DedupOptions
+  reassembly?: ReassemblerOptions
+  queue?: SendQueueOptions
+}
+
+export interface RouterDeps {
+  localId: Uint8Array
+  clock: Clock
+  random: Random
+  crypto: CryptoProvider
+  logger: Logger
+  policy: RelayPolicy
+  peers: PeerTable
+  counters: Counters
+  security: PacketSecurity
+  handlers: RouterHandlers
+  config?: RouterConfig
+}
+
+interface LinkState {
+  readonly link: Link
+  readonly queue: SendQueue
+  /** peerKey of the neighbour once a direct announce told us, and since when. */
+  peer: string | null
+  boundAt: number
+}
+
+interface PendingRelay {
+  readonly frame: Uint8Array
+  readonly links: readonly Link[]
+  readonly threshold: number
+  heard: number
+  timer: TimerId
+}
+
+interface Seen {
+  /** Delivered (or needed no verification); false: relayed unverified because the sender was unknown. */
+  verified: boolean
+  relay: PendingRelay | null
+}
+
+const SIGNED_TYPES = new Set<number>([MessageType.message, MessageType.leave, MessageType.fileTransfer, MessageType.voiceFrame, MessageType.requestSync])
+
+function isNoise (type: number): boolean {
+  return type === MessageType.noiseHandshake || type === MessageType.noiseEncrypted
+}
+
+function isBroadcastId (id: Uint8Array): boolean {
+  for (let i = 0; i < PEER_ID_BYTES; i++) if (id[i] !== 0xff) return false
+  return true
+}
+
+function sameId (a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < PEER_ID_BYTES; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+export class Router {
+  private readonly states = new Map<Link, LinkState>()
+  private openLinks: Link[] = []
+  private readonly seen: DedupCache<Seen>
+  private fragmentsSeen: DedupCache<Seen> | null = null
+  private readonly reassembler: Reassembler
+  private readonly pending = new Set<PendingRelay>()
+  private readonly maxSkew: number
+  private readonly log: Logger
+  private readonly localKey: string
+  private stopped = false
+  /** One context object for every policy call (the policy must not keep it). */
+  private readonly context: {
+    type: number, carriedType: number, ttl: number, directed: boolean, degree: number,
+    links: readonly Link[], knownPeers: number, seed: number, random: Random
+  }
+
+  constructor (private readonly deps: RouterDeps) {
+    const config = deps.config ?? {}
+    this.seen = new DedupCache<Seen>(deps.clock, config.dedup)
+    this.reassembler = new Reassembler(config.reassembly)
+    this.maxSkew = config.maxClockSkewMs ?? MAX_CLOCK_SKEW_MS
+    this.log = deps.logger.child({ component: 'router' })
+    this.localKey = peerKey(deps.localId)
+    this.context = { type: 0, carriedType: 0, ttl: 0, directed: false, degree: 0, links: [], knownPeers: 0, seed: 0, random: deps.random }
+  }
+
+  get links (): readonly Link[] {
+    return this.openLinks
+  }
+
+  /** The peer a link leads to, once its direct announce arrived (16-hex ID), else null. */
+  linkPeer (link: Link): string | null {
+    const state = this.states.get(link)
+    if (state?.peer == null) return null
+    return this.deps.peers.get(state.peer)?.idHex ?? null
+  }
+
+  addLink (link: Link): void {
+    if (this.stopped || link.closed || this.states.has(link)) return
+    const state: LinkState = { link, queue: new SendQueue(link, this.deps.clock, this.deps.counters, this.deps.config?.queue), peer: null, boundAt: 0 }
+    this.states.set(link, state)
+    this.openLinks = [...this.openLinks, link]
+    link.attach({
+      onFrame: frame => this.receive(state, frame),
+      onDrain: () => state.queue.drain(),
+      onClose: reason => this.linkClosed(state, reason),
+    })
+    if (link.closed) { this.linkClosed(state, 'closed during attach'); return }
+    this.deps.handlers.onLinkUp(link)
+  }
+
+  private linkClosed (state: LinkState, reason: string): void {
+    if (!this.states.delete(state.link)) return
+    this.openLinks = this.openLinks.filter(l => l !== state.link)
+    state.queue.close()
+    this.deps.handlers.onLinkDown(state.link, reason)
+  }
+
+  /** Stops relays and timers; links stay with the transport, which closes them. */
+  stop (): void {
+    this.stopped = true
+    for (const relay of this.pending) this.deps.clock.clearTimer(relay.timer)
+    this.pending.clear()
+    for (const state of this.states.values()) state.queue.close()
+    this.states.clear()
+    this.openLinks = []
+  }
+
+  /** Periodic upkeep on the node's maintenance tick: expire stalled reassemblies. */
+  maintain (now: number): void {
+    const before = this.reassembler.expired
+    this.reassembler.sweep(now)
+    const expired = this.reassembler.expired - before
+    if (expired > 0) this.deps.counters.drop('fragment', expired)
+  }
+
+  /** Sends a packet we originated on every open link (or those given), padded and fragmented per link. */
+  originate (packet: Packet, links: readonly Link[] = this.openLinks): void {
+    if (this.stopped) return
+    this.deps.counters.originated++
+    const frame = encodePacket(packet, { pad: isNoise(packet.type) })
+    this.fanOut(frame, packet, links, null)
+  }
+
+  // ---- ingress ------------------------------------------------------------------------------------
+
+  receive (state: LinkState, frame: Uint8Array): void {
+    const counters = this.deps.counters
+    counters.received++
+    counters.bytesIn += frame.length
+    let packet: Packet
+    try {
+      packet = decodePacket(frame)
+    } catch (error) {
+      if (error instanceof DecodeError) {
+        counters.drop('decode')
+        if (this.log.isLevelEnabled('debug')) this.log.debug({ link: state.link.id, field: error.field }, 'undecodable frame')
+        return
+      }
+      throw error
+    }
+    this.process(packet, frame, state, false)
+  }
+
+  private process (packet: Packet, frame: Uint8Array, ingress: LinkState, reassembled: boolean): void {
+    const { counters, clock, localId } = this.deps
+    if (packet.ttl > MAX_TTL) packet.ttl = MAX_TTL
+    if (reassembled) packet.ttl = 0
+    const type = packet.type
+    if (type !== MessageType.requestSync && !packet.isRSR) {
+      const skew = Number(packet.timestamp) - clock.now()
+      if (skew > this.maxSkew || skew < -this.maxSkew) { counters.drop('stale'); return }
+    }
+    if (sameId(packet.senderId, localId)) { counters.drop('own'); return }
+    const recipient = packet.recipientId
+    const toUs = recipient !== null && sameId(recipient, localId)
+    const directed = recipient !== null && !toUs && !isBroadcastId(recipient)
+    const senderKey = peerKey(packet.senderId)
+    if (type === MessageType.requestSync && ingress.peer !== null && ingress.peer !== senderKey) { counters.drop('binding'); return }
+    if (type === MessageType.fragment) { this.fragment(packet, frame, ingress, senderKey, toUs, directed); return }
+
+    const key = packetKey(this.deps.crypto, packet)
+    const seen = this.seen.get(key)
+    if (seen !== undefined) { this.duplicate(seen, packet, senderKey, ingress); return }
+
+    let verified = true
+    if (type === MessageType.announce) {
+      if (!this.announce(packet, ingress, senderKey, reassembled)) return
+    } else if (SIGNED_TYPES.has(type)) {
+      const pinned = this.deps.peers.pinned(senderKey)
+      if (pinned === undefined) verified = false
+      else if (!this.deps.security.verify(pinned.signingPublicKey, packet)) { counters.drop('badSignature'); return }
+    }
+    const entry: Seen = { verified, relay: null }
+    this.seen.set(key, entry)
+    if (verified) this.deliver(packet, senderKey, ingress, toUs, directed)
+    else if (type === MessageType.message) counters.unverifiable++
+    if (!reassembled && !toUs) this.relay(entry, packet, frame, ingress, directed, key)
+  }
+
+  /** A copy of something already seen. Delivers nothing, except a first verified copy of a packet we relayed blind. */
+  private duplicate (seen: Seen, packet: Packet, senderKey: string, ingress: LinkState): void {
+    const counters = this.deps.counters
+    counters.duplicates++
+    const relay = seen.relay
+    if (relay !== null && ++relay.heard >= relay.threshold) {
+      this.deps.clock.clearTimer(relay.timer)
+      this.pending.delete(relay)
+      seen.relay = null
+      counters.relaysCancelled++
+    }
+    if (seen.verified || !SIGNED_TYPES.has(packet.type)) return
+    const pinned = this.deps.peers.pinned(senderKey)
+    if (pinned === undefined || !this.deps.security.verify(pinned.signingPublicKey, packet)) return
+    seen.verified = true
+    const recipient = packet.recipientId
+    const toUs = recipient !== null && sameId(recipient, this.deps.localId)
+    this.deliver(packet, senderKey, ingress, toUs, recipient !== null && !toUs && !isBroadcastId(recipient))
+  }
+
+  /** Announce acceptance and pinning; false when the announce must go no further (not cached, not relayed). */
+  private announce (packet: Packet, ingress: LinkState, senderKey: string, reassembled: boolean): boolean {
+    const { counters, clock, peers } = this.deps
+    const accepted = this.deps.security.acceptAnnounce(packet)
+    if (typeof accepted === 'string') {
+      counters.drop('announceRejected')
+      if (this.log.isLevelEnabled('debug')) this.log.debug({ link: ingress.link.id, reason: accepted }, 'announce rejected')
+      return false
+    }
+    const now = clock.now()
+    const { outcome, peer } = peers.announce(packet.senderId, accepted.nickname, accepted, now)
+    if (outcome === 'keyMismatch') {
+      counters.drop('keyMismatch')
+      if (this.log.isLevelEnabled('warn')) this.log.warn({ link: ingress.link.id }, 'announce with keys other than the pinned ones refused')
+      return false
+    }
+    if (!reassembled && packet.ttl === MAX_TTL && ingress.peer !== senderKey &&
+        (ingress.peer === null || now - ingress.boundAt >= LINK_REBIND_COOLDOWN_MS)) {
+      ingress.peer = senderKey
+      ingress.boundAt = now
+    }
+    if (outcome === 'new') this.deps.handlers.onPeerAppeared(peer!)
+    return true
+  }
+
+  private deliver (packet: Packet, senderKey: string, ingress: LinkState, toUs: boolean, directed: boolean): void {
+    const { counters, peers, handlers } = this.deps
+    switch (packet.type) {
+      case MessageType.announce:
+        return
+      case MessageType.message:
+        if (directed) return
+        counters.delivered++
+        handlers.onPublicMessage(packet, peers.get(senderKey))
+        return
+      case MessageType.leave: {
+        const peer = peers.remove(senderKey)
+        if (peer !== undefined) handlers.onPeerLeft(peer, 'leave')
+        return
+      }
+      default:
+        if (!directed) handlers.onPacket(packet, ingress.link.id)
+        void toUs
+    }
+  }
+
+  private fragment (packet: Packet, frame: Uint8Array, ingress: LinkState, senderKey: string, toUs: boolean, directed: boolean): void {
+    const counters = this.deps.counters
+    const payload = packet.payload
+    if (payload.length < FRAGMENT_ID_BYTES + 2) { counters.drop('fragment'); return }
+    const index = (payload[FRAGMENT_ID_BYTES]! << 8) | payload[FRAGMENT_ID_BYTES + 1]!
+    const key = fragmentKey(packet.senderId, payload, index)
+    this.fragmentsSeen ??= new DedupCache<Seen>(this.deps.clock, this.deps.config?.fragmentDedup ?? { maxEntries: FRAGMENT_DEDUP_MAX_ENTRIES, maxAgeMs: FRAGMENT_DEDUP_MAX_AGE_MS })
+    const seen = this.fragmentsSeen.get(key)
+    if (seen !== undefined) { this.duplicate(seen, packet, senderKey, ingress); return }
+    let fragment
+    try {
+      fragment = decodeFragment(payload)
+    } catch (error) {
+      if (error instanceof DecodeError) { counters.drop('fragment'); return }
+      throw error
+    }
+    const entry: Seen = { verified: true, relay: null }
+    this.fragmentsSeen.set(key, entry)
+    if (!directed) {
+      const result = this.reassembler.add(senderKey, fragment, this.deps.clock.now())
+      if (typeof result === 'string') counters.drop('fragment')
+      else if (result !== null) this.reassembled(result, ingress)
+    }
+    if (!toUs) this.relay(entry, packet, frame, ingress, directed, key)
+  }
+
+  private reassembled (frame: Uint8Array, ingress: LinkState): void {
+    const counters = this.deps.counters
+    let inner: Packet
+    try {
+      inner = decodePacket(frame)
+    } catch (error) {
+      if (error instanceof DecodeError) { counters.drop('reassembly'); return }
+      throw error
+    }
+    counters.reassembled++
+    this.process(inner, frame, ingress, true)
+  }
+
+  // ---- relay and egress ---------------------------------------------------------------------------
+
+  private relay (entry: Seen, packet: Packet, frame: Uint8Array, ingress: LinkState, directed: boolean, key: string): void {
+    const ttl = packet.ttl
+    const type = packet.type
+    if (ttl <= 1 || type === MessageType.requestSync || this.stopped) return
+    const links = this.openLinks.length <= 1 ? (this.openLinks[0] === ingress.link ? [] : this.openLinks) : this.openLinks.filter(l => l !== ingress.link)
+    if (links.length === 0) return
+    const c = this.context
+    c.type = type
+    c.carriedType = type === MessageType.fragment && packet.payload.length > 12 ? packet.payload[12]! : type
+    c.ttl = ttl
+    c.directed = directed
+    c.degree = this.openLinks.length
+    c.links = links
+    c.knownPeers = this.deps.peers.size
+    c.seed = keySeed(key)
+    const decision = this.deps.policy.decide(c)
+    c.links = []
+    if (decision === null || decision.links.length === 0) return
+    if (!(decision.ttl >= 1 && decision.ttl < ttl)) throw new Error(`policy ${this.deps.policy.name} returned TTL ${decision.ttl} for a packet at TTL ${ttl}`)
+    // The received bytes with only the TTL changed; Noise types padded on the air as the phones do.
+    let out: Uint8Array = frame.slice(0, encodedPacketLength(packet))
+    out[2] = decision.ttl
+    if (isNoise(type)) out = padFrame(out)
+    if (decision.delayMs <= 0) {
+      this.deps.counters.relayed++
+      this.fanOut(out, null, decision.links, ingress.link)
+      return
+    }
+    const pending: PendingRelay = { frame: out, links: decision.links, threshold: decision.cancelAfterDuplicates, heard: 0, timer: undefined }
+    pending.timer = this.deps.clock.setTimer(decision.delayMs, () => {
+      this.pending.delete(pending)
+      if (entry.relay === pending) entry.relay = null
+      this.deps.counters.relayed++
+      this.fanOut(pending.frame, null, pending.links, ingress.link)
+    })
+    entry.relay = pending
+    this.pending.add(pending)
+  }
+
+  /**
+   * Puts one frame on each of `links` (skipping `except` and closed links), fragmenting it for links that
+   * cannot take it whole; links with the same limit share one fragment ID so downstream dedup merges them.
+   */
+  private fanOut (frame: Uint8Array, packet: Packet | null, links: readonly Link[], except: Link | null): void {
+    let fragmentsByLimit: Map<number, Uint8Array[] | null> | null = null
+    for (const link of links) {
+      if (link === except) continue
+      const state = this.states.get(link)
+      if (state === undefined) continue
+      const limit = frameLimit(link.mtu)
+      if (frame.length <= limit) { state.queue.enqueue(frame); continue }
+      fragmentsByLimit ??= new Map()
+      let fragments = fragmentsByLimit.get(limit)
+      if (fragments === undefined) {
+        packet ??= decodePacket(frame)
+        fragments = fragmentFrame(frame, packet, limit, this.deps.random.bytes(FRAGMENT_ID_BYTES))
+        fragmentsByLimit.set(limit, fragments)
+      }
+      if (fragments === null) { this.deps.counters.drop('tooLarge'); continue }
+      for (const f of fragments) state.queue.enqueue(f)
+    }
+  }
+
+  /** For tests and diagnostics. */
+  get pendingRelays (): number {
+    return this.pending.size
+  }
+
+  get reassembly (): { openStreams: number, storedBytes: number } {
+    return { openStreams: this.reassembler.openStreams, storedBytes: this.reassembler.storedBytes }
+  }
+}
+
+export type { LinkState }

@@ -1,0 +1,55 @@
+import { describe, expect, test } from 'vitest'
+import { bitchatIosPolicy, fanoutSize, deterministicSubset } from '../../../src/mesh/policy/bitchat-ios.js'
+import type { RelayContext } from '../../../src/mesh/policy/relay-policy.js'
+import type { Link } from '../../../src/mesh/link.js'
+import { MessageType } from '../../../src/wire/packet-types.js'
+import { SeededRandom } from '../../../src/prng.js'
+
+const links = (n: number): Link[] => Array.from({ length: n }, (_, i) => ({ id: `l${i}` }) as Link)
+
+function ctx (over: Partial<RelayContext>): RelayContext {
+  const degree = over.degree ?? 3
+  return { type: MessageType.message, carriedType: MessageType.message, ttl: 7, directed: false, degree, links: links(degree - 1), knownPeers: 10, seed: 42, random: new SeededRandom(1), ...over }
+}
+
+describe('bitchat-ios policy', () => {
+  test.each([
+    // [what, context, expected new TTL, delay window]
+    ['broadcast, degree ≤ 2 keeps full TTL', { degree: 2, ttl: 7 }, 6, [10, 40]],
+    ['broadcast, degree 3–5 caps at 6', { degree: 4, ttl: 7 }, 5, [60, 150]],
+    ['announce, degree 3–5 keeps 7', { degree: 4, ttl: 7, type: MessageType.announce }, 6, [60, 150]],
+    ['broadcast, degree ≥ 6 caps at 5', { degree: 7, ttl: 7 }, 4, [80, 180]],
+    ['broadcast, degree ≥ 10', { degree: 12, ttl: 7 }, 4, [100, 220]],
+    ['broadcast limit floor is 2', { degree: 7, ttl: 2 }, 1, [80, 180]],
+    ['fragment, sparse', { degree: 3, ttl: 7, type: MessageType.fragment }, 6, [8, 25]],
+    ['fragment, dense caps at 5', { degree: 6, ttl: 7, type: MessageType.fragment }, 4, [8, 25]],
+    ['handshake', { degree: 8, ttl: 7, type: MessageType.noiseHandshake, directed: true }, 6, [10, 35]],
+    ['directed', { degree: 8, ttl: 7, type: MessageType.noiseEncrypted, directed: true }, 6, [20, 60]],
+  ] as Array<[string, Partial<RelayContext>, number, [number, number]]>)('bitchat-ios — %s', (_, over, ttl, [lo, hi]) => {
+    for (let seed = 0; seed < 20; seed++) {
+      const d = bitchatIosPolicy.decide(ctx({ ...over, random: new SeededRandom(seed) }))!
+      expect(d.ttl).toBe(ttl)
+      expect(d.delayMs).toBeGreaterThanOrEqual(lo)
+      expect(d.delayMs).toBeLessThanOrEqual(hi)
+    }
+  })
+
+  test('bitchat-ios — cancels on the first duplicate only above two neighbours', () => {
+    expect(bitchatIosPolicy.decide(ctx({ degree: 2 }))!.cancelAfterDuplicates).toBe(Infinity)
+    expect(bitchatIosPolicy.decide(ctx({ degree: 3 }))!.cancelAfterDuplicates).toBe(1)
+  })
+
+  test('bitchat-ios — broadcasts go to ~log2(degree) links chosen by the packet; announces to all', () => {
+    expect([1, 2, 3, 4, 6, 8, 9, 16].map(fanoutSize)).toEqual([1, 2, 3, 3, 4, 4, 5, 5])
+    const many = links(9)
+    const d = bitchatIosPolicy.decide(ctx({ degree: 10, links: many }))!
+    expect(d.links.length).toBe(5)
+    expect(deterministicSubset(many, 5, 42)).toEqual(d.links)
+    expect(deterministicSubset(many, 5, 43)).not.toEqual(d.links)
+    expect(bitchatIosPolicy.decide(ctx({ degree: 10, links: many, type: MessageType.announce }))!.links.length).toBe(9)
+  })
+
+  test('bitchat-ios — nothing to relay on when there are no other links', () => {
+    expect(bitchatIosPolicy.decide(ctx({ degree: 1, links: [] }))).toBeNull()
+  })
+})

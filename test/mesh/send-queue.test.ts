@@ -1,0 +1,110 @@
+import { describe, expect, test } from 'vitest'
+import { SendQueue, priorityOf, Priority, carriedType } from '../../src/mesh/send-queue.js'
+import { Counters } from '../../src/mesh/stats.js'
+import type { Link } from '../../src/mesh/link.js'
+import { MessageType } from '../../src/wire/packet-types.js'
+import { ManualClock } from '../helpers/manual-clock.js'
+import { encodePacket } from '../../src/wire/packet.js'
+import { encodeFragment } from '../../src/wire/fragment.js'
+
+class FakeLink implements Link {
+  readonly id = 'fake'
+  readonly mtu = 512
+  readonly info = {}
+  closed = false
+  full = false
+  sent: Uint8Array[] = []
+  attach (): void {}
+  send (frame: Uint8Array): boolean {
+    if (this.full) return false
+    this.sent.push(frame)
+    return true
+  }
+  close (): void { this.closed = true }
+}
+
+const frame = (type: number, tag: number): Uint8Array => Uint8Array.of(1, type, 7, tag)
+
+describe('SendQueue', () => {
+  test.each([
+    [MessageType.announce, Priority.control], [MessageType.noiseHandshake, Priority.control], [MessageType.leave, Priority.control],
+    [MessageType.message, Priority.message], [MessageType.noiseEncrypted, Priority.message], [0x77, Priority.message],
+    [MessageType.fragment, Priority.bulk], [MessageType.fileTransfer, Priority.bulk],
+  ])('send-queue — type 0x%s goes in class %s', (type, priority) => {
+    expect(priorityOf(type)).toBe(priority)
+  })
+
+  test('send-queue — a blocked link keeps frames; onDrain sends control before messages before bulk', () => {
+    const link = new FakeLink()
+    const counters = new Counters()
+    const q = new SendQueue(link, new ManualClock(), counters, { fragmentSpacingMs: 0 })
+    link.full = true
+    q.enqueue(frame(MessageType.fragment, 1))
+    q.enqueue(frame(MessageType.message, 2))
+    q.enqueue(frame(MessageType.announce, 3))
+    q.enqueue(frame(MessageType.message, 4))
+    expect(link.sent).toEqual([])
+    link.full = false
+    q.drain()
+    expect(link.sent.map(f => f[3])).toEqual([3, 2, 4, 1])
+    expect(counters.snapshot().framesOut).toBe(4)
+    expect(counters.snapshot().framesOutControl).toBe(1)
+  })
+
+  test('send-queue — when full, bulk is evicted for control and counted; otherwise the newcomer is dropped', () => {
+    const link = new FakeLink()
+    link.full = true
+    const counters = new Counters()
+    const q = new SendQueue(link, new ManualClock(), counters, { maxFrames: 2 })
+    expect(q.enqueue(frame(MessageType.fragment, 1))).toBe(true)
+    expect(q.enqueue(frame(MessageType.message, 2))).toBe(true)
+    expect(q.enqueue(frame(MessageType.announce, 3))).toBe(true) // evicts the fragment
+    expect(q.enqueue(frame(MessageType.fragment, 4))).toBe(false)
+    expect(q.length).toBe(2)
+    expect(counters.snapshot().dropped.queueFull).toBe(2)
+    link.full = false
+    q.drain()
+    expect(link.sent.map(f => f[3])).toEqual([3, 2])
+  })
+
+  test('send-queue — fragments are paced on the clock; other frames are not held behind them', () => {
+    const link = new FakeLink()
+    const clock = new ManualClock()
+    const q = new SendQueue(link, clock, new Counters(), { fragmentSpacingMs: 30 })
+    q.enqueue(frame(MessageType.fragment, 1))
+    q.enqueue(frame(MessageType.fragment, 2))
+    q.enqueue(frame(MessageType.fragment, 3))
+    expect(link.sent.map(f => f[3])).toEqual([1])
+    q.enqueue(frame(MessageType.message, 9))
+    expect(link.sent.map(f => f[3])).toEqual([1, 9])
+    clock.advance(29)
+    expect(link.sent.length).toBe(2)
+    clock.advance(1)
+    expect(link.sent.map(f => f[3])).toEqual([1, 9, 2])
+    clock.advance(30)
+    expect(link.sent.map(f => f[3])).toEqual([1, 9, 2, 3])
+  })
+
+  test('send-queue — closing drops what is queued and counts it', () => {
+    const link = new FakeLink()
+    link.full = true
+    const counters = new Counters()
+    const q = new SendQueue(link, new ManualClock(), counters)
+    q.enqueue(frame(MessageType.message, 1))
+    q.enqueue(frame(MessageType.message, 2))
+    q.close()
+    expect(q.enqueue(frame(MessageType.message, 3))).toBe(false)
+    expect(counters.snapshot().dropped.linkClosed).toBe(3)
+  })
+
+  test('send-queue — a fragment counts as the type it carries', () => {
+    const payload = encodeFragment({ fragmentId: new Uint8Array(8), index: 0, total: 2, originalType: MessageType.announce, data: Uint8Array.of(1) })
+    const f = encodePacket({ version: 1, type: MessageType.fragment, ttl: 7, timestamp: 1n, senderId: new Uint8Array(8), recipientId: new Uint8Array(8).fill(0xff), route: [], payload, isCompressed: false, isRSR: false, signature: null })
+    expect(carriedType(f)).toBe(MessageType.announce)
+    const counters = new Counters()
+    new SendQueue(new FakeLink(), new ManualClock(), counters).enqueue(f)
+    const s = counters.snapshot()
+    expect(s.framesOutControl).toBe(1)
+    expect(s.framesOutByType).toEqual({ fragment: 1 })
+  })
+})
