@@ -42,6 +42,14 @@ export class ByteReader {
     return ((b[at]! << 24) >>> 0) + ((b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!)
   }
 
+  /** The next u32 without consuming it, or null when fewer than 4 bytes are left (for format sniffing). */
+  peekU32 (): number | null {
+    const at = this.offset
+    if (this.end - at < 4) return null
+    const b = this.buf
+    return ((b[at]! << 24) >>> 0) + ((b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!)
+  }
+
   u64 (field: string): bigint {
     const at = this.need(8, field)
     const b = this.buf
