@@ -1,0 +1,303 @@
+import { describe, expect, test } from 'vitest'
+import { sha256 } from '@noble/hashes/sha2.js'
+import pino from 'pino'
+import { Router, MAX_CLOCK_SKEW_MS, type PacketSecurity, type RouterHandlers } from '../../src/mesh/router.js'
+import { PeerTable } from '../../src/mesh/peers.js'
+import { Counters } from '../../src/mesh/stats.js'
+import { floodPolicy } from '../../src/mesh/policy/flood.js'
+import type { RelayPolicy } from '../../src/mesh/policy/relay-policy.js'
+import type { Link, LinkHandlers } from '../../src/mesh/link.js'
+import type { CryptoProvider } from '../../src/crypto/provider.js'
+import { decodeAnnounce, encodeAnnounce } from '../../src/wire/announce.js'
+import { decodePacket, encodePacket } from '../../src/wire/packet.js'
+import { MessageType, type Packet } from '../../src/wire/packet-types.js'
+import { SeededRandom } from '../../src/prng.js'
+import { ManualClock } from '../helpers/manual-clock.js'
+
+// A stand-in for Ed25519 so the router's rules can be tested on their own: "signature" = SHA-256(key ‖
+// type ‖ timestamp ‖ payload) twice. The node tests use the real signing code.
+const fakeCrypto = { sha256: (d: Uint8Array) => sha256(d) } as unknown as CryptoProvider
+function fakeSign (signingKey: Uint8Array, p: Packet): Uint8Array {
+  const ts = new Uint8Array(8)
+  new DataView(ts.buffer).setBigUint64(0, p.timestamp)
+  const h = sha256(Uint8Array.from([...signingKey, p.type, ...ts, ...p.payload]))
+  return Uint8Array.from([...h, ...h])
+}
+const security: PacketSecurity = {
+  acceptAnnounce (p) {
+    let a
+    try { a = decodeAnnounce(p.payload) } catch { return 'tlv' }
+    const id = sha256(a.noisePublicKey).subarray(0, 8)
+    if (!id.every((b, i) => b === p.senderId[i])) return 'peerId'
+    if (p.signature === null || !fakeSign(a.signingPublicKey, p).every((b, i) => b === p.signature![i])) return 'signature'
+    return { nickname: a.nickname, noisePublicKey: a.noisePublicKey, signingPublicKey: a.signingPublicKey }
+  },
+  verify (key, p) {
+    return p.signature !== null && fakeSign(key, p).every((b, i) => b === p.signature![i])
+  },
+}
+
+const NOW = 1_700_000_000_000
+
+class Peer {
+  readonly noise: Uint8Array
+  readonly signing: Uint8Array
+  readonly id: Uint8Array
+  constructor (readonly n: number) {
+    this.noise = new Uint8Array(32).fill(n)
+    this.signing = new Uint8Array(32).fill(n + 100)
+    this.id = sha256(this.noise).slice(0, 8)
+  }
+
+  packet (type: number, payload: Uint8Array, over: Partial<Packet> = {}): Packet {
+    const p: Packet = { version: 1, type, ttl: 7, timestamp: BigInt(NOW), senderId: this.id, recipientId: null, route: [], payload, isCompressed: false, isRSR: false, signature: null, ...over }
+    if (over.signature === undefined) p.signature = fakeSign(this.signing, p)
+    return p
+  }
+
+  announce (ttl = 7): Uint8Array {
+    const payload = encodeAnnounce({ nickname: `p${this.n}`, noisePublicKey: this.noise, signingPublicKey: this.signing, neighbors: [], capabilities: null, geohash: null, unknown: [] })
+    return encodePacket(this.packet(MessageType.announce, payload, { ttl }))
+  }
+
+  message (text: string, over: Partial<Packet> = {}): Uint8Array {
+    return encodePacket(this.packet(MessageType.message, new TextEncoder().encode(text), over))
+  }
+}
+
+class FakeLink implements Link {
+  readonly info = {}
+  closed = false
+  handlers!: LinkHandlers
+  sent: Uint8Array[] = []
+  constructor (readonly id: string, readonly mtu = 512) {}
+  attach (h: LinkHandlers): void { this.handlers = h }
+  send (frame: Uint8Array): boolean { this.sent.push(frame); return true }
+  close (): void { this.closed = true; this.handlers.onClose('closed') }
+  deliver (frame: Uint8Array): void { this.handlers.onFrame(frame) }
+}
+
+function setup (policy: RelayPolicy = floodPolicy, links = 3) {
+  const clock = new ManualClock(NOW)
+  const counters = new Counters()
+  const peers = new PeerTable()
+  const me = new Peer(0)
+  const events: Array<[string, unknown]> = []
+  const handlers: RouterHandlers = {
+    onPeerAppeared: p => events.push(['appeared', p.nickname]),
+    onPeerLeft: (p, r) => events.push(['left', `${p.nickname}:${r}`]),
+    onPublicMessage: p => events.push(['message', new TextDecoder().decode(p.payload)]),
+    onPacket: p => events.push(['packet', p.type]),
+    onLinkUp: () => {},
+    onLinkDown: () => {},
+  }
+  const router = new Router({ localId: me.id, clock, random: new SeededRandom(1), crypto: fakeCrypto, logger: pino({ level: 'silent' }), policy, peers, counters, security, handlers, config: { queue: { fragmentSpacingMs: 0 } } })
+  const ls = Array.from({ length: links }, (_, i) => new FakeLink(`l${i}`))
+  for (const l of ls) router.addLink(l)
+  const messages = (): unknown[] => events.filter(e => e[0] === 'message').map(e => e[1])
+  return { clock, counters, peers, me, router, links: ls, events, messages }
+}
+
+describe('Router', () => {
+  test('router — garbage frames are counted and dropped, and the link keeps working', () => {
+    const { links, counters, messages } = setup()
+    const alice = new Peer(1)
+    links[0]!.deliver(alice.announce())
+    for (const junk of [new Uint8Array(0), Uint8Array.of(9, 9, 9), new Uint8Array(300).fill(0xff), Uint8Array.of(1, 2, 7)]) links[0]!.deliver(junk)
+    links[1]!.deliver(alice.message('hi'))
+    expect(counters.snapshot().dropped.decode).toBe(4)
+    expect(messages()).toEqual(['hi'])
+  })
+
+  test('router — relays keep the received bytes, only the TTL changes, never back on the ingress link', () => {
+    const { links } = setup()
+    const alice = new Peer(1)
+    const frame = alice.message('hello', { ttl: 5 })
+    links[0]!.deliver(frame)
+    expect(links[0]!.sent).toEqual([])
+    const expected = frame.slice()
+    expected[2] = 4
+    expect(links[1]!.sent).toEqual([expected])
+    expect(links[2]!.sent).toEqual([expected])
+  })
+
+  test('router — received TTL is clamped to 7', () => {
+    const { links } = setup()
+    links[0]!.deliver(new Peer(1).message('x', { ttl: 200 }))
+    expect(links[1]!.sent[0]![2]).toBe(6)
+  })
+
+  test.each([
+    ['TTL 1', (a: Peer, me: Peer) => a.message('x', { ttl: 1 })],
+    ['TTL 0', (a: Peer) => a.message('x', { ttl: 0 })],
+    ['REQUEST_SYNC', (a: Peer) => encodePacket(a.packet(MessageType.requestSync, Uint8Array.of(1)))],
+    ['addressed to us', (a: Peer, me: Peer) => encodePacket(a.packet(MessageType.noiseEncrypted, Uint8Array.of(1), { recipientId: me.id }))],
+  ])('router — no relay: %s', (_, make) => {
+    const { links, me, counters } = setup()
+    links[0]!.deliver(make(new Peer(1), me))
+    expect(links[1]!.sent).toEqual([])
+    expect(counters.relayed).toBe(0)
+  })
+
+  test('router — our own packets coming back are dropped', () => {
+    const { links, me, counters } = setup()
+    links[0]!.deliver(me.message('mine'))
+    expect(links[1]!.sent).toEqual([])
+    expect(counters.snapshot().dropped.own).toBe(1)
+  })
+
+  test.each([
+    ['too old', -MAX_CLOCK_SKEW_MS - 1, true],
+    ['too new', MAX_CLOCK_SKEW_MS + 1, true],
+    ['at the edge', MAX_CLOCK_SKEW_MS, false],
+  ])('router — freshness: %s', (_, offset, dropped) => {
+    const { links, counters } = setup()
+    links[0]!.deliver(new Peer(1).message('x', { timestamp: BigInt(NOW + offset) }))
+    expect(counters.snapshot().dropped.stale).toBe(dropped ? 1 : 0)
+  })
+
+  test('router — a duplicate is counted, relayed and delivered nothing', () => {
+    const { links, counters, messages } = setup()
+    const alice = new Peer(1)
+    links[0]!.deliver(alice.announce())
+    const frame = alice.message('once', { ttl: 6 })
+    links[0]!.deliver(frame)
+    links[1]!.deliver(frame)
+    const copy = frame.slice(); copy[2] = 3
+    links[2]!.deliver(copy)
+    expect(messages()).toEqual(['once'])
+    expect(counters.duplicates).toBe(2)
+    expect(links[1]!.sent.filter(f => f[1] === MessageType.message).length).toBe(1)
+  })
+
+  test('router — a forged copy arriving first is dropped and does not suppress the genuine one', () => {
+    const { links, counters, messages } = setup()
+    const alice = new Peer(1)
+    links[0]!.deliver(alice.announce())
+    const genuine = alice.packet(MessageType.message, new TextEncoder().encode('real'))
+    const forged = encodePacket({ ...genuine, signature: new Uint8Array(64).fill(1) })
+    links[2]!.deliver(forged)
+    expect(counters.snapshot().dropped.badSignature).toBe(1)
+    expect(links[0]!.sent.filter(f => f[1] === MessageType.message)).toEqual([]) // a failed copy is not relayed
+    links[0]!.deliver(encodePacket(genuine))
+    expect(messages()).toEqual(['real'])
+    expect(links[1]!.sent.filter(f => f[1] === MessageType.message).length).toBe(1)
+    // An unsigned copy from a pinned sender fails the same way.
+    links[1]!.deliver(encodePacket({ ...genuine, timestamp: genuine.timestamp + 1n, signature: null }))
+    expect(counters.snapshot().dropped.badSignature).toBe(2)
+  })
+
+  test('router — an unknown sender\'s message is relayed blind but shown only once its key is known', () => {
+    const { links, counters, messages } = setup()
+    const alice = new Peer(1)
+    const frame = alice.message('early')
+    links[0]!.deliver(frame)
+    expect(messages()).toEqual([])
+    expect(counters.unverifiable).toBe(1)
+    expect(links[1]!.sent.length).toBe(1)
+    links[0]!.deliver(alice.announce())
+    links[2]!.deliver(frame) // a later copy can now be verified: delivered once, not relayed again
+    links[1]!.deliver(frame)
+    expect(messages()).toEqual(['early'])
+    expect(links[1]!.sent.filter(f => f[1] === MessageType.message).length).toBe(1)
+  })
+
+  test('router — announces: self-verified before relay; pinned keys are never replaced; direct announce binds', () => {
+    const { links, counters, events, router } = setup()
+    const alice = new Peer(1)
+    links[0]!.deliver(alice.announce(7))
+    expect(events).toEqual([['appeared', 'p1']])
+    expect(router.linkPeer(links[0]!)).toBe(Buffer.from(alice.id).toString('hex'))
+    expect(router.linkPeer(links[1]!)).toBeNull()
+    // Someone else claiming alice's ID with other keys: the ID does not derive from the key.
+    const mallory = new Peer(2)
+    const stolen = decodePacket(mallory.announce())
+    stolen.senderId = alice.id
+    stolen.timestamp += 1n
+    stolen.signature = fakeSign(mallory.signing, stolen)
+    links[1]!.deliver(encodePacket(stolen))
+    expect(counters.snapshot().dropped.announceRejected).toBe(1)
+    expect(links[2]!.sent.filter(f => f[1] === MessageType.announce).length).toBe(1)
+  })
+
+  test('router — a verified leave removes the peer; a forged one does nothing', () => {
+    const { links, events } = setup()
+    const alice = new Peer(1)
+    links[0]!.deliver(alice.announce())
+    links[0]!.deliver(encodePacket(alice.packet(MessageType.leave, new Uint8Array(0), { signature: new Uint8Array(64) })))
+    expect(events.filter(e => e[0] === 'left')).toEqual([])
+    links[0]!.deliver(encodePacket(alice.packet(MessageType.leave, new Uint8Array(0))))
+    expect(events.filter(e => e[0] === 'left')).toEqual([['left', 'p1:leave']])
+  })
+
+  test('router — unknown types are relayed as raw bytes and handed up', () => {
+    const { links, events } = setup()
+    const frame = encodePacket(new Peer(1).packet(0x7e, Uint8Array.of(1, 2, 3), { signature: null }))
+    links[0]!.deliver(frame)
+    const expected = frame.slice(); expected[2] = 6
+    expect(links[1]!.sent).toEqual([expected])
+    expect(events).toEqual([['packet', 0x7e]])
+  })
+
+  test('router — Noise frames are padded when relayed, as the phones send them', () => {
+    const { links } = setup()
+    const frame = encodePacket(new Peer(1).packet(MessageType.noiseEncrypted, new Uint8Array(40), { recipientId: new Peer(5).id, signature: null }))
+    links[0]!.deliver(frame)
+    expect(links[1]!.sent[0]!.length).toBe(256)
+  })
+
+  test('router — a waiting relay is cancelled once the policy\'s duplicate count is heard', () => {
+    const delayed: RelayPolicy = { name: 'delayed', decide: c => ({ ttl: c.ttl - 1, delayMs: 50, cancelAfterDuplicates: 2, links: c.links }) }
+    const { links, clock, counters } = setup(delayed)
+    const alice = new Peer(1)
+    const a = alice.message('a')
+    const b = alice.message('b')
+    links[0]!.deliver(a)
+    links[1]!.deliver(a)
+    links[2]!.deliver(a) // second duplicate: cancelled
+    links[0]!.deliver(b)
+    links[1]!.deliver(b) // one duplicate only: still relayed
+    clock.advance(50)
+    expect(counters.relaysCancelled).toBe(1)
+    expect(counters.relayed).toBe(1)
+    expect(links[2]!.sent.length).toBe(1)
+    expect(decodePacket(links[2]!.sent[0]!).payload).toEqual(new TextEncoder().encode('b'))
+  })
+
+  test('router — frames over a link\'s MTU are fragmented for that link only, and fragments reassemble downstream', () => {
+    const alice = new Peer(1)
+    const s = setup(floodPolicy, 0)
+    const small = new FakeLink('small', 185)
+    s.router.addLink(small)
+    const text = 'x'.repeat(2000)
+    small.deliver(alice.announce())
+    const frame = alice.message(text)
+    // A neighbour with a big MTU sends the whole frame to a router whose other link is small.
+    const big = new FakeLink('big', 4096)
+    s.router.addLink(big)
+    big.deliver(frame)
+    const fragments = small.sent.filter(f => f[1] === MessageType.fragment)
+    expect(fragments.length).toBe(Math.ceil(frame.length / (185 - 22 - 13)))
+    for (const f of small.sent) expect(f.length).toBeLessThanOrEqual(185)
+    // Downstream: a fresh router gets the fragments (shuffled, one duplicated) and shows the text once.
+    const d = setup(floodPolicy, 2)
+    d.links[0]!.deliver(alice.announce(6))
+    const order = [...fragments].reverse()
+    for (const f of [...order, order[0]!]) d.links[0]!.deliver(f)
+    expect(d.messages()).toEqual([text])
+    expect(d.counters.duplicates).toBe(1)
+    expect(d.counters.reassembled).toBe(1)
+    // The fragments were relayed; the reassembled packet was not.
+    expect(d.links[1]!.sent.filter(f => f[1] === MessageType.message)).toEqual([])
+    expect(d.links[1]!.sent.filter(f => f[1] === MessageType.fragment).length).toBe(fragments.length)
+  })
+
+  test('router — a closed link is forgotten; relays skip it', () => {
+    const { links, router } = setup()
+    links[1]!.close()
+    expect(router.links.map(l => l.id)).toEqual(['l0', 'l2'])
+    links[0]!.deliver(new Peer(1).message('x'))
+    expect(links[1]!.sent).toEqual([])
+    expect(links[2]!.sent.length).toBe(1)
+  })
+})
