@@ -5,6 +5,7 @@
 type Command = { summary: string, load: () => Promise<{ run: (argv: string[]) => Promise<number> }> }
 
 const commands: Record<string, Command> = {
+  wire: { summary: 'decode and build Bitchat frames', load: async () => await import('./wire-command.js') },
 }
 
 function usage (): string {

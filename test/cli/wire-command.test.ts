@@ -1,0 +1,140 @@
+import { spawnSync } from 'node:child_process'
+import fc from 'fast-check'
+import { describe, expect, test } from 'vitest'
+import { type WireIO, run } from '../../cli/wire-command.js'
+import { encodePacket } from '../../src/wire/packet.js'
+import vectors from '../fixtures/wire/android-contract-vectors.json' with { type: 'json' }
+import { packetArb } from '../wire/arbitraries.js'
+import { fcOptions, toHex } from '../wire/fc.js'
+
+interface Captured { code: number, out: string, err: string }
+
+async function wire (argv: string[], stdin = ''): Promise<Captured> {
+  let out = ''
+  let err = ''
+  const io: WireIO = { stdout: (t) => { out += t }, stderr: (t) => { err += t }, readStdin: async () => stdin }
+  const code = await run(argv, io)
+  return { code, out, err }
+}
+
+const v2Signed = vectors.packetV2RoutedSigned.hexWithoutSignature + '5a'.repeat(64)
+
+describe('blemesh wire', () => {
+  test.each([
+    ['packet', vectors.packetV1.hex],
+    ['packet', v2Signed],
+    ['announce', vectors.announce.hex],
+    ['fragment', vectors.fragment.hex],
+    ['request-sync', vectors.requestSync.hex],
+    ['file', vectors.file.hex],
+    ['private-message', vectors.privateMessage.hex],
+    ['noise-payload', vectors.privateMessage.noisePayloadHex],
+  ])('blemesh wire — %s: decode prints one JSON line and encode reproduces the Android vector', async (kind, hex) => {
+    const decoded = await wire(['decode', kind, hex])
+    expect(decoded.code).toBe(0)
+    expect(decoded.err).toBe('')
+    expect(decoded.out.endsWith('\n')).toBe(true)
+    expect(decoded.out.trimEnd().includes('\n')).toBe(false)
+    const encoded = await wire(['encode', kind, decoded.out])
+    expect(encoded).toEqual({ code: 0, out: `${hex}\n`, err: '' })
+  })
+
+  test('blemesh wire — packet JSON carries the spec fields, timestamps as decimal strings', async () => {
+    const { out } = await wire(['decode', 'packet', v2Signed])
+    const json = JSON.parse(out) as Record<string, unknown>
+    expect(json).toMatchObject({
+      version: 2, type: 0x11, ttl: 5, timestamp: '42', senderId: '0102030405060708', recipientId: '1112131415161718',
+      route: ['2122232425262728', '3132333435363738'], payload: 'dead', isCompressed: false, isRSR: false, signature: '5a'.repeat(64),
+    })
+  })
+
+  test('blemesh wire — a compressed packet shows its originalSize and re-encodes its wire bytes', async () => {
+    const hex = '010207' + '0000000000000001' + '04' + '0005' + '1011121314151617' + '0064' + 'abcdef'
+    const { out } = await wire(['decode', 'packet', hex])
+    expect(JSON.parse(out)).toMatchObject({ isCompressed: true, originalSize: 100, payload: '0064abcdef' })
+    expect((await wire(['encode', 'packet', out])).out).toBe(`${hex}\n`)
+    const wrong = JSON.stringify({ ...JSON.parse(out), originalSize: 99 })
+    expect((await wire(['encode', 'packet', wrong])).code).toBe(2)
+  })
+
+  test('blemesh wire — the 0x09 alias and a legacy file length re-encode in canonical form', async () => {
+    const alias = await wire(['decode', 'noise-payload', '09cafe'])
+    expect((await wire(['encode', 'noise-payload', alias.out])).out).toBe('20cafe\n')
+    const legacy = await wire(['decode', 'file', '0400' + '02' + 'dead'])
+    expect((await wire(['encode', 'file', legacy.out])).out).toBe('020004000000020400000002dead\n')
+  })
+
+  test('blemesh wire — encode reads JSON from stdin with -, and --pad pads the frame', async () => {
+    const { out } = await wire(['decode', 'packet', vectors.packetV1.hex])
+    expect((await wire(['encode', 'packet', '-'], out)).out).toBe(`${vectors.packetV1.hex}\n`)
+    const padded = await wire(['encode', 'packet', '-', '--pad'], out)
+    expect(padded.code).toBe(0)
+    expect(padded.out.trimEnd().length).toBe(512)
+    expect(padded.out.startsWith(vectors.packetV1.hex)).toBe(true)
+  })
+
+  test('blemesh wire — decode accepts a padded frame', async () => {
+    const { out } = await wire(['decode', 'packet', vectors.packetV1.hex])
+    const padded = (await wire(['encode', 'packet', out, '--pad'])).out.trim()
+    expect((await wire(['decode', 'packet', padded])).out).toBe(out)
+  })
+
+  test.each([
+    ['no arguments', []],
+    ['unknown action', ['inspect', 'packet', '00']],
+    ['missing kind', ['decode']],
+    ['unknown kind', ['decode', 'bogus', '00']],
+    ['missing hex', ['decode', 'packet']],
+    ['extra argument', ['decode', 'packet', '00', '11']],
+    ['unknown option', ['decode', 'packet', '00', '--fast']],
+    ['--pad on decode', ['decode', 'packet', '00', '--pad']],
+    ['--pad on a payload kind', ['encode', 'fragment', '{}', '--pad']],
+  ])('blemesh wire — usage error: %s exits 1', async (_name, argv) => {
+    const r = await wire(argv)
+    expect(r.code).toBe(1)
+    expect(r.out).toBe('')
+    expect(r.err).toMatch(/usage: blemesh wire/)
+  })
+
+  test.each([
+    ['odd-length hex', ['decode', 'packet', '012'], 'hex'],
+    ['non-hex characters', ['decode', 'fragment', 'zz'], 'hex'],
+    ['unsupported version', ['decode', 'packet', '03' + '00'.repeat(30)], 'version'],
+    ['truncated frame', ['decode', 'packet', vectors.packetV1.hex.slice(0, -2)], 'payload'],
+    ['short fragment', ['decode', 'fragment', '0001'], 'fragmentId'],
+    ['announce without keys', ['decode', 'announce', '0103626f62'], 'noisePublicKey'],
+    ['invalid JSON', ['encode', 'packet', '{nope'], 'json'],
+    ['JSON that is not an object', ['encode', 'packet', '[1]'], 'json'],
+    ['fragment ID of 1 byte', ['encode', 'fragment', JSON.stringify({ fragmentId: '00', index: 0, total: 1, originalType: 2, data: '' })], 'fragmentId'],
+    ['timestamp as a float', ['encode', 'packet', JSON.stringify({ version: 1, type: 2, ttl: 7, timestamp: 1.5, senderId: '0102030405060708', recipientId: null, route: [], payload: '', isCompressed: false, isRSR: false, signature: null })], 'timestamp'],
+    ['route on v1', ['encode', 'packet', JSON.stringify({ version: 1, type: 2, ttl: 7, timestamp: '1', senderId: '0102030405060708', recipientId: null, route: ['0102030405060708'], payload: '', isCompressed: false, isRSR: false, signature: null })], 'route'],
+    ['content over 255 bytes', ['encode', 'private-message', JSON.stringify({ messageId: 'x', content: 'a'.repeat(256) })], 'content'],
+  ])('blemesh wire — malformed input: %s exits 2 naming the field on one stderr line', async (_name, argv, field) => {
+    const r = await wire(argv)
+    expect(r.code).toBe(2)
+    expect(r.out).toBe('')
+    expect(r.err.split('\n').filter((l) => l !== '')).toHaveLength(1)
+    expect(r.err).toContain(`malformed input: ${field}:`)
+  })
+
+  test('blemesh wire — encode(decode(x)) = x for canonical packet frames', async () => {
+    await fc.assert(fc.asyncProperty(packetArb(100), async (packet) => {
+      const hex = toHex(encodePacket(packet))
+      const decoded = await wire(['decode', 'packet', hex])
+      expect(decoded.code).toBe(0)
+      expect((await wire(['encode', 'packet', decoded.out])).out).toBe(`${hex}\n`)
+    }), fcOptions(2_000))
+  })
+
+  test('blemesh wire — the real CLI runs through blemesh main with the documented exit codes', () => {
+    const cli = (args: string[]): { status: number | null, stdout: string, stderr: string } =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'wire', ...args], { encoding: 'utf8', timeout: 60_000 })
+    const ok = cli(['decode', 'fragment', vectors.fragment.hex])
+    expect(ok.status).toBe(0)
+    expect(JSON.parse(ok.stdout)).toMatchObject({ index: 1, total: 3, originalType: 2, data: 'aabb' })
+    const bad = cli(['decode', 'packet', '00'])
+    expect(bad.status).toBe(2)
+    expect(bad.stderr).toContain('malformed input: version:')
+    expect(cli([]).status).toBe(1)
+  }, 60_000)
+})
