@@ -44,20 +44,7 @@ export interface Ticks {
  * so there is always a usable axis; `integer` keeps the step ≥ 1 (hop counts, node counts).
  */
 export function niceTicks (min: number, max: number, count = 5, integer = false): Ticks {
-  let lo = Number.isFinite(min) ? clampMagnitude(min) : 0
-  let hi = Number.isFinite(max) ? clampMagnitude(max) : lo
-  if (hi < lo) [lo, hi] = [hi, lo]
-  // A range too narrow to divide (one value, or values 1e-300 apart) gets a width of its own.
-  if (!(hi - lo > MIN_RELATIVE_SPAN * Math.max(1, Math.abs(lo), Math.abs(hi)))) {
-    if (Math.abs(lo) < MIN_RELATIVE_SPAN) {
-      lo = 0
-      hi = 1
-    } else {
-      const pad = Math.abs(lo) * 0.1
-      lo -= pad
-      hi = lo + 3 * pad
-    }
-  }
+  const [lo, hi] = usableRange(min, max)
   let step = niceStep((hi - lo) / Math.max(1, count))
   if (integer) step = Math.max(1, Math.round(step))
   const start = Math.floor(lo / step) * step
@@ -80,6 +67,28 @@ const MIN_RELATIVE_SPAN = 1e-9
 
 /** A guard against runaway loops on absurd ranges (±1e308); a readable axis has about ten. */
 const MAX_TICKS = 50
+
+/**
+ * Nice ticks inside [min, max] without widening it: for maps, where the data's own extent should fill the
+ * plot rather than be padded out to the next round number.
+ */
+export function ticksWithin (min: number, max: number, count = 5): Ticks {
+  const [lo, hi] = usableRange(min, max)
+  const nice = niceTicks(lo, hi, count)
+  const slack = nice.step * 1e-9
+  return { domain: [lo, hi], ticks: nice.ticks.filter((t) => t >= lo - slack && t <= hi + slack), step: nice.step }
+}
+
+/** [min, max] made safe to divide: finite, ordered, and wide enough (one value gets a width of its own). */
+function usableRange (min: number, max: number): [number, number] {
+  let lo = Number.isFinite(min) ? clampMagnitude(min) : 0
+  let hi = Number.isFinite(max) ? clampMagnitude(max) : lo
+  if (hi < lo) [lo, hi] = [hi, lo]
+  if (hi - lo > MIN_RELATIVE_SPAN * Math.max(1, Math.abs(lo), Math.abs(hi))) return [lo, hi]
+  if (Math.abs(lo) < MIN_RELATIVE_SPAN) return [0, 1]
+  const pad = Math.abs(lo) * 0.1
+  return [lo - pad, lo + 2 * pad]
+}
 
 function niceStep (raw: number): number {
   const power = Math.pow(10, Math.floor(Math.log10(raw)))
@@ -160,8 +169,8 @@ export interface LegendItem {
   kind?: 'line' | 'dash' | 'square'
 }
 
-/** Characters' average width at the legend's 12 px; only used to lay items out, never to clip. */
-const LEGEND_CHAR_WIDTH = 6.8
+/** Characters' average width at the charts' 13 px (measured in Chromium); only used to lay items out. */
+const LEGEND_CHAR_WIDTH = 7.4
 
 /** A legend laid out left to right from (x, y), wrapping at maxWidth; returns the SVG and its height. */
 export function legend (items: readonly LegendItem[], x: number, y: number, maxWidth: number): { svg: string, height: number } {
