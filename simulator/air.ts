@@ -33,6 +33,8 @@ export interface AirOptions {
   connectRandom: SeededRandom
   lossRandom: SeededRandom
   observer: LinkObserver
+  /** See Connection.copyFrames. */
+  copyFrames?: boolean
 }
 
 export class Air {
@@ -40,6 +42,7 @@ export class Air {
   readonly maxRange: number
   private readonly grid: SpatialGrid
   private gridDirty = true
+  private bfsQueue: Int32Array | undefined
   readonly connections = new Set<Connection>()
   /** Connections ever opened and closed, for the summary. */
   opened = 0
@@ -103,6 +106,30 @@ export class Air {
   /** Peers node i is connected to. */
   neighbours (i: number): IterableIterator<number> {
     return this.nodes[i]!.connections.keys()
+  }
+
+  /** Fills `out[j]` with 1 + hop distance from `origin` over current links (0: not in its component), capped at 255. */
+  hopDistances (origin: number, out: Uint8Array): void {
+    out.fill(0)
+    if (!this.nodes[origin]!.active) return
+    const queue = (this.bfsQueue ??= new Int32Array(this.nodes.length))
+    out[origin] = 1
+    queue[0] = origin
+    let read = 0
+    let write = 1
+    while (read < write) {
+      const i = queue[read++]!
+      const d = out[i]! < 255 ? out[i]! + 1 : 255
+      for (const c of this.nodes[i]!.connections.values()) {
+        const j = c.a === i ? c.b : c.a
+        if (out[j] === 0) { out[j] = d; queue[write++] = j }
+      }
+    }
+  }
+
+  /** Current links as node index pairs. */
+  linkPairs (): Array<[number, number]> {
+    return [...this.connections].map(c => [c.a, c.b] as [number, number])
   }
 
   /** Drops links whose RSSI has stayed under the gate long enough; refreshes their loss rates. */
@@ -189,7 +216,7 @@ export class Air {
       this.o.engine, i, j, interval, this.o.engine.now, mtu,
       Math.min(me.profile.packetsPerEvent, other.profile.packetsPerEvent),
       Math.min(me.profile.queueFrames, other.profile.queueFrames),
-      rssi, attemptLossProbability(this.o.radio, rssi), this.o.lossRandom, this.o.observer,
+      rssi, attemptLossProbability(this.o.radio, rssi), this.o.lossRandom, this.o.observer, this.o.copyFrames === true,
       (c) => this.closed(c),
     )
     me.connections.set(j, connection)

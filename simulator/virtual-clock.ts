@@ -21,8 +21,9 @@ export class VirtualClock implements Clock {
 
   constructor (private readonly engine: Engine, readonly node = -1, private readonly epochMs = SIM_EPOCH_MS) {}
 
+  /** Whole milliseconds, like Date.now(): packet timestamps are integers on the wire. */
   now (): number {
-    return this.epochMs + this.engine.now
+    return this.epochMs + Math.floor(this.engine.now)
   }
 
   setTimer (delayMs: number, fn: () => void): TimerId {

@@ -1,0 +1,19 @@
+// The relay policies a simulation can run, by name. Registering one more is one line here; `--compare`
+// runs every entry on the same topology, traffic and seed.
+import { bitchatIosPolicy } from '../src/mesh/policy/bitchat-ios.js'
+import { floodPolicy } from '../src/mesh/policy/flood.js'
+import type { RelayPolicy } from '../src/mesh/policy/relay-policy.js'
+
+export const POLICIES: Record<string, RelayPolicy> = {
+  flood: floodPolicy,
+  'bitchat-ios': bitchatIosPolicy,
+}
+
+/** The policy a scenario runs when it names none. */
+export const DEFAULT_POLICY = 'bitchat-ios'
+
+export function policyByName (name: string): RelayPolicy {
+  const policy = POLICIES[name]
+  if (policy === undefined) throw new Error(`unknown policy '${name}' (known: ${Object.keys(POLICIES).join(', ')})`)
+  return policy
+}

@@ -1,0 +1,216 @@
+// The scenario file: everything a run depends on besides the seed and the policy. Parsed strictly so a
+// typo fails loudly instead of silently running the default.
+
+export type TopologyKind = 'line' | 'grid' | 'random' | 'clusters' | 'file'
+export type MobilityKind = 'static' | 'random-waypoint'
+export type CryptoChoice = 'auto' | 'real' | 'cheap'
+
+export interface TopologySpec {
+  kind: TopologyKind
+  /** Node count (for `file`, the number of positions). */
+  nodes: number
+  /** Mean number of radio neighbours (nodes heard above the gate); sizes `random` and `clusters`. */
+  meanDegree?: number
+  /** Side of the square area in metres; overrides what meanDegree would give. */
+  areaMetres?: number
+  /** Distance between neighbours on `line` and `grid`; default half the gate range. */
+  spacingMetres?: number
+  /** `clusters`: how many, and the standard deviation of a cluster's spread in metres. */
+  clusters?: number
+  clusterRadiusMetres?: number
+  /** `file`: positions in metres. */
+  positions?: Array<{ x: number, y: number }>
+}
+
+export interface Scenario {
+  name?: string
+  description?: string
+  seed: number
+  /** Virtual seconds of traffic. */
+  durationSeconds: number
+  /** Virtual seconds after the traffic stops so messages in flight can land (default 10). */
+  drainSeconds?: number
+  /** Virtual seconds before the first message so links and announces settle (default 20). */
+  warmupSeconds?: number
+  topology: TopologySpec
+  traffic: {
+    broadcastPerNodePerMinute: number
+    /** Length of each public message's text in bytes (default 64). */
+    messageBytes?: number
+  }
+  mobility?: {
+    kind: MobilityKind
+    /** Metres per second (random waypoint picks 0.5×–1.5× this per leg). */
+    speed?: number
+    pauseSeconds?: number
+  }
+  churn?: {
+    /** Graceful leaves (node.stop) per node per hour. */
+    leavesPerNodePerHour?: number
+    /** Crashes (no cleanup) per node per hour. */
+    crashesPerNodePerHour?: number
+    /** A node that left or crashed comes back after this long (absent: it stays away). */
+    restartAfterSeconds?: number
+  }
+  radio?: {
+    /** One profile for all nodes (see ble-profile.ts PROFILES)… */
+    profile?: string
+    /** …or a mix: profile name → fraction. */
+    profiles?: Record<string, number>
+    pathLossExponent?: number
+    rssiAt1mDbm?: number
+    shadowingSigmaDb?: number
+    gateDbm?: number
+    halfLossDbm?: number
+    lossSlopeDb?: number
+    extraLoss?: number
+    /** Overrides every profile's link cap. */
+    maxLinks?: number
+  }
+  /** Relay policy name (see policies.ts). */
+  policy?: string
+  crypto?: CryptoChoice
+  /** Passed to the MeshNode's config as is. */
+  node?: Record<string, unknown>
+}
+
+const TOP_KEYS = new Set(['name', 'description', 'seed', 'durationSeconds', 'drainSeconds', 'warmupSeconds', 'topology', 'traffic', 'mobility', 'churn', 'radio', 'policy', 'crypto', 'node'])
+const TOPOLOGY_KEYS = new Set(['kind', 'nodes', 'meanDegree', 'areaMetres', 'spacingMetres', 'clusters', 'clusterRadiusMetres', 'positions'])
+const TRAFFIC_KEYS = new Set(['broadcastPerNodePerMinute', 'messageBytes'])
+const MOBILITY_KEYS = new Set(['kind', 'speed', 'pauseSeconds'])
+const CHURN_KEYS = new Set(['leavesPerNodePerHour', 'crashesPerNodePerHour', 'restartAfterSeconds'])
+const RADIO_KEYS = new Set(['profile', 'profiles', 'pathLossExponent', 'rssiAt1mDbm', 'shadowingSigmaDb', 'gateDbm', 'halfLossDbm', 'lossSlopeDb', 'extraLoss', 'maxLinks'])
+
+export class ScenarioError extends Error {}
+
+function isObject (v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+function checkKeys (where: string, value: Record<string, unknown>, allowed: Set<string>): void {
+  for (const key of Object.keys(value)) if (!allowed.has(key)) throw new ScenarioError(`scenario: unknown key '${where}${key}'`)
+}
+
+function num (where: string, v: unknown, min: number, max = Infinity, integer = false): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+    throw new ScenarioError(`scenario: '${where}' must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${JSON.stringify(v)}`)
+  }
+  return v
+}
+
+function optNum (where: string, v: unknown, min: number, max = Infinity, integer = false): number | undefined {
+  return v === undefined ? undefined : num(where, v, min, max, integer)
+}
+
+/** Validates parsed JSON; returns a Scenario with unknown keys rejected and numbers range-checked. */
+export function parseScenario (json: unknown): Scenario {
+  if (!isObject(json)) throw new ScenarioError('scenario: expected a JSON object')
+  checkKeys('', json, TOP_KEYS)
+  const t = json.topology
+  if (!isObject(t)) throw new ScenarioError("scenario: 'topology' must be an object")
+  checkKeys('topology.', t, TOPOLOGY_KEYS)
+  const kinds: TopologyKind[] = ['line', 'grid', 'random', 'clusters', 'file']
+  if (!kinds.includes(t.kind as TopologyKind)) throw new ScenarioError(`scenario: 'topology.kind' must be one of ${kinds.join(', ')}`)
+  const kind = t.kind as TopologyKind
+  let positions: Array<{ x: number, y: number }> | undefined
+  if (kind === 'file') {
+    if (!Array.isArray(t.positions) || t.positions.length === 0) throw new ScenarioError("scenario: 'topology.positions' must be a non-empty array for kind 'file'")
+    positions = t.positions.map((p: unknown, i: number) => {
+      if (!isObject(p)) throw new ScenarioError(`scenario: 'topology.positions[${i}]' must be {x, y}`)
+      return { x: num(`topology.positions[${i}].x`, p.x, -1e7, 1e7), y: num(`topology.positions[${i}].y`, p.y, -1e7, 1e7) }
+    })
+  }
+  const nodes = positions?.length ?? num('topology.nodes', t.nodes, 1, 10_000_000, true)
+  const topology: TopologySpec = { kind, nodes }
+  const meanDegree = optNum('topology.meanDegree', t.meanDegree, 0.1, 10_000)
+  if (meanDegree !== undefined) topology.meanDegree = meanDegree
+  const areaMetres = optNum('topology.areaMetres', t.areaMetres, 1, 1e7)
+  if (areaMetres !== undefined) topology.areaMetres = areaMetres
+  const spacing = optNum('topology.spacingMetres', t.spacingMetres, 0.01, 1e6)
+  if (spacing !== undefined) topology.spacingMetres = spacing
+  const clusters = optNum('topology.clusters', t.clusters, 1, 1e6, true)
+  if (clusters !== undefined) topology.clusters = clusters
+  const clusterRadius = optNum('topology.clusterRadiusMetres', t.clusterRadiusMetres, 0.01, 1e6)
+  if (clusterRadius !== undefined) topology.clusterRadiusMetres = clusterRadius
+  if (positions !== undefined) topology.positions = positions
+
+  const tr = json.traffic
+  if (!isObject(tr)) throw new ScenarioError("scenario: 'traffic' must be an object")
+  checkKeys('traffic.', tr, TRAFFIC_KEYS)
+  const traffic: Scenario['traffic'] = { broadcastPerNodePerMinute: num('traffic.broadcastPerNodePerMinute', tr.broadcastPerNodePerMinute, 0, 1e4) }
+  const messageBytes = optNum('traffic.messageBytes', tr.messageBytes, 8, 60_000, true)
+  if (messageBytes !== undefined) traffic.messageBytes = messageBytes
+
+  const scenario: Scenario = {
+    seed: num('seed', json.seed ?? 1, 0, 4294967295, true),
+    durationSeconds: num('durationSeconds', json.durationSeconds, 0, 1e7),
+    topology,
+    traffic,
+  }
+  if (typeof json.name === 'string') scenario.name = json.name
+  if (typeof json.description === 'string') scenario.description = json.description
+  const drain = optNum('drainSeconds', json.drainSeconds, 0, 1e6)
+  if (drain !== undefined) scenario.drainSeconds = drain
+  const warmup = optNum('warmupSeconds', json.warmupSeconds, 0, 1e6)
+  if (warmup !== undefined) scenario.warmupSeconds = warmup
+
+  if (json.mobility !== undefined) {
+    const m = json.mobility
+    if (!isObject(m)) throw new ScenarioError("scenario: 'mobility' must be an object")
+    checkKeys('mobility.', m, MOBILITY_KEYS)
+    if (m.kind !== 'static' && m.kind !== 'random-waypoint') throw new ScenarioError("scenario: 'mobility.kind' must be 'static' or 'random-waypoint'")
+    scenario.mobility = { kind: m.kind }
+    const speed = optNum('mobility.speed', m.speed, 0, 1000)
+    if (speed !== undefined) scenario.mobility.speed = speed
+    const pause = optNum('mobility.pauseSeconds', m.pauseSeconds, 0, 1e6)
+    if (pause !== undefined) scenario.mobility.pauseSeconds = pause
+  }
+  if (json.churn !== undefined) {
+    const c = json.churn
+    if (!isObject(c)) throw new ScenarioError("scenario: 'churn' must be an object")
+    checkKeys('churn.', c, CHURN_KEYS)
+    scenario.churn = {}
+    const leaves = optNum('churn.leavesPerNodePerHour', c.leavesPerNodePerHour, 0, 1e4)
+    if (leaves !== undefined) scenario.churn.leavesPerNodePerHour = leaves
+    const crashes = optNum('churn.crashesPerNodePerHour', c.crashesPerNodePerHour, 0, 1e4)
+    if (crashes !== undefined) scenario.churn.crashesPerNodePerHour = crashes
+    const restart = optNum('churn.restartAfterSeconds', c.restartAfterSeconds, 0, 1e7)
+    if (restart !== undefined) scenario.churn.restartAfterSeconds = restart
+  }
+  if (json.radio !== undefined) {
+    const r = json.radio
+    if (!isObject(r)) throw new ScenarioError("scenario: 'radio' must be an object")
+    checkKeys('radio.', r, RADIO_KEYS)
+    const radio: NonNullable<Scenario['radio']> = {}
+    if (r.profile !== undefined) {
+      if (typeof r.profile !== 'string') throw new ScenarioError("scenario: 'radio.profile' must be a string")
+      radio.profile = r.profile
+    }
+    if (r.profiles !== undefined) {
+      if (!isObject(r.profiles)) throw new ScenarioError("scenario: 'radio.profiles' must be an object of fractions")
+      radio.profiles = {}
+      for (const [name, f] of Object.entries(r.profiles)) radio.profiles[name] = num(`radio.profiles.${name}`, f, 0, 1)
+    }
+    const fields = [['pathLossExponent', 1, 8], ['rssiAt1mDbm', -150, 30], ['shadowingSigmaDb', 0, 30], ['gateDbm', -150, 0], ['halfLossDbm', -150, 0], ['lossSlopeDb', 0.01, 50], ['extraLoss', 0, 1]] as const
+    for (const [key, min, max] of fields) {
+      const v = optNum(`radio.${key}`, r[key], min, max)
+      if (v !== undefined) radio[key] = v
+    }
+    const maxLinks = optNum('radio.maxLinks', r.maxLinks, 1, 1000, true)
+    if (maxLinks !== undefined) radio.maxLinks = maxLinks
+    scenario.radio = radio
+  }
+  if (json.policy !== undefined) {
+    if (typeof json.policy !== 'string') throw new ScenarioError("scenario: 'policy' must be a string")
+    scenario.policy = json.policy
+  }
+  if (json.crypto !== undefined) {
+    if (json.crypto !== 'auto' && json.crypto !== 'real' && json.crypto !== 'cheap') throw new ScenarioError("scenario: 'crypto' must be 'auto', 'real' or 'cheap'")
+    scenario.crypto = json.crypto
+  }
+  if (json.node !== undefined) {
+    if (!isObject(json.node)) throw new ScenarioError("scenario: 'node' must be an object")
+    scenario.node = json.node
+  }
+  return scenario
+}

@@ -1,0 +1,34 @@
+// What the simulation needs from a node, and what it gives one. The default factory (mesh-node.ts) wraps
+// the unchanged src/ MeshNode; tests may pass their own.
+import type { CryptoProvider } from '../src/crypto/provider.js'
+import type { Logger } from '../src/logger.js'
+import type { RelayPolicy } from '../src/mesh/policy/relay-policy.js'
+import type { SeededRandom } from '../src/prng.js'
+import type { SimTransport } from './sim-transport.js'
+import type { VirtualClock } from './virtual-clock.js'
+
+export interface SimNodeContext {
+  index: number
+  transport: SimTransport
+  clock: VirtualClock
+  random: SeededRandom
+  crypto: CryptoProvider
+  logger: Logger
+  policy: RelayPolicy
+  /** 64 bytes fixed per node for the run (its identity survives restarts): derive keys from them. */
+  identitySeed: Uint8Array
+  /** Scenario `node` overrides for the node config. */
+  config: Record<string, unknown>
+  /** Call with the text of every public message the node hands to its application. */
+  deliver (text: string): void
+}
+
+export interface SimNode {
+  start (): unknown
+  stop (): unknown
+  sendPublic (text: string): unknown
+  /** Counters for the summary (optional). */
+  stats? (): unknown
+}
+
+export type SimNodeFactory = (context: SimNodeContext) => SimNode

@@ -1,0 +1,285 @@
+// One run: a scenario, a seed and a relay policy in; a summary, the report's data and a trace hash out.
+import pino from 'pino'
+import type { CryptoProvider } from '../src/crypto/provider.js'
+import { SeededRandom } from '../src/prng.js'
+import { Air } from './air.js'
+import { type BleProfile, profileByName } from './ble-profile.js'
+import { createCheapCrypto } from './cheap-crypto.js'
+import { Engine, EventKind, settle } from './engine.js'
+import { Metrics } from './metrics.js'
+import { MOBILITY_TICK_MS, RandomWaypoint, DEFAULT_SPEED_MPS } from './mobility.js'
+import { DEFAULT_POLICY, policyByName } from './policies.js'
+import { DEFAULT_RADIO, type RadioParams } from './radio.js'
+import type { ReportPolicyRun, SimSummary } from './report-data.js'
+import type { CryptoChoice, Scenario } from './scenario.js'
+import type { SimNode, SimNodeFactory } from './sim-node.js'
+import { SimTransport } from './sim-transport.js'
+import { placeNodes, type Placement } from './topology.js'
+import { VirtualClock } from './virtual-clock.js'
+
+/** Up to this many nodes `crypto: auto` uses the real provider; above it the cheap one (our measurement-free guess: real Ed25519 verifies cost ~0.1–1 ms each). */
+export const REAL_CRYPTO_MAX_NODES = 150
+/** Default seconds of quiet after the traffic so messages in flight land. */
+export const DEFAULT_DRAIN_SECONDS = 10
+/** Default seconds before the first message so links form and announces spread. */
+export const DEFAULT_WARMUP_SECONDS = 20
+/** Default public message length (bytes of text): a short chat line. */
+export const DEFAULT_MESSAGE_BYTES = 64
+/** Buckets in the transmissions-over-time chart. */
+export const TX_BUCKETS = 60
+
+export interface SimulationOptions {
+  scenario: Scenario
+  /** Overrides scenario.seed. */
+  seed?: number
+  /** Overrides scenario.policy. */
+  policy?: string
+  /** Overrides scenario.crypto. */
+  crypto?: CryptoChoice
+  nodeFactory: SimNodeFactory
+  /** The real provider, used when crypto resolves to 'real'. */
+  realCrypto?: CryptoProvider
+  /** Called now and then with the fraction of virtual time done. */
+  onProgress?: (fraction: number) => void
+}
+
+export interface SimulationResult {
+  summary: SimSummary
+  run: ReportPolicyRun
+  traceHash: string
+  placement: Placement
+  links: Array<[number, number]>
+  cryptoUsed: string
+  /** Sum of every node's stats() (numbers only), when nodes expose them. */
+  nodeStats: Record<string, number>
+}
+
+/** Resolves the radio parameters and per-node profiles of a scenario. */
+export function radioOf (scenario: Scenario, random: SeededRandom): { radio: RadioParams, profiles: BleProfile[] } {
+  const r = scenario.radio ?? {}
+  const radio: RadioParams = { ...DEFAULT_RADIO }
+  for (const key of ['pathLossExponent', 'rssiAt1mDbm', 'shadowingSigmaDb', 'gateDbm', 'halfLossDbm', 'lossSlopeDb', 'extraLoss'] as const) {
+    const v = r[key]
+    if (v !== undefined) radio[key] = v
+  }
+  const n = scenario.topology.nodes
+  let pick: () => BleProfile
+  if (r.profiles !== undefined) {
+    const entries = Object.entries(r.profiles).map(([name, f]) => [profileByName(name), f] as const)
+    const total = entries.reduce((s, [, f]) => s + f, 0)
+    if (!(total > 0)) throw new Error("scenario: 'radio.profiles' fractions must add up to more than 0")
+    pick = () => {
+      let x = random.next() * total
+      for (const [p, f] of entries) { if (x < f) return p; x -= f }
+      return entries[entries.length - 1]![0]
+    }
+  } else {
+    const p = profileByName(r.profile ?? 'phone')
+    pick = () => p
+  }
+  const profiles = Array.from({ length: n }, () => {
+    const p = pick()
+    return r.maxLinks === undefined ? p : { ...p, maxLinks: r.maxLinks }
+  })
+  return { radio, profiles }
+}
+
+export async function runSimulation (options: SimulationOptions): Promise<SimulationResult> {
+  const wallStart = performance.now()
+  let peakRss = process.memoryUsage().rss
+  const scenario = options.scenario
+  const seed = options.seed ?? scenario.seed
+  const policyName = options.policy ?? scenario.policy ?? DEFAULT_POLICY
+  const policy = policyByName(policyName)
+  const n = scenario.topology.nodes
+
+  // One stream per concern, so changing how one concern draws never shifts another (and a policy that
+  // draws more jitter does not move the traffic or the topology of a comparison).
+  const root = new SeededRandom(seed)
+  const placementRandom = root.fork('placement')
+  const profileRandom = root.fork('profiles')
+  const shadowSeed = root.fork('shadowing').u32()
+  const discoveryRandom = root.fork('discovery')
+  const connectRandom = root.fork('connect')
+  const lossRandom = root.fork('loss')
+  const trafficRandom = root.fork('traffic')
+  const mobilityRandom = root.fork('mobility')
+  const churnRandom = root.fork('churn')
+  const metricsRandom = root.fork('metrics')
+  const nodeRandomRoot = root.fork('nodes')
+  const identityRoot = root.fork('identity')
+  const cryptoRandom = root.fork('crypto')
+
+  const { radio, profiles } = radioOf(scenario, profileRandom)
+  const placement = placeNodes(scenario.topology, radio, placementRandom)
+  const engine = new Engine()
+  const durationMs = scenario.durationSeconds * 1000
+  const drainMs = (scenario.drainSeconds ?? DEFAULT_DRAIN_SECONDS) * 1000
+  const warmupMs = Math.min((scenario.warmupSeconds ?? DEFAULT_WARMUP_SECONDS) * 1000, durationMs)
+  const endMs = durationMs + drainMs
+  const ratePerMs = scenario.traffic.broadcastPerNodePerMinute / 60_000
+  const metrics = new Metrics({
+    nodes: n,
+    expectedMessages: n * ratePerMs * (durationMs - warmupMs),
+    bucketMs: Math.max(1, endMs / TX_BUCKETS),
+    buckets: TX_BUCKETS,
+    sample: () => metricsRandom.next(),
+    time: engine,
+  })
+  const air = new Air({ engine, radio, shadowSeed, profiles, xs: placement.xs, ys: placement.ys, discoveryRandom, connectRandom, lossRandom, observer: metrics })
+
+  const choice = options.crypto ?? scenario.crypto ?? 'auto'
+  const useReal = choice === 'real' || (choice === 'auto' && n <= REAL_CRYPTO_MAX_NODES && options.realCrypto !== undefined)
+  if (choice === 'real' && options.realCrypto === undefined) throw new Error("crypto 'real' asked for but no real provider given")
+  const crypto = useReal ? options.realCrypto! : createCheapCrypto(cryptoRandom)
+  const logger = pino({ level: 'silent' })
+
+  const nodeRandoms = Array.from({ length: n }, (_, i) => nodeRandomRoot.fork(`node${i}`))
+  const identitySeeds = Array.from({ length: n }, () => identityRoot.bytes(64))
+  const nodes: Array<SimNode | undefined> = new Array(n)
+  const clocks: Array<VirtualClock | undefined> = new Array(n)
+  const transports: Array<SimTransport | undefined> = new Array(n)
+  const alive = new Uint8Array(n)
+  const lives = new Uint32Array(n)
+  const finishedStats: Array<Record<string, number>> = []
+  const MESSAGE_ID = /^#(\d+) /
+
+  const spawn = (i: number): void => {
+    const clock = new VirtualClock(engine, i)
+    const transport = new SimTransport(air, i)
+    // A restarted node draws from a fresh stream so its second life does not replay its first.
+    const random = lives[i] === 0 ? nodeRandoms[i]! : nodeRandoms[i]!.fork(`life${lives[i]}`)
+    const node = options.nodeFactory({
+      index: i,
+      transport,
+      clock,
+      random,
+      crypto,
+      logger,
+      policy,
+      identitySeed: identitySeeds[i]!,
+      config: scenario.node ?? {},
+      deliver (text: string) {
+        const m = MESSAGE_ID.exec(text)
+        if (m !== null) metrics.delivered(Number(m[1]), i)
+      },
+    })
+    nodes[i] = node
+    clocks[i] = clock
+    transports[i] = transport
+    alive[i] = 1
+    lives[i]!++
+    if (node.start() instanceof Promise) engine.requestDrain()
+  }
+
+  const collectStats = (node: SimNode | undefined): void => {
+    if (node?.stats === undefined) return
+    finishedStats.push(flattenNumbers(node.stats()))
+  }
+
+  // Everyone switches on at time 0 (the air spreads their first scans over a second).
+  for (let i = 0; i < n; i++) spawn(i)
+  await settle()
+
+  // Traffic: one Poisson stream of rate n·λ with a uniformly chosen origin is n Poisson streams of rate λ.
+  const messageBytes = scenario.traffic.messageBytes ?? DEFAULT_MESSAGE_BYTES
+  let nextMessageId = 0
+  const totalRate = n * ratePerMs
+  const hopsFrom = (origin: number, out: Uint8Array): void => air.hopDistances(origin, out)
+  const scheduleTraffic = (from: number): void => {
+    if (totalRate <= 0) return
+    const at = from - Math.log(1 - trafficRandom.next()) / totalRate
+    if (at >= durationMs) return
+    engine.at(at, { kind: EventKind.traffic, node: -1, cancelled: false, fire: () => {
+      const origin = Math.floor(trafficRandom.next() * n)
+      scheduleTraffic(engine.now)
+      const node = nodes[origin]
+      if (alive[origin] === 0 || node === undefined) return
+      const id = nextMessageId++
+      const head = `#${id} `
+      const text = head + 'x'.repeat(Math.max(0, messageBytes - head.length))
+      metrics.messageSent(id, origin, hopsFrom)
+      if (node.sendPublic(text) instanceof Promise) engine.requestDrain()
+    } })
+  }
+  scheduleTraffic(warmupMs)
+
+  // Mobility.
+  const mobility = scenario.mobility
+  if (mobility?.kind === 'random-waypoint') {
+    const walker = new RandomWaypoint(placement.xs, placement.ys, placement.areaMetres, mobility.speed ?? DEFAULT_SPEED_MPS, (mobility.pauseSeconds ?? 0) * 1000, mobilityRandom)
+    const tick = (): void => {
+      walker.step(engine.now, MOBILITY_TICK_MS)
+      air.positionsChanged()
+      air.checkLinks()
+      if (engine.now + MOBILITY_TICK_MS < endMs) engine.call(MOBILITY_TICK_MS, EventKind.mobility, -1, tick)
+    }
+    engine.call(MOBILITY_TICK_MS, EventKind.mobility, -1, tick)
+  }
+
+  // Churn: graceful leaves and crashes, each a Poisson stream per node; optionally back after a while.
+  const churn = scenario.churn
+  const leaveRate = (churn?.leavesPerNodePerHour ?? 0) / 3_600_000
+  const crashRate = (churn?.crashesPerNodePerHour ?? 0) / 3_600_000
+  const churnRate = n * (leaveRate + crashRate)
+  const scheduleChurn = (from: number): void => {
+    if (churnRate <= 0) return
+    const at = from - Math.log(1 - churnRandom.next()) / churnRate
+    if (at >= durationMs) return
+    engine.at(at, { kind: EventKind.churn, node: -1, cancelled: false, fire: () => {
+      const i = Math.floor(churnRandom.next() * n)
+      const crash = churnRandom.next() * (leaveRate + crashRate) < crashRate
+      scheduleChurn(engine.now)
+      if (alive[i] === 0) return
+      alive[i] = 0
+      const node = nodes[i]
+      collectStats(node)
+      if (crash) {
+        clocks[i]!.kill()
+        transports[i]!.crash()
+      } else if (node?.stop() instanceof Promise) {
+        engine.requestDrain()
+      }
+      nodes[i] = undefined
+      const back = churn?.restartAfterSeconds
+      if (back !== undefined) engine.call(back * 1000, EventKind.churn, i, () => { if (alive[i] === 0) spawn(i) })
+    } })
+  }
+  scheduleChurn(0)
+
+  const progress = (): void => {
+    const rss = process.memoryUsage().rss
+    if (rss > peakRss) peakRss = rss
+    options.onProgress?.(Math.min(1, engine.now / endMs))
+  }
+  await engine.runUntil(endMs, progress)
+  progress()
+
+  const links = air.linkPairs()
+  for (let i = 0; i < n; i++) if (alive[i] === 1) collectStats(nodes[i])
+  const nodeStats: Record<string, number> = {}
+  for (const s of finishedStats) for (const [k, v] of Object.entries(s)) nodeStats[k] = (nodeStats[k] ?? 0) + v
+  const wallSeconds = (performance.now() - wallStart) / 1000
+  const base = metrics.summarize(policyName, endMs / 60_000)
+  const summary: SimSummary = {
+    ...base,
+    events: engine.events,
+    eventsPerSecond: Math.round(engine.events / wallSeconds),
+    receptionsPerSecond: Math.round(base.receptions / wallSeconds),
+    wallSeconds: Math.round(wallSeconds * 1000) / 1000,
+    peakRssMb: Math.round(peakRss / 1_048_576),
+  }
+  // Stop the nodes politely so nothing they hold keeps the process alive.
+  for (let i = 0; i < n; i++) {
+    if (alive[i] === 1) { clocks[i]!.kill(); transports[i]!.crash() }
+  }
+  return { summary, run: metrics.reportRun(summary), traceHash: engine.traceHash, placement, links, cryptoUsed: crypto.name, nodeStats }
+}
+
+function flattenNumbers (value: unknown, prefix = '', out: Record<string, number> = {}): Record<string, number> {
+  if (typeof value === 'number') out[prefix] = value
+  else if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value)) flattenNumbers(v, prefix === '' ? k : `${prefix}.${k}`, out)
+  }
+  return out
+}
