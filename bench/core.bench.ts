@@ -1,6 +1,7 @@
 // `npm run bench`: the core's figures (wire, crypto, relay, fragmentation). Each module prints its own lines.
 const modules: Array<() => Promise<{ run: () => Promise<void> | void }>> = [
   // Registered by each area as it lands, in this order: wire, crypto, relay, fragments.
+  async () => await import('./wire.bench.js'),
   async () => await import('./relay.bench.js'),
 ]
 
