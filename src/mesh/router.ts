@@ -62,7 +62,7 @@ export interface RouterHandlers {
   onPeerAppeared (peer: Peer): void
   onPeerLeft (peer: Peer, reason: 'leave' | 'stale'): void
   /** A public message whose signature verified against its sender's pinned key. Delivered once. */
-  onPublicMessage (packet: Packet, peer: Peer | undefined): void
+  onPublicMessage (packet: Packet, peer: Peer | undefined, reassembled: boolean): void
   /** Any other packet for us (or broadcast) that passed the ingress checks: Noise, sync, files, unknown types. */
   onPacket (packet: Packet, linkId: string): void
   onLinkUp (link: Link): void
@@ -253,7 +253,7 @@ export class Router {
 
     const key = packetKey(this.deps.crypto, packet)
     const seen = this.seen.get(key)
-    if (seen !== undefined) { this.duplicate(seen, packet, senderKey, ingress); return }
+    if (seen !== undefined) { this.duplicate(seen, packet, senderKey, ingress, reassembled); return }
 
     let verified = true
     if (type === MessageType.announce) {
@@ -265,13 +265,13 @@ export class Router {
     }
     const entry: Seen = { verified, relay: null }
     this.seen.set(key, entry)
-    if (verified) this.deliver(packet, senderKey, ingress, toUs, directed)
+    if (verified) this.deliver(packet, senderKey, ingress, directed, reassembled)
     else if (type === MessageType.message) counters.unverifiable++
     if (!reassembled && !toUs) this.relay(entry, packet, frame, ingress, directed, key)
   }
 
   /** A copy of something already seen. Delivers nothing, except a first verified copy of a packet we relayed blind. */
-  private duplicate (seen: Seen, packet: Packet, senderKey: string, ingress: LinkState): void {
+  private duplicate (seen: Seen, packet: Packet, senderKey: string, ingress: LinkState, reassembled: boolean): void {
     const counters = this.deps.counters
     counters.duplicates++
     const relay = seen.relay
@@ -287,7 +287,7 @@ export class Router {
     seen.verified = true
     const recipient = packet.recipientId
     const toUs = recipient !== null && sameId(recipient, this.deps.localId)
-    this.deliver(packet, senderKey, ingress, toUs, recipient !== null && !toUs && !isBroadcastId(recipient))
+    this.deliver(packet, senderKey, ingress, recipient !== null && !toUs && !isBroadcastId(recipient), reassembled)
   }
 
   /** Announce acceptance and pinning; false when the announce must go no further (not cached, not relayed). */
@@ -315,7 +315,7 @@ export class Router {
     return true
   }
 
-  private deliver (packet: Packet, senderKey: string, ingress: LinkState, toUs: boolean, directed: boolean): void {
+  private deliver (packet: Packet, senderKey: string, ingress: LinkState, directed: boolean, reassembled: boolean): void {
     const { counters, peers, handlers } = this.deps
     switch (packet.type) {
       case MessageType.announce:
@@ -323,7 +323,7 @@ export class Router {
       case MessageType.message:
         if (directed) return
         counters.delivered++
-        handlers.onPublicMessage(packet, peers.get(senderKey))
+        handlers.onPublicMessage(packet, peers.get(senderKey), reassembled)
         return
       case MessageType.leave: {
         const peer = peers.remove(senderKey)
@@ -332,7 +332,6 @@ export class Router {
       }
       default:
         if (!directed) handlers.onPacket(packet, ingress.link.id)
-        void toUs
     }
   }
 
@@ -344,7 +343,7 @@ export class Router {
     const key = fragmentKey(packet.senderId, payload, index)
     this.fragmentsSeen ??= new DedupCache<Seen>(this.deps.clock, this.deps.config?.fragmentDedup ?? { maxEntries: FRAGMENT_DEDUP_MAX_ENTRIES, maxAgeMs: FRAGMENT_DEDUP_MAX_AGE_MS })
     const seen = this.fragmentsSeen.get(key)
-    if (seen !== undefined) { this.duplicate(seen, packet, senderKey, ingress); return }
+    if (seen !== undefined) { this.duplicate(seen, packet, senderKey, ingress, false); return }
     let fragment
     try {
       fragment = decodeFragment(payload)

@@ -1,0 +1,346 @@
+// MeshNode: the router, peers, announces and the application's API, composed from injected parts
+// (identity, transport, clock, random, crypto, logger). Runs unchanged on BLE, in tests and in the simulator.
+import type { Clock, Random, TimerId } from './clock.js'
+import { peerIdFromNoiseKey, type Identity } from './crypto/identity.js'
+import type { CryptoProvider } from './crypto/provider.js'
+import { signPacket, verifyPacket } from './crypto/signing.js'
+import type { Logger } from './logger.js'
+import type { Link, Transport } from './mesh/link.js'
+import { PeerTable, toHex, type Peer, type PeerKeys } from './mesh/peers.js'
+import { bitchatIosPolicy } from './mesh/policy/bitchat-ios.js'
+import type { RelayPolicy } from './mesh/policy/relay-policy.js'
+import { MAX_TTL, Router, type PacketSecurity, type RouterConfig } from './mesh/router.js'
+import { Counters, type MeshStats } from './mesh/stats.js'
+import { decodeAnnounce, encodeAnnounce } from './wire/announce.js'
+import { decompressPayload, type Deflater } from './wire/compression.js'
+import { DecodeError } from './wire/decode-error.js'
+import { MessageType, type Packet } from './wire/packet-types.js'
+import { decodeUtf8OrNull, encodeUtf8 } from './wire/utf8.js'
+
+/** [iOS] TransportConfig.bleAnnounceIntervalSeconds: while no link is up. */
+export const ISOLATED_ANNOUNCE_INTERVAL_MS = 4_000
+/** [iOS] TransportConfig.bleConnectedAnnounceBaseSecondsSparse / JitterSparse: 15 ± 4 s. */
+export const SPARSE_ANNOUNCE_INTERVAL_MS = 15_000
+export const SPARSE_ANNOUNCE_JITTER_MS = 4_000
+/** [iOS] TransportConfig.bleConnectedAnnounceBaseSecondsDense / JitterDense: 30 ± 8 s. */
+export const DENSE_ANNOUNCE_INTERVAL_MS = 30_000
+export const DENSE_ANNOUNCE_JITTER_MS = 8_000
+/** [iOS] TransportConfig.bleHighDegreeThreshold: from this many links the mesh counts as dense. */
+export const DENSE_DEGREE = 6
+/** [iOS] TransportConfig.blePostAnnounceDelaySeconds: announce this long after a new link. */
+export const LINK_ANNOUNCE_DELAY_MS = 400
+/** [iOS] TransportConfig.bleMaintenanceInterval: reassembly expiry and stale peers. */
+export const MAINTENANCE_INTERVAL_MS = 5_000
+/** v1 carries a 2-byte payload length; longer texts go out as v2 (as Android does for large payloads). */
+const V1_MAX_PAYLOAD = 0xffff
+/** [iOS] BinaryProtocol: nicknames travel in a one-byte-length TLV. */
+export const MAX_NICKNAME_BYTES = 255
+
+export interface NodeConfig extends RouterConfig {
+  nickname?: string
+  /** Relay policy; default Bitchat iOS's. */
+  policy?: RelayPolicy
+  /** How long a peer stays without an announce. */
+  peerStaleMs?: number
+  /** Keys pinned in earlier runs (16-hex peer ID → keys), from the store. */
+  pins?: Iterable<[string, PeerKeys]>
+  /** Inflater for compressed public messages; without one they are relayed but not shown. */
+  inflater?: Deflater
+  /** Announce rhythm overrides (ms). */
+  announce?: {
+    isolatedIntervalMs?: number
+    sparseIntervalMs?: number
+    sparseJitterMs?: number
+    denseIntervalMs?: number
+    denseJitterMs?: number
+    linkDelayMs?: number
+  }
+}
+
+export interface NodeOptions {
+  identity: Identity
+  transport: Transport
+  clock: Clock
+  random: Random
+  crypto: CryptoProvider
+  logger: Logger
+  config?: NodeConfig
+}
+
+export interface PublicMessage {
+  /** 16 lowercase hex characters. */
+  senderId: string
+  nickname: string
+  text: string
+  /** Sender's timestamp, ms since the Unix epoch. */
+  timestamp: number
+  /** Hops travelled: 7 − TTL on arrival (0 from a neighbour); null when it came in fragments (their TTL is not the packet's). */
+  hops: number | null
+}
+
+export interface PeerSummary {
+  peerId: string
+  nickname: string
+  /** Hex of the Noise static key and the Ed25519 key, as pinned. */
+  noisePublicKey: string
+  signingPublicKey: string
+  lastSeen: number
+}
+
+export interface MeshEvents {
+  message: PublicMessage
+  peerAppeared: PeerSummary
+  peerLeft: PeerSummary & { reason: 'leave' | 'stale' }
+  /** Other packets for us or broadcast that passed the ingress checks (Noise, sync, files, unknown types). */
+  packet: { packet: Packet, linkId: string }
+  linkUp: { linkId: string }
+  linkDown: { linkId: string, reason: string }
+}
+
+export type Unsubscribe = () => void
+
+export interface MeshNode {
+  /** Our peer ID, 16 lowercase hex characters. */
+  readonly peerId: string
+  readonly nickname: string
+  start (): Promise<void>
+  /** Sends a leave, stops timers and the transport. */
+  stop (): Promise<void>
+  /** Signs and floods a public message (fragmented per link as needed). */
+  sendPublic (text: string): void
+  /** Sends an announce now (it is also sent on start, after new links and periodically). */
+  announce (): void
+  on<K extends keyof MeshEvents> (event: K, listener: (event: MeshEvents[K]) => void): Unsubscribe
+  peers (): PeerSummary[]
+  readonly links: readonly Link[]
+  stats (): MeshStats
+}
+
+function summary (peer: Peer): PeerSummary {
+  return {
+    peerId: peer.idHex,
+    nickname: peer.nickname,
+    noisePublicKey: toHex(peer.noisePublicKey),
+    signingPublicKey: toHex(peer.signingPublicKey),
+    lastSeen: peer.lastSeen,
+  }
+}
+
+export function createNode (options: NodeOptions): MeshNode {
+  return new Node(options)
+}
+
+class Node implements MeshNode {
+  readonly peerId: string
+  readonly nickname: string
+  private readonly counters = new Counters()
+  private readonly peerTable: PeerTable
+  private router: Router
+  private readonly listeners: { [K in keyof MeshEvents]?: Set<(event: MeshEvents[K]) => void> } = {}
+  private readonly log: Logger
+  private readonly config: NodeConfig
+  private readonly security: PacketSecurity
+  private running = false
+  private announceTimer: TimerId | null = null
+  private linkAnnounceTimer: TimerId | null = null
+  private maintenanceTimer: TimerId | null = null
+
+  constructor (private readonly o: NodeOptions) {
+    this.config = o.config ?? {}
+    this.peerId = toHex(o.identity.peerId)
+    this.nickname = this.config.nickname ?? this.peerId.slice(0, 8)
+    if (encodeUtf8(this.nickname).length > MAX_NICKNAME_BYTES) throw new Error(`nickname longer than ${MAX_NICKNAME_BYTES} UTF-8 bytes`)
+    this.log = o.logger.child({ component: 'node', peer: this.peerId })
+    this.peerTable = new PeerTable({ staleMs: this.config.peerStaleMs, pins: this.config.pins })
+    const crypto = o.crypto
+    this.security = {
+      acceptAnnounce (packet) {
+        // TEMPORARY until src/crypto/announce-acceptance.ts lands: the three checks of §5.1.
+        let a
+        try { a = decodeAnnounce(packet.payload) } catch (error) { if (error instanceof DecodeError) return 'tlv'; throw error }
+        const id = peerIdFromNoiseKey(crypto, a.noisePublicKey)
+        for (let i = 0; i < 8; i++) if (id[i] !== packet.senderId[i]) return 'peerId'
+        if (packet.signature === null || !verifyPacket(crypto, a.signingPublicKey, packet)) return 'signature'
+        return { nickname: a.nickname, noisePublicKey: a.noisePublicKey, signingPublicKey: a.signingPublicKey }
+      },
+      verify (signingPublicKey, packet) {
+        return packet.signature !== null && verifyPacket(crypto, signingPublicKey, packet)
+      },
+    }
+    this.router = this.makeRouter()
+  }
+
+  private makeRouter (): Router {
+    const o = this.o
+    return new Router({
+      localId: o.identity.peerId,
+      clock: o.clock,
+      random: o.random,
+      crypto: o.crypto,
+      logger: o.logger,
+      policy: this.config.policy ?? bitchatIosPolicy,
+      peers: this.peerTable,
+      counters: this.counters,
+      security: this.security,
+      config: this.config,
+      handlers: {
+        onPeerAppeared: peer => this.emit('peerAppeared', summary(peer)),
+        onPeerLeft: (peer, reason) => this.emit('peerLeft', { ...summary(peer), reason }),
+        onPublicMessage: (packet, peer, reassembled) => this.publicMessage(packet, peer, reassembled),
+        onPacket: (packet, linkId) => this.emit('packet', { packet, linkId }),
+        onLinkUp: link => this.linkUp(link),
+        onLinkDown: (link, reason) => this.emit('linkDown', { linkId: link.id, reason }),
+      },
+    })
+  }
+
+  get links (): readonly Link[] {
+    return this.router.links
+  }
+
+  async start (): Promise<void> {
+    if (this.running) throw new Error('node already started')
+    this.running = true
+    this.router = this.makeRouter()
+    await this.o.transport.start({ onLink: link => this.router.addLink(link) })
+    this.announce()
+    this.scheduleMaintenance()
+  }
+
+  async stop (): Promise<void> {
+    if (!this.running) return
+    this.sendSigned(MessageType.leave, new Uint8Array(0))
+    this.running = false
+    const clock = this.o.clock
+    for (const t of [this.announceTimer, this.linkAnnounceTimer, this.maintenanceTimer]) if (t !== null) clock.clearTimer(t)
+    this.announceTimer = this.linkAnnounceTimer = this.maintenanceTimer = null
+    this.router.stop()
+    await this.o.transport.stop()
+  }
+
+  sendPublic (text: string): void {
+    if (!this.running) throw new Error('node not started')
+    this.sendSigned(MessageType.message, encodeUtf8(text))
+  }
+
+  announce (): void {
+    if (!this.running) return
+    const id = this.o.identity
+    const payload = encodeAnnounce({
+      nickname: this.nickname,
+      noisePublicKey: id.noisePublicKey,
+      signingPublicKey: id.signingPublicKey,
+      neighbors: [],
+      capabilities: null,
+      geohash: null,
+      unknown: [],
+    })
+    this.sendSigned(MessageType.announce, payload)
+    this.scheduleAnnounce()
+  }
+
+  on<K extends keyof MeshEvents> (event: K, listener: (event: MeshEvents[K]) => void): Unsubscribe {
+    let set = this.listeners[event] as Set<(event: MeshEvents[K]) => void> | undefined
+    if (set === undefined) {
+      set = new Set()
+      ;(this.listeners as Record<string, unknown>)[event] = set
+    }
+    set.add(listener)
+    return () => { set.delete(listener) }
+  }
+
+  peers (): PeerSummary[] {
+    return this.peerTable.list().map(summary)
+  }
+
+  stats (): MeshStats {
+    return this.counters.snapshot()
+  }
+
+  // ----------------------------------------------------------------------------------------------
+
+  private emit<K extends keyof MeshEvents> (event: K, value: MeshEvents[K]): void {
+    const set = this.listeners[event] as Set<(event: MeshEvents[K]) => void> | undefined
+    if (set === undefined) return
+    for (const listener of set) listener(value)
+  }
+
+  private sendSigned (type: number, payload: Uint8Array): void {
+    const unsigned: Packet = {
+      version: payload.length > V1_MAX_PAYLOAD ? 2 : 1,
+      type,
+      ttl: MAX_TTL,
+      timestamp: BigInt(Math.floor(this.o.clock.now())),
+      senderId: this.o.identity.peerId,
+      recipientId: null,
+      route: [],
+      payload,
+      isCompressed: false,
+      isRSR: false,
+      signature: null,
+    }
+    this.router.originate(signPacket(this.o.crypto, this.o.identity, unsigned))
+  }
+
+  private publicMessage (packet: Packet, peer: Peer | undefined, reassembled: boolean): void {
+    let bytes: Uint8Array
+    if (packet.isCompressed) {
+      const inflater = this.config.inflater
+      if (inflater === undefined) return
+      try {
+        bytes = decompressPayload(packet, inflater)
+      } catch (error) {
+        if (error instanceof DecodeError) return
+        throw error
+      }
+    } else {
+      bytes = packet.payload
+    }
+    const text = decodeUtf8OrNull(bytes)
+    if (text === null) return
+    this.emit('message', {
+      senderId: peer?.idHex ?? toHex(packet.senderId),
+      nickname: peer?.nickname ?? '',
+      text,
+      timestamp: Number(packet.timestamp),
+      hops: reassembled ? null : MAX_TTL - packet.ttl,
+    })
+  }
+
+  private linkUp (link: Link): void {
+    this.emit('linkUp', { linkId: link.id })
+    if (this.linkAnnounceTimer !== null || !this.running) return
+    this.linkAnnounceTimer = this.o.clock.setTimer(this.config.announce?.linkDelayMs ?? LINK_ANNOUNCE_DELAY_MS, () => {
+      this.linkAnnounceTimer = null
+      this.announce()
+    })
+  }
+
+  /** iOS's rhythm: 4 s while isolated, 15 ± 4 s with a few links, 30 ± 8 s from six links on. */
+  private scheduleAnnounce (): void {
+    const clock = this.o.clock
+    if (this.announceTimer !== null) clock.clearTimer(this.announceTimer)
+    const a = this.config.announce ?? {}
+    const degree = this.router.links.length
+    const random = this.o.random
+    let delay: number
+    if (degree === 0) delay = a.isolatedIntervalMs ?? ISOLATED_ANNOUNCE_INTERVAL_MS
+    else if (degree < DENSE_DEGREE) delay = (a.sparseIntervalMs ?? SPARSE_ANNOUNCE_INTERVAL_MS) + (random.next() * 2 - 1) * (a.sparseJitterMs ?? SPARSE_ANNOUNCE_JITTER_MS)
+    else delay = (a.denseIntervalMs ?? DENSE_ANNOUNCE_INTERVAL_MS) + (random.next() * 2 - 1) * (a.denseJitterMs ?? DENSE_ANNOUNCE_JITTER_MS)
+    this.announceTimer = clock.setTimer(delay, () => {
+      this.announceTimer = null
+      this.announce()
+    })
+  }
+
+  private scheduleMaintenance (): void {
+    this.maintenanceTimer = this.o.clock.setTimer(MAINTENANCE_INTERVAL_MS, () => {
+      this.maintenanceTimer = null
+      if (!this.running) return
+      const now = this.o.clock.now()
+      this.router.maintain(now)
+      for (const peer of this.peerTable.expire(now)) this.emit('peerLeft', { ...summary(peer), reason: 'stale' })
+      this.scheduleMaintenance()
+    })
+  }
+}

@@ -1,0 +1,403 @@
+import { describe, expect, test } from 'vitest'
+import fc from 'fast-check'
+import pino from 'pino'
+import type { Clock, TimerId } from '../src/clock.js'
+import { nodeCrypto } from '../src/crypto/node-provider.js'
+import { identityFromSecrets, type Identity } from '../src/crypto/identity.js'
+import { createNode, type MeshNode, type NodeConfig, type PublicMessage } from '../src/node.js'
+import { MemoryNetwork, type MemoryPipe, type MemoryTransport, type PipeOptions } from '../src/mesh/memory-transport.js'
+import type { Link } from '../src/mesh/link.js'
+import { floodPolicy } from '../src/mesh/policy/flood.js'
+import { bitchatIosPolicy } from '../src/mesh/policy/bitchat-ios.js'
+import type { RelayPolicy } from '../src/mesh/policy/relay-policy.js'
+import { SeededRandom } from '../src/prng.js'
+import { decodePacket, encodePacket } from '../src/wire/packet.js'
+import { MessageType } from '../src/wire/packet-types.js'
+import { fcOptions } from './wire/fc.js'
+
+// A heap-ordered virtual clock: the mesh tests fire hundreds of thousands of timers.
+class HeapClock implements Clock {
+  private heap: Array<{ at: number, seq: number, fn: () => void, live: boolean }> = []
+  private seq = 0
+  constructor (private current = 1_700_000_000_000) {}
+  now (): number { return this.current }
+  setTimer (delayMs: number, fn: () => void): TimerId {
+    const t = { at: this.current + Math.max(0, delayMs), seq: this.seq++, fn, live: true }
+    const h = this.heap
+    h.push(t)
+    let i = h.length - 1
+    while (i > 0) {
+      const p = (i - 1) >> 1
+      if (!this.less(h[i]!, h[p]!)) break
+      ;[h[i], h[p]] = [h[p]!, h[i]!]
+      i = p
+    }
+    return t
+  }
+  clearTimer (id: TimerId): void { (id as { live: boolean }).live = false }
+  private less (a: { at: number, seq: number }, b: { at: number, seq: number }): boolean { return a.at < b.at || (a.at === b.at && a.seq < b.seq) }
+  private pop (): void {
+    const h = this.heap
+    const last = h.pop()!
+    if (h.length === 0) return
+    h[0] = last
+    let i = 0
+    for (;;) {
+      const l = 2 * i + 1
+      const r = l + 1
+      let m = i
+      if (l < h.length && this.less(h[l]!, h[m]!)) m = l
+      if (r < h.length && this.less(h[r]!, h[m]!)) m = r
+      if (m === i) break
+      ;[h[i], h[m]] = [h[m]!, h[i]!]
+      i = m
+    }
+  }
+  advance (ms: number): void {
+    const until = this.current + ms
+    while (this.heap.length > 0 && this.heap[0]!.at <= until) {
+      const t = this.heap[0]!
+      this.pop()
+      if (!t.live) continue
+      this.current = t.at
+      t.live = false
+      t.fn()
+    }
+    this.current = until
+  }
+}
+
+const silent = pino({ level: 'silent' })
+
+interface Member {
+  name: string
+  identity: Identity
+  transport: MemoryTransport
+  node: MeshNode
+  received: PublicMessage[]
+}
+
+class World {
+  readonly clock = new HeapClock()
+  readonly random: SeededRandom
+  readonly net: MemoryNetwork
+  readonly members: Member[] = []
+  /** Frames of each type delivered to each member (from the network tap). */
+  readonly arrivals = new Map<string, number[]>()
+
+  constructor (seed: number, readonly config: NodeConfig = {}) {
+    this.random = new SeededRandom(seed)
+    this.net = new MemoryNetwork(this.clock, this.random.fork('net'))
+    this.net.setTap((_, to, frame) => {
+      let counts = this.arrivals.get(to)
+      if (counts === undefined) { counts = new Array(256).fill(0); this.arrivals.set(to, counts) }
+      counts[frame[1]!]!++
+    })
+  }
+
+  add (count: number, config: NodeConfig = this.config): Member[] {
+    const out: Member[] = []
+    for (let i = 0; i < count; i++) {
+      const name = `n${this.members.length}`
+      const identity = identityFromSecrets(nodeCrypto, this.random.bytes(32), this.random.bytes(32))
+      const transport = this.net.createTransport(name)
+      const node = createNode({ identity, transport, clock: this.clock, random: this.random.fork(name), crypto: nodeCrypto, logger: silent, config: { nickname: name, ...config } })
+      const m: Member = { name, identity, transport, node, received: [] }
+      node.on('message', e => m.received.push(e))
+      this.members.push(m)
+      out.push(m)
+    }
+    return out
+  }
+
+  connect (a: Member, b: Member, options: PipeOptions = {}): MemoryPipe {
+    return this.net.connect(a.transport, b.transport, { inFlightFrames: 64, ...options })
+  }
+
+  async startAll (): Promise<void> {
+    for (const m of this.members) await m.node.start()
+  }
+
+  run (ms: number): void {
+    this.clock.advance(ms)
+  }
+}
+
+/** Hop distances from `from` over the pipes (undirected edges). */
+function bfs (n: number, edges: Array<[number, number]>, from: number): number[] {
+  const dist = new Array<number>(n).fill(Infinity)
+  const adj = Array.from({ length: n }, () => [] as number[])
+  for (const [a, b] of edges) { adj[a]!.push(b); adj[b]!.push(a) }
+  dist[from] = 0
+  const queue = [from]
+  while (queue.length > 0) {
+    const u = queue.shift()!
+    for (const v of adj[u]!) if (dist[v] === Infinity) { dist[v] = dist[u]! + 1; queue.push(v) }
+  }
+  return dist
+}
+
+function line (n: number): Array<[number, number]> {
+  return Array.from({ length: n - 1 }, (_, i) => [i, i + 1] as [number, number])
+}
+
+function grid (w: number, h: number): Array<[number, number]> {
+  const edges: Array<[number, number]> = []
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (x + 1 < w) edges.push([y * w + x, y * w + x + 1])
+      if (y + 1 < h) edges.push([y * w + x, (y + 1) * w + x])
+    }
+  }
+  return edges
+}
+
+/** A random geometric graph in the unit square (radius r), as a radio mesh would be. */
+function geometric (n: number, r: number, random: SeededRandom): Array<[number, number]> {
+  const pts = Array.from({ length: n }, () => [random.next(), random.next()] as const)
+  const edges: Array<[number, number]> = []
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) if (Math.hypot(pts[i]![0] - pts[j]![0], pts[i]![1] - pts[j]![1]) < r) edges.push([i, j])
+  return edges
+}
+
+async function mesh (n: number, edges: Array<[number, number]>, seed: number, config: NodeConfig = {}, pipe: PipeOptions = {}): Promise<World> {
+  const w = new World(seed, config)
+  w.add(n)
+  for (const [a, b] of edges) w.connect(w.members[a]!, w.members[b]!, pipe)
+  await w.startAll()
+  w.run(2_000) // start + link announces cross the mesh
+  return w
+}
+
+/** Each member's deliveries of `text`, by member index. */
+function deliveries (w: World, text: string): number[] {
+  return w.members.map(m => m.received.filter(r => r.text === text).length)
+}
+
+describe('MeshNode', () => {
+  test('node — two nodes find each other and exchange a signed public message', async () => {
+    const w = await mesh(2, [[0, 1]], 1)
+    const [a, b] = w.members as [Member, Member]
+    expect(a.node.peers().map(p => p.nickname)).toEqual(['n1'])
+    expect(b.node.peers()[0]!.peerId).toBe(a.identity.peerIdHex)
+    expect(w.members[0]!.node.links.length).toBe(1)
+    a.node.sendPublic('hello, mesh')
+    w.run(500)
+    expect(b.received).toEqual([{ senderId: a.identity.peerIdHex, nickname: 'n0', text: 'hello, mesh', timestamp: expect.any(Number), hops: 0 }])
+    expect(a.received).toEqual([])
+    const s = b.node.stats()
+    expect(s.delivered).toBe(1)
+    expect(s.received).toBeGreaterThan(0)
+    expect(s.bytesIn).toBeGreaterThan(0)
+    expect(a.node.stats().framesOutApplication).toBe(1)
+    expect(a.node.stats().framesOutByType.announce).toBeGreaterThanOrEqual(1)
+  })
+
+  test('node — announces follow iOS\'s rhythm: 4 s isolated, 15 ± 4 s with a few links', async () => {
+    const w = new World(2)
+    const [a, b] = w.add(2) as [Member, Member]
+    await w.startAll()
+    w.run(10)
+    const isolated = a.node.stats().framesOutByType.announce ?? 0
+    expect(isolated).toBe(0) // no links: nothing goes out, but the timer runs
+    w.connect(a, b)
+    w.run(399)
+    expect(a.node.stats().framesOutByType.announce ?? 0).toBe(0)
+    w.run(1)
+    expect(a.node.stats().framesOutByType.announce).toBe(1) // 0.4 s after the link
+    w.run(60_000)
+    const n = a.node.stats().framesOutByType.announce!
+    expect(n).toBeGreaterThanOrEqual(1 + Math.floor(60_000 / 19_000))
+    expect(n).toBeLessThanOrEqual(2 + Math.ceil(60_000 / 11_000))
+  })
+
+  test.each([
+    ['flood', floodPolicy],
+    ['bitchat-ios', bitchatIosPolicy],
+  ] as Array<[string, RelayPolicy]>)('node — on a 10-node line (%s) a broadcast reaches exactly the 7 hops its TTL allows, once each', async (_, policy) => {
+    const w = await mesh(10, line(10), 3, { policy })
+    w.members[0]!.node.sendPublic('how far?')
+    w.run(5_000)
+    expect(deliveries(w, 'how far?')).toEqual([0, 1, 1, 1, 1, 1, 1, 1, 0, 0])
+    // Not even a frame of it reached hop 8 or 9.
+    expect(w.arrivals.get('n8')![MessageType.message]).toBe(0)
+    expect(w.arrivals.get('n9')![MessageType.message]).toBe(0)
+    expect(w.arrivals.get('n7')![MessageType.message]).toBe(1)
+  })
+
+  test('node — a 5-node grid and a 20-node grid (flood): every node gets every message exactly once', async () => {
+    for (const [wd, ht] of [[5, 1], [5, 4]] as const) {
+      const w = await mesh(wd * ht, grid(wd, ht), 4, { policy: floodPolicy })
+      for (const m of w.members.slice(0, 3)) m.node.sendPublic(`from ${m.name}`)
+      w.run(3_000)
+      for (const m of w.members.slice(0, 3)) {
+        expect(deliveries(w, `from ${m.name}`)).toEqual(w.members.map(x => (x === m ? 0 : 1)))
+      }
+    }
+  })
+
+  test('node — 20-node grid with the default (bitchat-ios) policy: no duplicates, fewer transmissions than flooding', async () => {
+    const sent: Record<string, number> = {}
+    const reach: Record<string, number> = {}
+    for (const [name, policy] of [['flood', floodPolicy], ['ios', bitchatIosPolicy]] as const) {
+      const w = await mesh(20, grid(5, 4), 5, { policy })
+      const before = w.members.reduce((s, m) => s + m.node.stats().framesOutApplication, 0)
+      for (const m of w.members.slice(0, 5)) m.node.sendPublic(`p ${m.name}`)
+      w.run(5_000)
+      sent[name] = w.members.reduce((s, m) => s + m.node.stats().framesOutApplication, 0) - before
+      let got = 0
+      for (const m of w.members.slice(0, 5)) {
+        const d = deliveries(w, `p ${m.name}`)
+        expect(Math.max(...d)).toBeLessThanOrEqual(1)
+        got += d.reduce((a, b) => a + b, 0)
+      }
+      reach[name] = got / (5 * 19)
+    }
+    expect(reach.flood).toBe(1)
+    expect(reach.ios).toBeGreaterThan(0.8)
+    expect(sent.ios).toBeLessThan(sent.flood!)
+  })
+
+  test('node — 100-node random geometric mesh (flood): delivered once to every node within 7 hops, to no one beyond', async () => {
+    const random = new SeededRandom(6)
+    const edges = geometric(100, 0.17, random)
+    const w = await mesh(100, edges, 6, { policy: floodPolicy })
+    const senders = [0, 37, 71]
+    for (const s of senders) w.members[s]!.node.sendPublic(`hundred ${s}`)
+    w.run(4_000)
+    for (const s of senders) {
+      const dist = bfs(100, edges, s)
+      expect(deliveries(w, `hundred ${s}`)).toEqual(dist.map((d, i) => (i !== s && d <= 7 ? 1 : 0)))
+    }
+  }, 60_000)
+
+  test('node — a 20 KB message crosses 5 hops intact, fragmented to small MTUs on the way', async () => {
+    const w = await mesh(6, line(6), 7, {}, { mtu: 185 })
+    const text = Array.from({ length: 20_000 }, (_, i) => String.fromCharCode(97 + (i * 7) % 26)).join('')
+    w.members[0]!.node.sendPublic(text)
+    w.run(10_000)
+    expect(deliveries(w, text)).toEqual([0, 1, 1, 1, 1, 1])
+    expect(w.members[5]!.received[0]!.hops).toBeNull() // fragments' TTL says nothing about the packet's hops
+    expect(w.members[0]!.node.stats().framesOutByType.fragment).toBeGreaterThan(100)
+    expect(w.members[3]!.node.stats().reassembled).toBe(1)
+  })
+
+  test('node — a link that drops mid-transfer: the message still arrives over the other path, and the link works again when it returns', async () => {
+    // A ring of 4: 0–1–2–3–0. Dropping 0–1 mid-transfer leaves the path 0–3–2–1.
+    const w = new World(8, { policy: floodPolicy })
+    w.add(4)
+    const [m0, m1, m2, m3] = w.members as [Member, Member, Member, Member]
+    const p01 = w.connect(m0, m1, { mtu: 185 })
+    w.connect(m1, m2, { mtu: 185 })
+    w.connect(m2, m3, { mtu: 185 })
+    w.connect(m3, m0, { mtu: 185 })
+    await w.startAll()
+    w.run(2_000)
+    const text = 'y'.repeat(8_000)
+    m0.node.sendPublic(text)
+    w.run(200)
+    p01.drop()
+    w.run(10_000)
+    expect(deliveries(w, text)).toEqual([0, 1, 1, 1])
+    p01.restore()
+    w.run(1_000)
+    expect(m0.node.links.length).toBe(2)
+    m0.node.sendPublic('after')
+    w.run(2_000)
+    expect(deliveries(w, 'after')).toEqual([0, 1, 1, 1])
+    expect(m1.received.find(r => r.text === 'after')!.hops).toBe(0) // straight over the restored link
+  })
+
+  test('node — restart: stop sends a leave, the node comes back with fresh links and is heard again', async () => {
+    const w = await mesh(3, line(3), 9)
+    const [a, b, c] = w.members as [Member, Member, Member]
+    const left: string[] = []
+    c.node.on('peerLeft', p => left.push(`${p.nickname}:${p.reason}`))
+    const appeared: string[] = []
+    c.node.on('peerAppeared', p => appeared.push(p.nickname))
+    await a.node.stop()
+    w.run(1_000)
+    expect(left).toEqual(['n0:leave'])
+    expect(b.node.links.length).toBe(1)
+    await a.node.start()
+    w.run(1_000)
+    expect(appeared).toEqual(['n0'])
+    a.node.sendPublic('back again')
+    c.node.sendPublic('welcome back')
+    w.run(1_000)
+    expect(deliveries(w, 'back again')).toEqual([0, 1, 1])
+    expect(deliveries(w, 'welcome back')).toEqual([1, 1, 0])
+  })
+
+  test('node — a stopped node lets peers time out if no leave arrives', async () => {
+    const w = await mesh(2, [[0, 1]], 10)
+    const [a, b] = w.members as [Member, Member]
+    const left: string[] = []
+    b.node.on('peerLeft', p => left.push(p.reason))
+    w.net.setTap(null)
+    // Cut the pipe first, so the leave is lost: b only learns from silence.
+    for (const l of a.node.links) l.close('gone')
+    await a.node.stop()
+    w.run(200_000)
+    expect(left).toEqual(['stale'])
+  })
+
+  test('node — a forged copy arriving first does not suppress the genuine message; garbage on one link does not hurt another', async () => {
+    const w = await mesh(2, [[0, 1]], 11)
+    const [alice, bob] = w.members as [Member, Member]
+    // An attacker with its own (raw) link to bob, faster than alice's.
+    const attacker = w.net.createTransport('attacker')
+    let raw: Link | undefined
+    await attacker.start({ onLink: l => { raw = l; l.attach({ onFrame () {}, onDrain () {}, onClose () {} }) } })
+    w.net.connect(attacker, bob.transport, { latencyMs: 1, inFlightFrames: 10_000 })
+    w.connect(alice, bob) // already connected; a second pipe is fine, it only adds a link
+    w.run(1_000)
+    const garbage = new SeededRandom(99)
+    for (let i = 0; i < 200; i++) raw!.send(garbage.bytes(1 + garbage.int(300)))
+    const now = w.clock.now()
+    alice.node.sendPublic('genuine')
+    const forged = encodePacket({
+      version: 1, type: MessageType.message, ttl: 7, timestamp: BigInt(now), senderId: alice.identity.peerId, recipientId: null,
+      route: [], payload: new TextEncoder().encode('genuine'), isCompressed: false, isRSR: false, signature: new Uint8Array(64).fill(7),
+    })
+    raw!.send(forged)
+    const impostor = decodePacket(forged)
+    impostor.payload = new TextEncoder().encode('I am alice')
+    raw!.send(encodePacket(impostor))
+    w.run(1_000)
+    expect(bob.received.map(r => r.text)).toEqual(['genuine'])
+    const s = bob.node.stats()
+    expect(s.dropped.badSignature).toBe(2)
+    expect(s.dropped.decode).toBeGreaterThan(150)
+  })
+
+  test('node — property: random topology, loss, reordering and traffic → every delivery authentic and at most once', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.integer({ min: 3, max: 8 }), fc.integer({ min: 0, max: 2 ** 31 }), fc.double({ min: 0, max: 0.3, noNaN: true }),
+      fc.integer({ min: 0, max: 40 }), fc.constantFrom(floodPolicy, bitchatIosPolicy), fc.integer({ min: 1, max: 6 }),
+      async (n, seed, loss, jitterMs, policy, messages) => {
+        const random = new SeededRandom(seed)
+        const edges: Array<[number, number]> = []
+        for (let i = 1; i < n; i++) edges.push([random.int(i), i]) // a random tree keeps it connected
+        for (let k = 0; k < n; k++) { const a = random.int(n); const b = random.int(n); if (a !== b && !edges.some(e => (e[0] === a && e[1] === b) || (e[0] === b && e[1] === a))) edges.push([a, b]) }
+        const w = await mesh(n, edges, seed, { policy }, { lossProbability: loss, jitterMs })
+        const sent = new Map<string, string>()
+        for (let k = 0; k < messages; k++) {
+          const from = w.members[random.int(n)]!
+          const text = `m${k} from ${from.name} ${random.int(1e9)}`
+          from.node.sendPublic(text)
+          sent.set(text, from.identity.peerIdHex)
+          w.run(random.int(300))
+        }
+        w.run(5_000)
+        for (const m of w.members) {
+          const texts = m.received.map(r => r.text)
+          expect(new Set(texts).size).toBe(texts.length)
+          for (const r of m.received) {
+            expect(sent.get(r.text)).toBe(r.senderId)
+            expect(r.senderId).not.toBe(m.identity.peerIdHex)
+          }
+        }
+      }), fcOptions(12))
+  }, 60_000)
+})
