@@ -66,3 +66,12 @@ export function plainPacket (p: Packet): Record<string, unknown> {
     signature: p.signature === null ? null : [...p.signature],
   }
 }
+
+/** One string per packet (hex for bytes), for fast equality in high-run properties. */
+export function packetSignature (p: Packet): string {
+  const h = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex')
+  return [
+    p.version, p.type, p.ttl, p.timestamp, h(p.senderId), p.recipientId === null ? '-' : h(p.recipientId),
+    p.route.map(h).join('.'), h(p.payload), p.isCompressed, p.isRSR, p.signature === null ? '-' : h(p.signature), p.extraFlags ?? 0,
+  ].join('|')
+}

@@ -6,7 +6,7 @@ import { decodePacket, encodePacket, encodedPacketLength } from '../../src/wire/
 import type { Packet } from '../../src/wire/packet-types.js'
 import { padFrame } from '../../src/wire/padding.js'
 import vectors from '../fixtures/wire/android-contract-vectors.json' with { type: 'json' }
-import { packetArb, plainPacket } from './arbitraries.js'
+import { packetArb, packetSignature, plainPacket } from './arbitraries.js'
 import { fcOptions, hex, toHex } from './fc.js'
 
 function basePacket (over: Partial<Packet> = {}): Packet {
@@ -190,14 +190,14 @@ describe('§2.1 packet — properties', () => {
     fc.assert(fc.property(packetArb(), (packet) => {
       const frame = encodePacket(packet)
       const back = decodePacket(frame)
-      expect(plainPacket(back)).toEqual(plainPacket(packet))
+      expect(packetSignature(back)).toBe(packetSignature(packet))
       expect(toHex(encodePacket(back))).toBe(toHex(frame))
     }), fcOptions(10_000))
   })
 
   test('§2.1 packet — padded frames decode to the same packet', () => {
     fc.assert(fc.property(packetArb(), (packet) => {
-      expect(plainPacket(decodePacket(encodePacket(packet, { pad: true })))).toEqual(plainPacket(packet))
+      expect(packetSignature(decodePacket(encodePacket(packet, { pad: true })))).toBe(packetSignature(packet))
     }), fcOptions(10_000))
   })
 
@@ -205,7 +205,9 @@ describe('§2.1 packet — properties', () => {
     fc.assert(fc.property(packetArb(80), (packet) => {
       const frame = encodePacket(packet)
       for (let n = 0; n < frame.length; n++) {
-        expect(() => decodePacket(frame.subarray(0, n))).toThrow(DecodeError)
+        let caught: unknown
+        try { decodePacket(frame.subarray(0, n)) } catch (e) { caught = e }
+        if (!(caught instanceof DecodeError)) throw new Error(`prefix of ${n}/${frame.length} bytes was not rejected with DecodeError`)
       }
     }), fcOptions(500))
   })
@@ -236,6 +238,6 @@ describe('§2.1 packet — properties', () => {
         const back = decodePacket(frame)
         encodePacket(back) // whatever decodes must be encodable
       } catch (e) { expect(e).toBeInstanceOf(DecodeError) }
-    }), fcOptions(10_000))
+    }), fcOptions(5_000))
   })
 })
