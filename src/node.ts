@@ -1,7 +1,8 @@
 // MeshNode: the router, peers, announces and the application's API, composed from injected parts
 // (identity, transport, clock, random, crypto, logger). Runs unchanged on BLE, in tests and in the simulator.
 import type { Clock, Random, TimerId } from './clock.js'
-import { peerIdFromNoiseKey, type Identity } from './crypto/identity.js'
+import { acceptAnnounce } from './crypto/announce-acceptance.js'
+import type { Identity } from './crypto/identity.js'
 import type { CryptoProvider } from './crypto/provider.js'
 import { signPacket, verifyPacket } from './crypto/signing.js'
 import type { Logger } from './logger.js'
@@ -11,7 +12,7 @@ import { bitchatIosPolicy } from './mesh/policy/bitchat-ios.js'
 import type { RelayPolicy } from './mesh/policy/relay-policy.js'
 import { MAX_TTL, Router, type PacketSecurity, type RouterConfig } from './mesh/router.js'
 import { Counters, type MeshStats } from './mesh/stats.js'
-import { decodeAnnounce, encodeAnnounce } from './wire/announce.js'
+import { encodeAnnounce } from './wire/announce.js'
 import { decompressPayload, type Deflater } from './wire/compression.js'
 import { DecodeError } from './wire/decode-error.js'
 import { MessageType, type Packet } from './wire/packet-types.js'
@@ -153,15 +154,12 @@ class Node implements MeshNode {
     this.log = o.logger.child({ component: 'node', peer: this.peerId })
     this.peerTable = new PeerTable({ staleMs: this.config.peerStaleMs, pins: this.config.pins })
     const crypto = o.crypto
+    const inflater = this.config.inflater
     this.security = {
       acceptAnnounce (packet) {
-        // TEMPORARY until src/crypto/announce-acceptance.ts lands: the three checks of §5.1.
-        let a
-        try { a = decodeAnnounce(packet.payload) } catch (error) { if (error instanceof DecodeError) return 'tlv'; throw error }
-        const id = peerIdFromNoiseKey(crypto, a.noisePublicKey)
-        for (let i = 0; i < 8; i++) if (id[i] !== packet.senderId[i]) return 'peerId'
-        if (packet.signature === null || !verifyPacket(crypto, a.signingPublicKey, packet)) return 'signature'
-        return { nickname: a.nickname, noisePublicKey: a.noisePublicKey, signingPublicKey: a.signingPublicKey }
+        const result = acceptAnnounce(crypto, packet, inflater)
+        if (!result.ok) return result.reason
+        return { nickname: result.announce.nickname, noisePublicKey: result.noisePublicKey, signingPublicKey: result.signingPublicKey }
       },
       verify (signingPublicKey, packet) {
         return packet.signature !== null && verifyPacket(crypto, signingPublicKey, packet)
