@@ -24,6 +24,12 @@ export interface EncodeOptions {
   pad?: boolean
 }
 
+const MAX_U64 = 0xffff_ffff_ffff_ffffn
+
+function isByte (n: number): boolean {
+  return Number.isInteger(n) && n >= 0 && n <= 0xff
+}
+
 function lengthBytes (version: 1 | 2): number {
   return version === 2 ? V2_LENGTH_BYTES : V1_LENGTH_BYTES
 }
@@ -48,6 +54,9 @@ export function encodedPacketLength (packet: Packet): number {
 export function encodePacket (packet: Packet, options?: EncodeOptions): Uint8Array {
   const { version, payload, route, signature, recipientId } = packet
   if (version !== 1 && version !== 2) throw new Error(`packet version must be 1 or 2, got ${String(version)}`)
+  if (!isByte(packet.type)) throw new Error(`type must be a byte, got ${packet.type}`)
+  if (!isByte(packet.ttl)) throw new Error(`ttl must be a byte, got ${packet.ttl}`)
+  if (packet.timestamp < 0n || packet.timestamp > MAX_U64) throw new Error('timestamp must fit 64 unsigned bits')
   if (version === 1 && route.length > 0) throw new Error('a route needs a v2 packet')
   if (route.length > MAX_ROUTE_HOPS) throw new Error(`route has ${route.length} hops, max ${MAX_ROUTE_HOPS}`)
   const maxPayload = version === 2 ? 0xffff_ffff : 0xffff

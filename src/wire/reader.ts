@@ -55,6 +55,8 @@ export class ByteReader {
     const b = this.buf
     const hi = ((b[at]! << 24) >>> 0) + ((b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!)
     const lo = ((b[at + 4]! << 24) >>> 0) + ((b[at + 5]! << 16) | (b[at + 6]! << 8) | b[at + 7]!)
+    // Millisecond timestamps fit 53 bits: one BigInt conversion instead of shift-and-or on the hot path.
+    if (hi < 0x20_0000) return BigInt(hi * 0x1_0000_0000 + lo)
     return (BigInt(hi) << 32n) | BigInt(lo)
   }
 
@@ -76,6 +78,8 @@ export class ByteReader {
     this.need(n, field)
   }
 }
+
+const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER)
 
 export class ByteWriter {
   readonly bytes: Uint8Array
@@ -114,10 +118,14 @@ export class ByteWriter {
   }
 
   u64 (value: bigint): void {
-    const hi = Number((value >> 32n) & 0xffffffffn)
-    const lo = Number(value & 0xffffffffn)
-    this.u32(hi)
-    this.u32(lo)
+    if (value >= 0n && value <= MAX_SAFE_BIGINT) {
+      const n = Number(value)
+      this.u32(Math.floor(n / 0x1_0000_0000))
+      this.u32(n >>> 0)
+      return
+    }
+    this.u32(Number((value >> 32n) & 0xffffffffn))
+    this.u32(Number(value & 0xffffffffn))
   }
 
   write (data: Uint8Array): void {

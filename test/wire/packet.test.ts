@@ -178,6 +178,9 @@ describe('§2.1 packet — rejections', () => {
     ['v1 payload over 65535', basePacket({ payload: new Uint8Array(65_536) })],
     ['a 63-byte signature', basePacket({ signature: new Uint8Array(63) })],
     ['extraFlags overlapping interpreted bits', basePacket({ extraFlags: 0x02 })],
+    ['a TTL of 256', basePacket({ ttl: 256 })],
+    ['a negative timestamp', basePacket({ timestamp: -1n })],
+    ['a 65-bit timestamp', basePacket({ timestamp: 1n << 64n })],
     ['256 route hops', basePacket({ version: 2, route: Array.from({ length: 256 }, () => new Uint8Array(8)) })],
   ])('§2.1 packet — encoding %s is a programmer error', (_name, packet) => {
     expect(() => encodePacket(packet)).toThrow(Error)

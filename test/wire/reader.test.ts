@@ -66,6 +66,17 @@ describe('ByteWriter', () => {
       }), fcOptions(10_000))
   })
 
+  test.each([
+    0n, 1n, 0xffffffffn, 0x1_0000_0000n, 1_763_776_000_000n, (1n << 53n) - 1n, 1n << 53n, (1n << 53n) + 1n,
+    (0x20_0000n << 32n) - 1n, 0x20_0000n << 32n, (1n << 64n) - 1n,
+  ])('ByteWriter — u64 %s survives both the fast and the exact path', (value) => {
+    const w = new ByteWriter(8)
+    w.u64(value)
+    const bytes = w.finish()
+    expect(Buffer.from(bytes).readBigUInt64BE()).toBe(value)
+    expect(new ByteReader(bytes).u64('v')).toBe(value)
+  })
+
   test('ByteWriter — writeFixed zero-pads short and truncates long values', () => {
     const w = new ByteWriter(8)
     w.writeFixed(hex('0102'), 4)
