@@ -3,7 +3,7 @@
 // data always gives the same bytes.
 import type { ReportData, ReportPolicyRun, SimSummary } from './report-data.js'
 import {
-  axisBottom, axisLeft, emptyNote, esc, formatTick, legend, linearScale, niceTicks, num, sequentialColour,
+  axisBottom, axisLeft, emptyNote, esc, formatTick, legend, linearScale, logScale, logTicks, niceTicks, num, sequentialColour,
   seriesColour, svgChart, ticksWithin, type Box, type LegendItem, type Ticks,
 } from './svg.js'
 
@@ -20,6 +20,8 @@ const DELIVERY_GOAL = 0.99
 const ADAPTIVE_TX_GOAL = 0.45
 /** Steps drawn at most per series on the transmissions chart; finer buckets are merged (readability). */
 const MAX_TIME_STEPS = 150
+/** A latency axis turns logarithmic when its longest delivery is this many times the fastest median. */
+const LOG_AXIS_TAIL = 20
 /** Above this, latencies read better in seconds than in ms. */
 const SECONDS_FROM_MS = 10_000
 
@@ -270,15 +272,28 @@ function latencyCdfChart (runs: readonly ReportPolicyRun[]): Chart {
     .map(([l, f]): [number, number] => [Math.max(0, l), Math.min(1, Math.max(0, f))])
     .sort((a, b) => a[0] - b[0]))
   const all = series.flat()
-  const unit = timeUnit(all.length === 0 ? 0 : maxOf(all.map((p) => p[0])))
+  const max = all.length === 0 ? 0 : maxOf(all.map((p) => p[0]))
+  const unit = timeUnit(max)
   const { box, top, height } = xyLayout(runs)
-  const xt = niceTicks(0, all.length === 0 ? 1 : maxOf(all.map((p) => p[0])) / unit.divisor, 8)
+  // A long tail squeezes the bulk of deliveries into the first few pixels; a log axis keeps both readable.
+  const medians = series.flatMap((points) => points.filter((p) => p[1] >= 0.5).slice(0, 1).map((p) => p[0]))
+  const minPositive = minOf(all.map((p) => p[0]).filter((l) => l > 0))
+  const log = medians.length > 0 && minOf(medians) > 0 && max > LOG_AXIS_TAIL * minOf(medians) && Number.isFinite(minPositive)
+  const xt = log
+    ? logTicks(minPositive / unit.divisor, max / unit.divisor)
+    : niceTicks(0, all.length === 0 ? 1 : max / unit.divisor, 8)
   const yt = niceTicks(0, 1, 5)
-  const sx = linearScale(xt.domain, [box.x, box.x + box.width])
+  const sx = (log ? logScale : linearScale)(xt.domain, [box.x, box.x + box.width])
   const sy = linearScale(yt.domain, [box.y + box.height, box.y])
   let body = top.svg +
     axisLeft(box, { scale: sy, ticks: yt, label: 'deliveries at or below', format: percentTicks(yt), grid: true }) +
-    axisBottom(box, { scale: sx, ticks: xt, label: `delivery latency (${unit.label})`, grid: true })
+    axisBottom(box, {
+      scale: sx,
+      ticks: xt,
+      label: `delivery latency (${unit.label}${log ? ', log scale' : ''})`,
+      grid: true,
+      ...(log ? { format: (v: number) => formatTick(v, v) } : {}),
+    })
   series.forEach((points, i) => {
     if (points.length === 0) return
     // A step line: the CDF only rises at an observed latency.
@@ -328,13 +343,15 @@ function txOverTimeChart (runs: readonly ReportPolicyRun[], durationSeconds: num
     { key: 'control', title: 'Control: announces, sync, handshakes', box: { x: 72, y: top.bottom + 24 + panelHeight + gap, width: CHART_WIDTH - 72 - 24, height: panelHeight } },
   ]
   const height = panels[1]!.box.y + panelHeight + 56
-  let endSeconds = Number.isFinite(durationSeconds) && durationSeconds > 0 ? durationSeconds : 0
+  // The buckets cover warm-up and drain as well as the traffic, so their extent, not the duration, sets the axis.
+  let endSeconds = 0
   for (const u of usable) {
     if (u !== null) endSeconds = Math.max(endSeconds, Math.max(u.application.length, u.control.length) * u.bucketSeconds)
   }
+  if (endSeconds === 0 && Number.isFinite(durationSeconds) && durationSeconds > 0) endSeconds = durationSeconds
   const minutes = endSeconds >= 600
   const tDiv = minutes ? 60 : 1
-  const xt = niceTicks(0, endSeconds === 0 ? 1 : endSeconds / tDiv, 8)
+  const xt = ticksWithin(0, endSeconds === 0 ? 1 : endSeconds / tDiv, 8)
   let body = top.svg
   let drawnAny = false
   for (const panel of panels) {

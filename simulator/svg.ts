@@ -32,6 +32,13 @@ export function linearScale (domain: readonly [number, number], range: readonly 
   return (v) => r0 + (v - d0) * k
 }
 
+/** Maps [d0, d1] (both > 0) logarithmically onto [r0, r1]; values at or below zero land on d0. */
+export function logScale (domain: readonly [number, number], range: readonly [number, number]): Scale {
+  const l0 = Math.log10(domain[0])
+  const inner = linearScale([l0, Math.log10(domain[1])], range)
+  return (v) => inner(v > 0 ? Math.log10(v) : l0)
+}
+
 export interface Ticks {
   /** The domain widened to whole steps, so the axis starts and ends on a tick. */
   domain: [number, number]
@@ -64,6 +71,24 @@ function clampMagnitude (v: number): number {
 
 /** Narrower ranges are treated as a single value: their ticks would underflow or print alike. */
 const MIN_RELATIVE_SPAN = 1e-9
+
+/**
+ * Ticks for a log axis over [min, max] (min > 0): whole decades, with 2 and 5 between them when the axis
+ * spans few enough decades for them to fit. Label them with formatTick(v, v).
+ */
+export function logTicks (min: number, max: number): Ticks {
+  // Exponents kept within ±300 so every tick is a normal, non-zero, finite double.
+  const exponent = (v: number): number => Math.min(300, Math.max(-300, Number.isFinite(v) && v > 0 ? Math.log10(v) : 0))
+  const lo = Math.floor(exponent(min))
+  const hi = Math.max(lo + 1, Math.ceil(exponent(Math.max(max, min))))
+  const decades = Math.min(hi - lo, MAX_TICKS)
+  const mantissas = decades <= 3 ? [1, 2, 5] : [1]
+  const ticks: number[] = []
+  for (let e = lo; e <= lo + decades; e++) {
+    for (const m of mantissas) if (e < lo + decades || m === 1) ticks.push(Number(`${m}e${e}`))
+  }
+  return { domain: [ticks[0]!, ticks[ticks.length - 1]!], ticks, step: ticks[0]! }
+}
 
 /** A guard against runaway loops on absurd ranges (±1e308); a readable axis has about ten. */
 const MAX_TICKS = 50
@@ -109,7 +134,7 @@ function stepDecimals (step: number): number {
 /** A tick label: as many decimals as the step needs; thousands shortened to k and M. */
 export function formatTick (v: number, step: number): string {
   const a = Math.abs(v)
-  if (a >= 1e15) return v.toPrecision(3)
+  if (a >= 1e15 || step < 1e-6) return v === 0 ? '0' : v.toPrecision(3)
   if (a >= 1e6 && step >= 1e5) return `${trim((v / 1e6).toFixed(stepDecimals(step / 1e6)))}M`
   if (a >= 1e4 && step >= 1e3) return `${trim((v / 1e3).toFixed(stepDecimals(step / 1e3)))}k`
   return v.toFixed(stepDecimals(step))

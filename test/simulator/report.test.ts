@@ -109,6 +109,16 @@ describe('renderReport', () => {
     expect(html).not.toMatch(BROKEN)
   })
 
+  test('renderReport — a long latency tail turns the CDF axis logarithmic, a short one keeps it linear', () => {
+    const base = syntheticReport({ seed: SEED, nodes: 20, policies: ['flood', 'adaptive'] })
+    const tail = withRuns(base, () => ({ latencyCdf: [[10, 0.25], [20, 0.5], [40, 0.9], [5000, 1]] }))
+    const svg = chart(renderReport(tail), 'latency-cdf')
+    expect(svg).toContain('delivery latency (ms, log scale)')
+    for (const label of ['10', '100', '1000', '10k']) expect(svg).toContain(`text-anchor="middle">${label}</text>`)
+    expect(svg).not.toMatch(BROKEN)
+    expect(chart(renderReport(base), 'latency-cdf')).toContain('delivery latency (ms)<')
+  })
+
   test('renderReport — same data, same bytes', () => {
     const a = renderReport(syntheticReport({ seed: SEED, nodes: 80 }))
     const b = renderReport(syntheticReport({ seed: SEED, nodes: 80 }))

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import fc from 'fast-check'
 import {
-  esc, formatTick, legend, linearScale, niceTicks, num, sequentialColour, seriesColour, svgChart, ticksWithin,
+  esc, formatTick, legend, linearScale, logScale, logTicks, niceTicks, num, sequentialColour, seriesColour, svgChart, ticksWithin,
 } from '../../simulator/svg.js'
 
 const fcSeed = process.env.BLEMESH_SEED === undefined ? {} : { seed: Number(process.env.BLEMESH_SEED) }
@@ -66,6 +66,18 @@ describe('svg helpers', () => {
     expect(t.domain).toEqual([-4, 1681])
     expect(t.ticks).toEqual([0, 500, 1000, 1500])
     expect(ticksWithin(5e-324, 5e-324).domain).toEqual([0, 1])
+  })
+
+  test.each([
+    { min: 10, max: 5000, ticks: [10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000] },
+    { min: 3, max: 70, ticks: [1, 2, 5, 10, 20, 50, 100] },
+    { min: 0.5, max: 40_000, ticks: [0.1, 1, 10, 100, 1000, 10_000, 100_000] },
+    { min: 7, max: 7, ticks: [1, 2, 5, 10] },
+  ])('logTicks — [$min, $max] gives $ticks', ({ min, max, ticks }) => {
+    const t = logTicks(min, max)
+    expect(t.ticks).toEqual(ticks)
+    const s = logScale(t.domain, [0, 100])
+    expect([s(t.domain[0]), s(t.domain[1]), s(0), s(-5)]).toEqual([0, 100, 0, 0])
   })
 
   test.each([
