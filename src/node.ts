@@ -30,6 +30,8 @@ export const DENSE_ANNOUNCE_JITTER_MS = 8_000
 export const DENSE_DEGREE = 6
 /** [iOS] TransportConfig.blePostAnnounceDelaySeconds: announce this long after a new link. */
 export const LINK_ANNOUNCE_DELAY_MS = 400
+/** [iOS] TransportConfig.bleAnnounceMinInterval: link-triggered announces never come closer than this. */
+export const ANNOUNCE_MIN_INTERVAL_MS = 1_000
 /** [iOS] TransportConfig.bleMaintenanceInterval: reassembly expiry and stale peers. */
 export const MAINTENANCE_INTERVAL_MS = 5_000
 /** v1 carries a 2-byte payload length; longer texts go out as v2 (as Android does for large payloads). */
@@ -145,6 +147,7 @@ class Node implements MeshNode {
   private announceTimer: TimerId | null = null
   private linkAnnounceTimer: TimerId | null = null
   private maintenanceTimer: TimerId | null = null
+  private lastAnnounceAt = -Infinity
 
   constructor (private readonly o: NodeOptions) {
     this.config = o.config ?? {}
@@ -233,6 +236,7 @@ class Node implements MeshNode {
       geohash: null,
       unknown: [],
     })
+    this.lastAnnounceAt = this.o.clock.now()
     this.sendSigned(MessageType.announce, payload)
     this.scheduleAnnounce()
   }
@@ -308,7 +312,10 @@ class Node implements MeshNode {
   private linkUp (link: Link): void {
     this.emit('linkUp', { linkId: link.id })
     if (this.linkAnnounceTimer !== null || !this.running) return
-    this.linkAnnounceTimer = this.o.clock.setTimer(this.config.announce?.linkDelayMs ?? LINK_ANNOUNCE_DELAY_MS, () => {
+    const clock = this.o.clock
+    // Links that come up together share one announce; a burst of flapping links cannot make a storm.
+    const delay = Math.max(this.config.announce?.linkDelayMs ?? LINK_ANNOUNCE_DELAY_MS, this.lastAnnounceAt + ANNOUNCE_MIN_INTERVAL_MS - clock.now())
+    this.linkAnnounceTimer = clock.setTimer(delay, () => {
       this.linkAnnounceTimer = null
       this.announce()
     })

@@ -197,9 +197,9 @@ describe('MeshNode', () => {
     const w = new World(2)
     const [a, b] = w.add(2) as [Member, Member]
     await w.startAll()
-    w.run(10)
-    const isolated = a.node.stats().framesOutByType.announce ?? 0
-    expect(isolated).toBe(0) // no links: nothing goes out, but the timer runs
+    w.run(6_000)
+    expect(a.node.stats().originated).toBe(2) // at start and 4 s later, though no link carries them
+    expect(a.node.stats().framesOutByType.announce ?? 0).toBe(0)
     w.connect(a, b)
     w.run(399)
     expect(a.node.stats().framesOutByType.announce ?? 0).toBe(0)
@@ -209,6 +209,21 @@ describe('MeshNode', () => {
     const n = a.node.stats().framesOutByType.announce!
     expect(n).toBeGreaterThanOrEqual(1 + Math.floor(60_000 / 19_000))
     expect(n).toBeLessThanOrEqual(2 + Math.ceil(60_000 / 11_000))
+  })
+
+  test('node — links that come up together share one announce, never closer than 1 s to the last', async () => {
+    const w = new World(12)
+    const [a, b, c, d] = w.add(4) as [Member, Member, Member, Member]
+    await w.startAll()
+    w.run(100)
+    w.connect(a, b)
+    w.run(100)
+    w.connect(a, c)
+    w.run(100)
+    w.connect(a, d)
+    w.run(1_000)
+    expect(a.node.stats().originated).toBe(2) // the start announce and one for all three links
+    expect(b.node.peers().map(p => p.nickname).sort()).toEqual(['n0', 'n2', 'n3'])
   })
 
   test.each([

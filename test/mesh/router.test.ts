@@ -292,6 +292,28 @@ describe('Router', () => {
     expect(d.links[1]!.sent.filter(f => f[1] === MessageType.fragment).length).toBe(fragments.length)
   })
 
+  test('router — Noise addressed to us is handed up, not relayed; addressed to another peer it is relayed, not handed up', () => {
+    const { links, me, events } = setup()
+    const alice = new Peer(1)
+    links[0]!.deliver(encodePacket(alice.packet(MessageType.noiseHandshake, Uint8Array.of(1), { recipientId: me.id, signature: null })))
+    expect(events).toEqual([['packet', MessageType.noiseHandshake]])
+    links[0]!.deliver(encodePacket(alice.packet(MessageType.noiseHandshake, Uint8Array.of(2), { recipientId: new Peer(7).id, signature: null })))
+    expect(events.length).toBe(1)
+    expect(links[1]!.sent.length).toBe(1)
+  })
+
+  test('router — a REQUEST_SYNC on a link bound to another peer is refused (ingress binding)', () => {
+    const { links, counters, events } = setup()
+    const alice = new Peer(1)
+    const bob = new Peer(2)
+    links[0]!.deliver(alice.announce(7))
+    links[1]!.deliver(bob.announce(7))
+    links[0]!.deliver(encodePacket(bob.packet(MessageType.requestSync, Uint8Array.of(1), { ttl: 0 })))
+    expect(counters.snapshot().dropped.binding).toBe(1)
+    links[1]!.deliver(encodePacket(bob.packet(MessageType.requestSync, Uint8Array.of(1), { ttl: 0 })))
+    expect(events.filter(e => e[0] === 'packet')).toEqual([['packet', MessageType.requestSync]])
+  })
+
   test('router — a closed link is forgotten; relays skip it', () => {
     const { links, router } = setup()
     links[1]!.close()
