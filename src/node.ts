@@ -36,6 +36,8 @@ export const ANNOUNCE_MIN_INTERVAL_MS = 1_000
 export const MAINTENANCE_INTERVAL_MS = 5_000
 /** v1 carries a 2-byte payload length; longer texts go out as v2 (as Android does for large payloads). */
 const V1_MAX_PAYLOAD = 0xffff
+/** security.md §5 (G5): text messages are capped at 64 KiB; larger ones would also exceed 256 fragments on small MTUs. */
+export const MAX_PUBLIC_TEXT_BYTES = 65_536
 /** [iOS] BinaryProtocol: nicknames travel in a one-byte-length TLV. */
 export const MAX_NICKNAME_BYTES = 255
 
@@ -221,7 +223,9 @@ class Node implements MeshNode {
 
   sendPublic (text: string): void {
     if (!this.running) throw new Error('node not started')
-    this.sendSigned(MessageType.message, encodeUtf8(text))
+    const payload = encodeUtf8(text)
+    if (payload.length > MAX_PUBLIC_TEXT_BYTES) throw new RangeError(`public message of ${payload.length} bytes exceeds ${MAX_PUBLIC_TEXT_BYTES}`)
+    this.sendSigned(MessageType.message, payload)
   }
 
   announce (): void {

@@ -191,6 +191,7 @@ describe('MeshNode', () => {
     expect(s.bytesIn).toBeGreaterThan(0)
     expect(a.node.stats().framesOutApplication).toBe(1)
     expect(a.node.stats().framesOutByType.announce).toBeGreaterThanOrEqual(1)
+    expect(() => a.node.sendPublic('z'.repeat(65_537))).toThrow(RangeError)
   })
 
   test('node — announces follow iOS\'s rhythm: 4 s isolated, 15 ± 4 s with a few links', async () => {

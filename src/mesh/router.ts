@@ -217,6 +217,7 @@ export class Router {
   // ---- ingress ------------------------------------------------------------------------------------
 
   receive (state: LinkState, frame: Uint8Array): void {
+    if (this.stopped) return
     const counters = this.deps.counters
     counters.received++
     counters.bytesIn += frame.length
