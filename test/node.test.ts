@@ -387,9 +387,9 @@ describe('MeshNode', () => {
     expect(s.dropped.decode).toBeGreaterThan(150)
   })
 
-  test('node — property: random topology, loss, reordering and traffic → every delivery authentic and at most once', async () => {
+  test('node — property: random topology, loss, reordering, traffic and a forger → every delivery authentic and at most once', async () => {
     await fc.assert(fc.asyncProperty(
-      fc.integer({ min: 3, max: 8 }), fc.integer({ min: 0, max: 2 ** 31 }), fc.double({ min: 0, max: 0.3, noNaN: true }),
+      fc.integer({ min: 3, max: 8 }), fc.integer({ min: 0, max: 2 ** 31 }), fc.oneof(fc.constant(0), fc.double({ min: 0, max: 0.3, noNaN: true })),
       fc.integer({ min: 0, max: 40 }), fc.constantFrom(floodPolicy, bitchatIosPolicy), fc.integer({ min: 1, max: 6 }),
       async (n, seed, loss, jitterMs, policy, messages) => {
         const random = new SeededRandom(seed)
@@ -397,10 +397,23 @@ describe('MeshNode', () => {
         for (let i = 1; i < n; i++) edges.push([random.int(i), i]) // a random tree keeps it connected
         for (let k = 0; k < n; k++) { const a = random.int(n); const b = random.int(n); if (a !== b && !edges.some(e => (e[0] === a && e[1] === b) || (e[0] === b && e[1] === a))) edges.push([a, b]) }
         const w = await mesh(n, edges, seed, { policy }, { lossProbability: loss, jitterMs })
+        // A forger wired to one node: it copies real senders' IDs onto its own texts and onto real texts.
+        const forger = w.net.createTransport('forger')
+        let raw: Link | undefined
+        await forger.start({ onLink: l => { raw = l; l.attach({ onFrame () {}, onDrain () {}, onClose () {} }) } })
+        w.net.connect(forger, w.members[random.int(n)]!.transport, { latencyMs: 1, inFlightFrames: 10_000 })
+        const forge = (victim: Member, text: string): void => {
+          raw!.send(encodePacket({
+            version: 1, type: MessageType.message, ttl: 7, timestamp: BigInt(w.clock.now()), senderId: victim.identity.peerId, recipientId: null,
+            route: [], payload: new TextEncoder().encode(text), isCompressed: false, isRSR: false, signature: random.bytes(64),
+          }))
+        }
         const sent = new Map<string, string>()
         for (let k = 0; k < messages; k++) {
           const from = w.members[random.int(n)]!
           const text = `m${k} from ${from.name} ${random.int(1e9)}`
+          forge(from, text) // a forged copy of what is about to be sent, arriving first nearby
+          forge(w.members[random.int(n)]!, `forged ${k}`)
           from.node.sendPublic(text)
           sent.set(text, from.identity.peerIdHex)
           w.run(random.int(300))
@@ -413,6 +426,10 @@ describe('MeshNode', () => {
             expect(sent.get(r.text)).toBe(r.senderId)
             expect(r.senderId).not.toBe(m.identity.peerIdHex)
           }
+        }
+        if (loss === 0) {
+          // Without loss the forgeries must not have cost anyone a genuine message (flood reaches all).
+          if (policy === floodPolicy) for (const [text, sender] of sent) expect(w.members.filter(m => m.identity.peerIdHex !== sender).every(m => m.received.some(r => r.text === text))).toBe(true)
         }
       }), fcOptions(12))
   }, 60_000)
