@@ -12,6 +12,11 @@ import {
  * ~1.3 MB of path data; 20 000 evenly sampled keep the report near 1 MB and the mesh's texture visible).
  */
 export const MAX_DRAWN_LINKS = 20_000
+/**
+ * Nodes drawn at most (our measurement: ~40 bytes each, so 100 000 nodes would be 4 MB of circles; an even
+ * sample of 25 000 still shows where latency is high).
+ */
+export const MAX_DRAWN_NODES = 25_000
 /** Per-node tooltips only up to this many nodes: each costs ~60 bytes and nobody hovers 10 000 dots. */
 const NODE_TOOLTIP_CAP = 2_000
 /** The delivery goal drawn on the comparison chart (issue 4: adaptive at ≥ 99 % delivery). */
@@ -68,13 +73,9 @@ function scenarioLine (data: ReportData): string {
     ['area', Number.isFinite(s.areaMetres) ? `${formatNumber(s.areaMetres)} m × ${formatNumber(s.areaMetres)} m` : '—'],
     ['nodes', formatInt(data.nodes.length)],
     ['links', formatInt(data.links.length)],
-    ['policies', runs(data).join(', ') || 'none'],
+    ['policies', data.runs.map((r) => r.summary.policy).join(', ') || 'none'],
   ]
   return `<dl class="scenario">${items.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join('')}</dl>`
-}
-
-function runs (data: ReportData): string[] {
-  return data.runs.map((r) => r.summary.policy)
 }
 
 interface SummaryRow { label: string, key: string, value: (s: SimSummary) => string, warn?: (s: SimSummary) => boolean }
@@ -124,24 +125,23 @@ function topologyChart (data: ReportData): Chart {
   const width = box.x + side + 130
   const height = box.y + side + 56
 
-  // One domain for both axes keeps metres square on screen.
   const valid = (i: number): boolean => {
     const n = nodes[i]
     return n !== undefined && Number.isFinite(n.x) && Number.isFinite(n.y)
   }
-  let lo = 0
-  let hi = Number.isFinite(data.scenario.areaMetres) && data.scenario.areaMetres > 0 ? data.scenario.areaMetres : 0
-  for (let i = 0; i < nodes.length; i++) {
-    if (!valid(i)) continue
-    const n = nodes[i]!
-    lo = Math.min(lo, n.x, n.y)
-    hi = Math.max(hi, n.x, n.y)
-  }
-  // The data's own extent fills the map (padded by a dot's width so edge nodes are not cut in half).
-  const pad = (hi - lo) * 0.015
-  const ticks = ticksWithin(lo - pad, hi + pad, 6)
-  const sx = linearScale(ticks.domain, [box.x, box.x + box.width])
-  const sy = linearScale(ticks.domain, [box.y + box.height, box.y])
+  const xs: number[] = []
+  const ys: number[] = []
+  for (let i = 0; i < nodes.length; i++) if (valid(i)) { xs.push(nodes[i]!.x); ys.push(nodes[i]!.y) }
+  // The nodes' own extent fills the map, the same span on both axes so metres stay square, each axis centred
+  // on its nodes (a line topology sits mid-map), padded so edge nodes are not cut in half.
+  const area = Number.isFinite(data.scenario.areaMetres) && data.scenario.areaMetres > 0 ? data.scenario.areaMetres : 1
+  const [x0, x1] = xs.length === 0 ? [0, area] : [minOf(xs), maxOf(xs)]
+  const [y0, y1] = ys.length === 0 ? [0, area] : [minOf(ys), maxOf(ys)]
+  const span = Math.max(x1 - x0, y1 - y0) * 1.03
+  const xt = ticksWithin((x0 + x1) / 2 - span / 2, (x0 + x1) / 2 + span / 2, 6)
+  const yt = ticksWithin((y0 + y1) / 2 - span / 2, (y0 + y1) / 2 + span / 2, 6)
+  const sx = linearScale(xt.domain, [box.x, box.x + box.width])
+  const sy = linearScale(yt.domain, [box.y + box.height, box.y])
 
   // Links: every k-th when there are too many, so the sample is spread over the whole map.
   const usable = data.links.filter(([a, b]) => valid(a) && valid(b))
@@ -160,10 +160,13 @@ function topologyChart (data: ReportData): Chart {
   const bins = Math.max(1, binTicks.ticks.length - 1)
   const binColour = (b: number): string => sequentialColour(bins === 1 ? 0.5 : b / (bins - 1))
   const groups: string[][] = Array.from({ length: bins + 1 }, () => [])
-  const radius = Math.min(7, Math.max(1.2, 0.35 * side / Math.sqrt(Math.max(1, nodes.length))))
-  const tooltips = nodes.length <= NODE_TOOLTIP_CAP
-  for (let i = 0; i < nodes.length; i++) {
-    if (!valid(i)) continue
+  const validCount = xs.length
+  const drawnNodes = Math.min(validCount, MAX_DRAWN_NODES)
+  const radius = Math.min(7, Math.max(1.2, 0.35 * side / Math.sqrt(Math.max(1, drawnNodes))))
+  const tooltips = drawnNodes <= NODE_TOOLTIP_CAP
+  const validIndex = nodes.flatMap((_, i) => valid(i) ? [i] : [])
+  for (let j = 0; j < drawnNodes; j++) {
+    const i = validIndex[Math.floor(j * validCount / drawnNodes)]!
     const v = latencies[i]
     const hasValue = v !== null && v !== undefined && Number.isFinite(v)
     const bin = hasValue ? Math.min(bins - 1, Math.max(0, Math.floor((v / unit.divisor - binTicks.domain[0]) / binTicks.step))) : bins
@@ -200,10 +203,13 @@ function topologyChart (data: ReportData): Chart {
     ? `${formatInt(usable.length)} links, ${formatInt(drawnLinks)} drawn (evenly sampled)`
     : `${formatInt(usable.length)} links`
   const policy = run === undefined ? 'no run' : `policy ${run.summary.policy}`
-  const subtitle = `${formatInt(nodes.length)} nodes · ${linkNote} · colour: mean delivery latency (${policy})`
+  const nodeNote = drawnNodes < validCount
+    ? `${formatInt(validCount)} nodes, ${formatInt(drawnNodes)} drawn (evenly sampled)`
+    : `${formatInt(nodes.length)} nodes`
+  const subtitle = `${nodeNote} · ${linkNote} · colour: mean delivery latency (${policy})`
   const body = subtitleText(subtitle) +
-    axisBottom(box, { scale: sx, ticks, label: 'x (m)' }) +
-    axisLeft(box, { scale: sy, ticks, label: 'y (m)' }) +
+    axisBottom(box, { scale: sx, ticks: xt, label: 'x (m)' }) +
+    axisLeft(box, { scale: sy, ticks: yt, label: 'y (m)' }) +
     (linkPath === '' ? '' : `<path class="links" d="${linkPath}"/>`) +
     nodeSvg + legendSvg +
     (nodes.length === 0 ? emptyNote(box, 'no nodes') : '')
@@ -216,7 +222,7 @@ function topologyChart (data: ReportData): Chart {
       height,
       body,
     }),
-    caption: `Node positions in metres and the link graph at the end of the run${capped ? ` (at most ${formatInt(MAX_DRAWN_LINKS)} links are drawn)` : ''}. ` +
+    caption: `Node positions in metres and the link graph at the end of the run${capped || drawnNodes < validCount ? ` (at most ${formatInt(MAX_DRAWN_NODES)} nodes and ${formatInt(MAX_DRAWN_LINKS)} links are drawn)` : ''}. ` +
       'Colour is the mean latency of the messages each node received in the first run; grey nodes received none.',
   }
 }

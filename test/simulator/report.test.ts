@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import fc from 'fast-check'
-import { MAX_DRAWN_LINKS, renderReport } from '../../simulator/report.js'
+import { MAX_DRAWN_LINKS, MAX_DRAWN_NODES, renderReport } from '../../simulator/report.js'
+import { SeededRandom } from '../../src/prng.js'
 import type { ReportData, ReportPolicyRun } from '../../simulator/report-data.js'
 import { DEFAULT_POLICIES, syntheticReport, testSeed } from './report-fixture.js'
 
@@ -117,6 +118,29 @@ describe('renderReport', () => {
     for (const label of ['10', '100', '1000', '10k']) expect(svg).toContain(`text-anchor="middle">${label}</text>`)
     expect(svg).not.toMatch(BROKEN)
     expect(chart(renderReport(base), 'latency-cdf')).toContain('delivery latency (ms)<')
+  })
+
+  test('renderReport — 100 000 nodes: an even sample is drawn and the map says so', () => {
+    const rnd = new SeededRandom(SEED)
+    const nodes = Array.from({ length: 100_000 }, () => ({ x: rnd.next() * 3000, y: rnd.next() * 3000 }))
+    const base = syntheticReport({ seed: SEED, nodes: 10, policies: ['flood'] })
+    const data: ReportData = {
+      ...base,
+      nodes,
+      links: [],
+      runs: withRuns(base, () => ({ nodeMeanLatencyMs: nodes.map((n) => n.x / 10) })).runs,
+    }
+    const html = renderReport(data)
+    const svg = chart(html, 'topology')
+    expect(count(svg, /<circle /)).toBe(MAX_DRAWN_NODES)
+    expect(svg).toContain(`100,000 nodes, ${MAX_DRAWN_NODES.toLocaleString('en-US')} drawn (evenly sampled)`)
+    // The sample spans the map: some drawn node in each tenth of the x range.
+    const cx = [...svg.matchAll(/<circle cx="([\d.]+)"/g)].map((m) => Number(m[1]))
+    const lo = Math.min(...cx)
+    const width = Math.max(...cx) - lo
+    const tenths = new Set(cx.map((x) => Math.min(9, Math.floor((x - lo) / (width / 10)))))
+    expect(tenths.size).toBe(10)
+    expect(html.length).toBeLessThan(1_500_000)
   })
 
   test('renderReport — same data, same bytes', () => {
