@@ -8,6 +8,9 @@ import { attemptLossProbability, LINK_BREAK_AFTER_MS, maxLinkRange, pairRssiDbm,
 import { Connection, type LinkObserver } from './sim-link.js'
 import { SpatialGrid } from './spatial-grid.js'
 
+/** A graceful stop keeps links up this long so queued frames (the leave) reach neighbours: ≥ 4 connection events at 30 ms (our choice). */
+export const GRACEFUL_CLOSE_MS = 250
+
 interface AirNode {
   profile: BleProfile
   /** Transport started: advertising, scanning and accepting connections. */
@@ -78,6 +81,8 @@ export class Air {
   activate (i: number, onLink: (link: Link) => void): void {
     const n = this.nodes[i]!
     if (n.active) throw new Error(`Air.activate: node ${i} is already active`)
+    // Links of an earlier life still flushing a graceful stop end now.
+    for (const c of [...n.connections.values()]) c.close('restarted')
     n.active = true
     n.life++
     n.onLink = onLink
@@ -86,7 +91,10 @@ export class Air {
     this.scheduleScan(i, this.o.discoveryRandom.next() * 1_000)
   }
 
-  /** Node i stops: every link closes. `crashed`: its own handlers hear nothing. */
+  /**
+   * Node i stops advertising and scanning. A crash drops every link at once and its own handlers hear
+   * nothing; a graceful stop lets what is queued (a leave) go out for GRACEFUL_CLOSE_MS first.
+   */
   deactivate (i: number, reason: string, crashed = false): void {
     const n = this.nodes[i]!
     if (!n.active) return
@@ -95,7 +103,9 @@ export class Air {
     n.onLink = undefined
     n.pending.clear()
     this.gridDirty = true
-    for (const c of [...n.connections.values()]) c.close(reason, crashed ? i : -1)
+    const connections = [...n.connections.values()]
+    if (crashed) for (const c of connections) c.close(reason, i)
+    else this.o.engine.call(GRACEFUL_CLOSE_MS, EventKind.custom, i, () => { for (const c of connections) c.close(reason) })
   }
 
   /** Number of links node i holds. */

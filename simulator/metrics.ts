@@ -223,10 +223,17 @@ export class Metrics implements LinkObserver {
   }
 }
 
+/**
+ * Bytes of a frame that identify its packet: header, sender, recipient and the start of the payload
+ * (a fragment's ID and index, a message's text) — hashing whole frames would cost more than the router.
+ */
+export const FRAME_KEY_BYTES = 96
+
 /** A 32-bit key of a frame with its TTL byte (offset 2, changed by every relay) left out. */
 export function frameKey (frame: Uint8Array): number {
   let h = 0x811c9dc5 ^ frame.length
-  for (let i = 0; i < frame.length; i++) {
+  const n = frame.length < FRAME_KEY_BYTES ? frame.length : FRAME_KEY_BYTES
+  for (let i = 0; i < n; i++) {
     if (i === 2) continue
     h = Math.imul(h ^ frame[i]!, 0x01000193)
   }

@@ -41,6 +41,8 @@ export interface SimulationOptions {
   realCrypto?: CryptoProvider
   /** Called now and then with the fraction of virtual time done. */
   onProgress?: (fraction: number) => void
+  /** Give every receiver its own copy of each frame (slower; checks that no node changes frames). */
+  copyFrames?: boolean
 }
 
 export interface SimulationResult {
@@ -52,6 +54,8 @@ export interface SimulationResult {
   cryptoUsed: string
   /** Sum of every node's stats() (numbers only), when nodes expose them. */
   nodeStats: Record<string, number>
+  /** Connections opened over the run, and broken by distance. */
+  linkChurn: { opened: number, broken: number }
 }
 
 /** Resolves the radio parameters and per-node profiles of a scenario. */
@@ -126,7 +130,7 @@ export async function runSimulation (options: SimulationOptions): Promise<Simula
     sample: () => metricsRandom.next(),
     time: engine,
   })
-  const air = new Air({ engine, radio, shadowSeed, profiles, xs: placement.xs, ys: placement.ys, discoveryRandom, connectRandom, lossRandom, observer: metrics })
+  const air = new Air({ engine, radio, shadowSeed, profiles, xs: placement.xs, ys: placement.ys, discoveryRandom, connectRandom, lossRandom, observer: metrics, copyFrames: options.copyFrames === true })
 
   const choice = options.crypto ?? scenario.crypto ?? 'auto'
   const useReal = choice === 'real' || (choice === 'auto' && n <= REAL_CRYPTO_MAX_NODES && options.realCrypto !== undefined)
@@ -273,7 +277,7 @@ export async function runSimulation (options: SimulationOptions): Promise<Simula
   for (let i = 0; i < n; i++) {
     if (alive[i] === 1) { clocks[i]!.kill(); transports[i]!.crash() }
   }
-  return { summary, run: metrics.reportRun(summary), traceHash: engine.traceHash, placement, links, cryptoUsed: crypto.name, nodeStats }
+  return { summary, run: metrics.reportRun(summary), traceHash: engine.traceHash, placement, links, cryptoUsed: crypto.name, nodeStats, linkChurn: { opened: air.opened, broken: air.broken } }
 }
 
 function flattenNumbers (value: unknown, prefix = '', out: Record<string, number> = {}): Record<string, number> {

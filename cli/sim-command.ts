@@ -1,0 +1,245 @@
+// `blemesh sim`: run the simulator on a scenario and print what it measured; `blemesh start` runs the
+// default city-block scenario and writes the HTML report. Exit codes: 0 ok, 1 usage error, 2 bad scenario.
+import { readFileSync, writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { nodeCrypto } from '../src/crypto/node-provider.js'
+import { defaultScenario } from '../simulator/default-scenario.js'
+import { meshNodeFactory } from '../simulator/mesh-node.js'
+import { POLICIES } from '../simulator/policies.js'
+import { renderReport } from '../simulator/report.js'
+import type { ReportData, SimSummary } from '../simulator/report-data.js'
+import { type CryptoChoice, parseScenario, type Scenario, ScenarioError } from '../simulator/scenario.js'
+import { runSimulation, type SimulationResult } from '../simulator/simulation.js'
+
+export interface SimIO {
+  stdout: (text: string) => void
+  stderr: (text: string) => void
+  /** Whether stderr is a terminal (progress bar) or not (an occasional plain line). */
+  stderrIsTTY: boolean
+  writeFile: (path: string, text: string) => void
+  readFile: (path: string) => string
+}
+
+const processIO: SimIO = {
+  stdout: (text) => { process.stdout.write(text) },
+  stderr: (text) => { process.stderr.write(text) },
+  stderrIsTTY: process.stderr.isTTY === true,
+  writeFile: (path, text) => { writeFileSync(path, text) },
+  readFile: (path) => readFileSync(path, 'utf8'),
+}
+
+/** No progress output for runs shorter than this (ms of wall time). */
+export const PROGRESS_AFTER_MS = 2_000
+/** Redraw the bar at most this often on a terminal. */
+export const PROGRESS_REDRAW_MS = 100
+/** Without a terminal, one plain progress line this often. */
+export const PROGRESS_LINE_MS = 10_000
+/** `blemesh start` writes its report here, in the working directory. */
+export const START_REPORT_FILE = 'blemesh-report.html'
+
+const USAGE = `usage: blemesh sim [--scenario file.json] [--seed N] [--policy P | --compare]
+                  [--json out.json|-] [--report out.html] [--nodes N] [--duration S]
+                  [--crypto auto|real|cheap]
+policies: ${Object.keys(POLICIES).join(', ')}
+`
+
+export interface SimArgs {
+  scenario?: string
+  seed?: number
+  policy?: string
+  compare: boolean
+  json?: string
+  report?: string
+  nodes?: number
+  duration?: number
+  crypto?: CryptoChoice
+  help: boolean
+}
+
+export class UsageError extends Error {}
+
+export function parseSimArgs (argv: string[]): SimArgs {
+  let values
+  try {
+    values = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        scenario: { type: 'string' },
+        seed: { type: 'string' },
+        policy: { type: 'string' },
+        compare: { type: 'boolean', default: false },
+        json: { type: 'string' },
+        report: { type: 'string' },
+        nodes: { type: 'string' },
+        duration: { type: 'string' },
+        crypto: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+  const args: SimArgs = { compare: values.compare === true, help: values.help === true }
+  if (values.scenario !== undefined) args.scenario = values.scenario
+  if (values.seed !== undefined) args.seed = integer('--seed', values.seed, 0, 4294967295)
+  if (values.policy !== undefined) {
+    if (POLICIES[values.policy] === undefined) throw new UsageError(`unknown policy '${values.policy}' (known: ${Object.keys(POLICIES).join(', ')})`)
+    args.policy = values.policy
+  }
+  if (args.compare && args.policy !== undefined) throw new UsageError('--policy and --compare exclude each other')
+  if (values.json !== undefined) args.json = values.json
+  if (values.report !== undefined) args.report = values.report
+  if (values.nodes !== undefined) args.nodes = integer('--nodes', values.nodes, 1, 10_000_000)
+  if (values.duration !== undefined) {
+    const d = Number(values.duration)
+    if (!Number.isFinite(d) || d < 0) throw new UsageError(`--duration must be a number of seconds ≥ 0, got '${values.duration}'`)
+    args.duration = d
+  }
+  if (values.crypto !== undefined) {
+    if (values.crypto !== 'auto' && values.crypto !== 'real' && values.crypto !== 'cheap') throw new UsageError("--crypto must be 'auto', 'real' or 'cheap'")
+    args.crypto = values.crypto
+  }
+  return args
+}
+
+function integer (flag: string, text: string, min: number, max: number): number {
+  const v = Number(text)
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(v) || v < min || v > max) throw new UsageError(`${flag} must be an integer in [${min}, ${max}], got '${text}'`)
+  return v
+}
+
+export async function run (argv: string[], io: SimIO = processIO): Promise<number> {
+  let args: SimArgs
+  try {
+    args = parseSimArgs(argv)
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error
+    io.stderr(`blemesh sim: ${error.message}\n${USAGE}`)
+    return 1
+  }
+  if (args.help) { io.stdout(USAGE); return 0 }
+  let scenario: Scenario
+  try {
+    scenario = args.scenario === undefined ? defaultScenario() : parseScenario(JSON.parse(io.readFile(args.scenario)))
+  } catch (error) {
+    if (error instanceof ScenarioError || error instanceof SyntaxError || (error as NodeJS.ErrnoException).code === 'ENOENT') {
+      io.stderr(`blemesh sim: ${args.scenario ?? 'default scenario'}: ${(error as Error).message}\n`)
+      return 2
+    }
+    throw error
+  }
+  if (args.nodes !== undefined) {
+    if (scenario.topology.kind === 'file') { io.stderr('blemesh sim: --nodes does not apply to a file topology\n'); return 1 }
+    scenario = { ...scenario, topology: { ...scenario.topology, nodes: args.nodes } }
+  }
+  if (args.duration !== undefined) scenario = { ...scenario, durationSeconds: args.duration }
+  const policies = args.compare ? Object.keys(POLICIES) : [args.policy ?? scenario.policy ?? 'bitchat-ios']
+  const seed = args.seed ?? scenario.seed
+
+  const results: SimulationResult[] = []
+  for (const [k, policy] of policies.entries()) {
+    const progress = progressReporter(io, policies.length > 1 ? `${policy} (${k + 1}/${policies.length})` : policy)
+    const options: Parameters<typeof runSimulation>[0] = { scenario, seed, policy, nodeFactory: meshNodeFactory, realCrypto: nodeCrypto, onProgress: progress.update }
+    if (args.crypto !== undefined) options.crypto = args.crypto
+    results.push(await runSimulation(options))
+    progress.done()
+  }
+  const summaries = results.map(r => r.summary)
+
+  const tableOut = args.json === '-' ? io.stderr : io.stdout
+  tableOut(formatTable(summaries, results.map(r => r.traceHash)))
+  if (args.json !== undefined) {
+    const json = JSON.stringify(args.compare ? summaries : summaries[0], null, 2) + '\n'
+    if (args.json === '-') io.stdout(json)
+    else { io.writeFile(args.json, json); tableOut(`summary JSON written to ${resolve(args.json)}\n`) }
+  }
+  if (args.report !== undefined) {
+    io.writeFile(args.report, renderReport(reportData(scenario, seed, results)))
+    tableOut(`report written to ${resolve(args.report)}\n`)
+  }
+  return 0
+}
+
+/** `blemesh start`: the default scenario, every policy compared, the report in the working directory. */
+export async function start (argv: string[], io: SimIO = processIO): Promise<number> {
+  if (argv.length > 0 && (argv[0] === '--help' || argv[0] === '-h')) {
+    io.stdout(`usage: blemesh start\nRuns the default city-block simulation (every policy) and writes ${START_REPORT_FILE} here.\n`)
+    return 0
+  }
+  if (argv.length > 0) { io.stderr('blemesh start: takes no options (use blemesh sim for those)\n'); return 1 }
+  io.stdout('blemesh: simulating ~100 phones in a 200 m × 200 m city block for 10 virtual minutes, every relay policy…\n')
+  return await run(['--compare', '--report', START_REPORT_FILE], io)
+}
+
+export function reportData (scenario: Scenario, seed: number, results: SimulationResult[]): ReportData {
+  const first = results[0]!
+  const p = first.placement
+  return {
+    title: `blemesh simulation — ${scenario.name ?? `${scenario.topology.kind} topology`}`,
+    scenario: { seed, durationSeconds: scenario.durationSeconds, topology: `${scenario.topology.kind}, ${scenario.topology.nodes} nodes`, areaMetres: Math.round(p.areaMetres) },
+    nodes: Array.from(p.xs, (x, i) => ({ x: Math.round(x * 10) / 10, y: Math.round(p.ys[i]! * 10) / 10 })),
+    links: first.links,
+    runs: results.map(r => r.run),
+  }
+}
+
+const ROWS: Array<[string, (s: SimSummary) => string]> = [
+  ['nodes', s => String(s.nodes)],
+  ['messages', s => String(s.messages)],
+  ['delivery (TTL reach)', s => pct(s.deliveryRatio)],
+  ['delivery (component)', s => pct(s.deliveryRatioAll)],
+  ['tx / node / message', s => s.txPerNodePerMessage.toFixed(3)],
+  ['control tx / node / min', s => s.controlTxPerNodePerMinute.toFixed(1)],
+  ['usefulness', s => pct(s.usefulness)],
+  ['latency p50 / p95 / p99 ms', s => `${s.latencyMs.p50.toFixed(0)} / ${s.latencyMs.p95.toFixed(0)} / ${s.latencyMs.p99.toFixed(0)}`],
+  ['per-hop latency p50 / p95 ms', s => `${s.hopLatencyMs.p50.toFixed(1)} / ${s.hopLatencyMs.p95.toFixed(1)}`],
+  ['duplicates delivered', s => String(s.duplicatesDelivered)],
+  ['events', s => String(s.events)],
+  ['receptions', s => String(s.receptions)],
+  ['receptions / s', s => String(s.receptionsPerSecond)],
+  ['wall s', s => s.wallSeconds.toFixed(1)],
+  ['peak RSS MB', s => String(s.peakRssMb)],
+]
+
+export function formatTable (summaries: SimSummary[], traceHashes: string[] = []): string {
+  const header = ['', ...summaries.map(s => s.policy)]
+  const rows = ROWS.map(([name, f]) => [name, ...summaries.map(f)])
+  if (traceHashes.length === summaries.length) rows.push(['trace hash', ...traceHashes])
+  const all = [header, ...rows]
+  const widths = header.map((_, c) => Math.max(...all.map(r => r[c]!.length)))
+  return all.map(r => r.map((cell, c) => c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)).join('  ').trimEnd()).join('\n') + '\n'
+}
+
+function pct (v: number): string {
+  return `${(v * 100).toFixed(1)} %`
+}
+
+function progressReporter (io: SimIO, label: string): { update: (fraction: number) => void, done: () => void } {
+  const startedAt = performance.now()
+  let lastDraw = 0
+  let drawn = false
+  return {
+    update (fraction: number) {
+      const now = performance.now()
+      const elapsed = now - startedAt
+      if (elapsed < PROGRESS_AFTER_MS) return
+      if (io.stderrIsTTY) {
+        if (now - lastDraw < PROGRESS_REDRAW_MS) return
+        const width = 30
+        const filled = Math.round(fraction * width)
+        io.stderr(`\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)} % ${(elapsed / 1000).toFixed(0)} s`)
+      } else {
+        if (drawn && now - lastDraw < PROGRESS_LINE_MS) return
+        io.stderr(`sim ${label}: ${(fraction * 100).toFixed(0)} % after ${(elapsed / 1000).toFixed(0)} s\n`)
+      }
+      lastDraw = now
+      drawn = true
+    },
+    done () {
+      if (drawn && io.stderrIsTTY) io.stderr('\r\x1b[K')
+    },
+  }
+}

@@ -1,0 +1,12 @@
+// The default node of a simulation: the unchanged src/ MeshNode, given simulated parts.
+import { identityFromSecrets } from '../src/crypto/identity.js'
+import { createNode, type NodeConfig } from '../src/node.js'
+import type { SimNode, SimNodeContext } from './sim-node.js'
+
+export function meshNodeFactory (ctx: SimNodeContext): SimNode {
+  const identity = identityFromSecrets(ctx.crypto, ctx.identitySeed.slice(0, 32), ctx.identitySeed.slice(32, 64))
+  const config: NodeConfig = { ...(ctx.config as NodeConfig), policy: ctx.policy, nickname: `n${ctx.index}` }
+  const node = createNode({ identity, transport: ctx.transport, clock: ctx.clock, random: ctx.random, crypto: ctx.crypto, logger: ctx.logger, config })
+  node.on('message', m => ctx.deliver(m.text))
+  return node
+}

@@ -1,0 +1,92 @@
+import { describe, expect, test } from 'vitest'
+import { formatTable, parseSimArgs, run, type SimIO, UsageError } from '../../cli/sim-command.js'
+import { POLICIES } from '../../simulator/policies.js'
+
+const SMALL = JSON.stringify({ seed: 4, durationSeconds: 20, warmupSeconds: 5, topology: { kind: 'grid', nodes: 9 }, traffic: { broadcastPerNodePerMinute: 6 }, crypto: 'cheap' })
+
+function fakeIO (files: Record<string, string> = { 'small.json': SMALL }): SimIO & { out: string, err: string, written: Record<string, string> } {
+  const io = {
+    out: '',
+    err: '',
+    written: {} as Record<string, string>,
+    stdout: (t: string) => { io.out += t },
+    stderr: (t: string) => { io.err += t },
+    stderrIsTTY: false,
+    writeFile: (path: string, text: string) => { io.written[path] = text },
+    readFile: (path: string) => {
+      const text = files[path]
+      if (text === undefined) throw Object.assign(new Error(`ENOENT: no such file, open '${path}'`), { code: 'ENOENT' })
+      return text
+    },
+  }
+  return io
+}
+
+describe('parseSimArgs', () => {
+  test.each([
+    [[], { compare: false, help: false }],
+    [['--scenario', 's.json', '--seed', '42', '--policy', 'flood'], { scenario: 's.json', seed: 42, policy: 'flood', compare: false, help: false }],
+    [['--compare', '--json', '-', '--report', 'r.html'], { compare: true, json: '-', report: 'r.html', help: false }],
+    [['--nodes', '500', '--duration', '30.5', '--crypto', 'cheap'], { nodes: 500, duration: 30.5, crypto: 'cheap', compare: false, help: false }],
+  ])('parseSimArgs — %j', (argv, expected) => {
+    expect(parseSimArgs(argv)).toEqual(expected)
+  })
+
+  test.each([
+    [['--seed', '-1']],
+    [['--seed', 'x']],
+    [['--policy', 'nope']],
+    [['--policy', 'flood', '--compare']],
+    [['--crypto', 'weak']],
+    [['--bogus']],
+    [['positional']],
+  ])('parseSimArgs — rejects %j', (argv) => {
+    expect(() => parseSimArgs(argv)).toThrow(UsageError)
+  })
+})
+
+describe('run', () => {
+  test('run — --json - writes only the summary JSON to stdout, the table to stderr', async () => {
+    const io = fakeIO()
+    expect(await run(['--scenario', 'small.json', '--policy', 'flood', '--json', '-'], io)).toBe(0)
+    const summary = JSON.parse(io.out)
+    expect(Object.keys(summary).sort()).toEqual(['controlTxPerNodePerMinute', 'deliveryRatio', 'deliveryRatioAll', 'duplicatesDelivered', 'events', 'eventsPerSecond',
+      'hopLatencyMs', 'latencyMs', 'messages', 'nodes', 'peakRssMb', 'policy', 'receptions', 'receptionsPerSecond', 'txPerNodePerMessage', 'usefulness', 'wallSeconds'])
+    expect(summary.policy).toBe('flood')
+    expect(summary.nodes).toBe(9)
+    expect(io.err).toMatch(/delivery \(TTL reach\)/)
+  })
+
+  test('run — --compare runs every registered policy on the same traffic, and --report writes the HTML', async () => {
+    const io = fakeIO()
+    expect(await run(['--scenario', 'small.json', '--compare', '--json', 'out.json', '--report', 'out.html'], io)).toBe(0)
+    const summaries = JSON.parse(io.written['out.json']!) as Array<{ policy: string, messages: number }>
+    expect(summaries.map(s => s.policy)).toEqual(Object.keys(POLICIES))
+    expect(new Set(summaries.map(s => s.messages)).size).toBe(1)
+    expect(io.written['out.html']).toMatch(/<svg/)
+    expect(io.out).toMatch(/report written to .*out\.html/)
+    for (const p of Object.keys(POLICIES)) expect(io.out).toContain(p)
+  })
+
+  test('run — usage errors exit 1, scenario errors exit 2', async () => {
+    const a = fakeIO()
+    expect(await run(['--seed'], a)).toBe(1)
+    expect(a.err).toMatch(/usage: blemesh sim/)
+    const b = fakeIO({ 'bad.json': '{"seed": 1}' })
+    expect(await run(['--scenario', 'bad.json'], b)).toBe(2)
+    expect(b.err).toMatch(/topology/)
+    const c = fakeIO()
+    expect(await run(['--scenario', 'missing.json'], c)).toBe(2)
+    const d = fakeIO({ 'broken.json': '{' })
+    expect(await run(['--scenario', 'broken.json'], d)).toBe(2)
+  })
+
+  test('formatTable — one column per policy, aligned', () => {
+    const s = { nodes: 1, messages: 2, policy: 'p', deliveryRatio: 1, deliveryRatioAll: 1, txPerNodePerMessage: 1, controlTxPerNodePerMinute: 1, usefulness: 0.5, latencyMs: { p50: 1, p95: 2, p99: 3 }, hopLatencyMs: { p50: 1, p95: 2 }, duplicatesDelivered: 0, events: 1, eventsPerSecond: 1, receptions: 1, receptionsPerSecond: 1, wallSeconds: 1, peakRssMb: 1 }
+    const table = formatTable([s, { ...s, policy: 'longer-name' }], ['aaaa', 'bbbb'])
+    const lines = table.trimEnd().split('\n')
+    expect(lines[0]).toMatch(/p\s+longer-name$/)
+    expect(lines.at(-1)).toMatch(/^trace hash\s+aaaa\s+bbbb$/)
+    expect(new Set(lines.map(l => l.length)).size).toBeLessThanOrEqual(2)
+  })
+})

@@ -1,0 +1,56 @@
+import { describe, expect, test } from 'vitest'
+import { createCheapCrypto } from '../../simulator/cheap-crypto.js'
+import { SeededRandom } from '../../src/prng.js'
+
+const crypto = createCheapCrypto(new SeededRandom('cheap-crypto'))
+const bytes = (s: string): Uint8Array => new TextEncoder().encode(s)
+
+describe('createCheapCrypto', () => {
+  test('createCheapCrypto — real sizes', () => {
+    const sk = crypto.randomBytes(32)
+    expect(crypto.sha256(bytes('x')).length).toBe(32)
+    expect(crypto.hmacSha256(sk, bytes('x')).length).toBe(32)
+    expect(crypto.hkdfSha256(sk, bytes('s'), bytes('i'), 64).length).toBe(64)
+    expect(crypto.ed25519PublicKey(sk).length).toBe(32)
+    expect(crypto.x25519PublicKey(sk).length).toBe(32)
+    expect(crypto.ed25519Sign(sk, bytes('m')).length).toBe(64)
+    expect(crypto.aeadEncrypt(sk, new Uint8Array(12), bytes('hello'), new Uint8Array(0)).length).toBe(5 + 16)
+  })
+
+  test('createCheapCrypto — a signature verifies only for its key and message', () => {
+    const sk = crypto.randomBytes(32)
+    const other = crypto.randomBytes(32)
+    const pk = crypto.ed25519PublicKey(sk)
+    const sig = crypto.ed25519Sign(sk, bytes('message'))
+    expect(crypto.ed25519Verify(pk, bytes('message'), sig)).toBe(true)
+    expect(crypto.ed25519Verify(pk, bytes('messagf'), sig)).toBe(false)
+    expect(crypto.ed25519Verify(crypto.ed25519PublicKey(other), bytes('message'), sig)).toBe(false)
+    const bad = sig.slice(); bad[63]! ^= 1
+    expect(crypto.ed25519Verify(pk, bytes('message'), bad)).toBe(false)
+    expect(crypto.ed25519Verify(pk, bytes('message'), sig.subarray(0, 63))).toBe(false)
+  })
+
+  test('createCheapCrypto — hashing is deterministic and sensitive to every byte and to part boundaries', () => {
+    expect(crypto.sha256(bytes('abc'))).toEqual(crypto.sha256(bytes('abc')))
+    expect(crypto.sha256(bytes('abc'))).not.toEqual(crypto.sha256(bytes('abd')))
+    expect(crypto.hmacSha256(bytes('ab'), bytes('c'))).not.toEqual(crypto.hmacSha256(bytes('a'), bytes('bc')))
+  })
+
+  test('createCheapCrypto — X25519 agrees between the two parties; all-zero keys throw', () => {
+    const a = crypto.randomBytes(32)
+    const b = crypto.randomBytes(32)
+    expect(crypto.x25519(a, crypto.x25519PublicKey(b))).toEqual(crypto.x25519(b, crypto.x25519PublicKey(a)))
+    expect(() => crypto.x25519(a, new Uint8Array(32))).toThrow(/low-order/)
+  })
+
+  test('createCheapCrypto — AEAD round-trips and rejects tampering', () => {
+    const key = crypto.randomBytes(32)
+    const nonce = crypto.randomBytes(12)
+    const ct = crypto.aeadEncrypt(key, nonce, bytes('secret'), bytes('ad'))
+    expect(crypto.aeadDecrypt(key, nonce, ct, bytes('ad'))).toEqual(bytes('secret'))
+    const tampered = ct.slice(); tampered[0]! ^= 1
+    expect(crypto.aeadDecrypt(key, nonce, tampered, bytes('ad'))).toBeNull()
+    expect(crypto.aeadDecrypt(key, nonce, ct, bytes('AD'))).toBeNull()
+    expect(crypto.aeadDecrypt(key, nonce, ct.subarray(0, 10), bytes('ad'))).toBeNull()
+  })
+})

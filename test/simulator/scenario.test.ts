@@ -1,0 +1,44 @@
+import { describe, expect, test } from 'vitest'
+import { defaultScenario } from '../../simulator/default-scenario.js'
+import { parseScenario, ScenarioError } from '../../simulator/scenario.js'
+
+const minimal = { seed: 3, durationSeconds: 60, topology: { kind: 'random', nodes: 10, meanDegree: 5 }, traffic: { broadcastPerNodePerMinute: 1 } }
+
+describe('parseScenario', () => {
+  test('parseScenario — accepts the issue keys and keeps them', () => {
+    const s = parseScenario({ ...minimal, mobility: { kind: 'random-waypoint', speed: 1.2 }, radio: { profile: 'android', gateDbm: -85 }, policy: 'flood', churn: { crashesPerNodePerHour: 2, restartAfterSeconds: 30 } })
+    expect(s.topology).toEqual({ kind: 'random', nodes: 10, meanDegree: 5 })
+    expect(s.mobility).toEqual({ kind: 'random-waypoint', speed: 1.2 })
+    expect(s.radio).toEqual({ profile: 'android', gateDbm: -85 })
+    expect(s.churn).toEqual({ crashesPerNodePerHour: 2, restartAfterSeconds: 30 })
+    expect(s.policy).toBe('flood')
+  })
+
+  test('parseScenario — file topologies take their node count from the positions', () => {
+    const s = parseScenario({ ...minimal, topology: { kind: 'file', positions: [{ x: 0, y: 0 }, { x: 5, y: 1 }] } })
+    expect(s.topology.nodes).toBe(2)
+  })
+
+  test.each([
+    [{ ...minimal, topologee: {} }, /unknown key 'topologee'/],
+    [{ ...minimal, topology: { kind: 'ring', nodes: 3 } }, /topology.kind/],
+    [{ ...minimal, topology: { kind: 'line', nodes: 0 } }, /topology.nodes/],
+    [{ ...minimal, topology: { kind: 'line', nodes: 3, shape: 1 } }, /unknown key 'topology.shape'/],
+    [{ ...minimal, traffic: { broadcastPerNodePerMinute: -1 } }, /broadcastPerNodePerMinute/],
+    [{ ...minimal, durationSeconds: 'long' }, /durationSeconds/],
+    [{ ...minimal, mobility: { kind: 'teleport' } }, /mobility.kind/],
+    [{ ...minimal, radio: { extraLoss: 2 } }, /radio.extraLoss/],
+    [{ ...minimal, crypto: 'none' }, /crypto/],
+    [{ ...minimal, topology: { kind: 'file', positions: [] } }, /positions/],
+    [[], /JSON object/],
+  ])('parseScenario — rejects %j', (json, message) => {
+    expect(() => parseScenario(json)).toThrow(ScenarioError)
+    expect(() => parseScenario(json)).toThrow(message)
+  })
+
+  test('defaultScenario — the city block: 100 nodes, 200 m square, 10 virtual minutes', () => {
+    const s = defaultScenario()
+    expect(s.topology).toMatchObject({ kind: 'random', nodes: 100, areaMetres: 200 })
+    expect(s.durationSeconds).toBe(600)
+  })
+})

@@ -1,0 +1,91 @@
+import { describe, expect, test } from 'vitest'
+import { meshNodeFactory } from '../../simulator/mesh-node.js'
+import type { SimSummary } from '../../simulator/report-data.js'
+import { parseScenario, type Scenario } from '../../simulator/scenario.js'
+import { runSimulation } from '../../simulator/simulation.js'
+import { nodeCrypto } from '../../src/crypto/node-provider.js'
+import { tinyFloodNode } from './helpers/tiny-flood-node.js'
+
+const TIMING_KEYS = ['eventsPerSecond', 'receptionsPerSecond', 'wallSeconds', 'peakRssMb'] as const
+
+function withoutTiming (s: SimSummary): Omit<SimSummary, typeof TIMING_KEYS[number]> {
+  const copy: Partial<SimSummary> = { ...s }
+  for (const k of TIMING_KEYS) delete copy[k]
+  return copy as Omit<SimSummary, typeof TIMING_KEYS[number]>
+}
+
+const grid30: Scenario = parseScenario({
+  seed: 11,
+  durationSeconds: 60,
+  topology: { kind: 'grid', nodes: 30 },
+  traffic: { broadcastPerNodePerMinute: 2 },
+  crypto: 'cheap',
+})
+
+describe('runSimulation', () => {
+  test('runSimulation — same scenario and seed give the same summary and trace hash; another seed does not', async () => {
+    const a = await runSimulation({ scenario: grid30, nodeFactory: meshNodeFactory, policy: 'bitchat-ios' })
+    const b = await runSimulation({ scenario: grid30, nodeFactory: meshNodeFactory, policy: 'bitchat-ios' })
+    const c = await runSimulation({ scenario: grid30, seed: 12, nodeFactory: meshNodeFactory, policy: 'bitchat-ios' })
+    expect(withoutTiming(a.summary)).toEqual(withoutTiming(b.summary))
+    expect(a.traceHash).toBe(b.traceHash)
+    expect(a.run.latencyCdf).toEqual(b.run.latencyCdf)
+    expect(c.traceHash).not.toBe(a.traceHash)
+    expect(a.summary.messages).toBeGreaterThan(0)
+  })
+
+  test('runSimulation — the real MeshNode floods a 30-node grid: no duplicates, nearly everyone reached', async () => {
+    const r = await runSimulation({ scenario: grid30, nodeFactory: meshNodeFactory, policy: 'flood' })
+    const s = r.summary
+    expect(s.nodes).toBe(30)
+    expect(s.duplicatesDelivered).toBe(0)
+    expect(s.deliveryRatio).toBeGreaterThan(0.95)
+    expect(s.deliveryRatioAll).toBeLessThanOrEqual(s.deliveryRatio + 1e-9)
+    expect(s.txPerNodePerMessage).toBeGreaterThan(0.9)
+    expect(s.controlTxPerNodePerMinute).toBeGreaterThan(0)
+    expect(s.receptions).toBe(r.nodeStats.received)
+    expect(s.usefulness).toBeGreaterThan(0)
+    expect(s.usefulness).toBeLessThan(1)
+    expect(s.latencyMs.p50).toBeGreaterThan(0)
+    expect(s.latencyMs.p50).toBeLessThanOrEqual(s.latencyMs.p95)
+    expect(s.latencyMs.p95).toBeLessThanOrEqual(s.latencyMs.p99)
+    expect(r.links.length).toBeGreaterThan(29)
+    expect(r.run.nodeMeanLatencyMs).toHaveLength(30)
+    expect(r.run.deliveryByHop[0]).toMatchObject({ hops: 1, ratio: 1 })
+  })
+
+  test('runSimulation — frames are never changed after sending: copying every frame gives the same run', async () => {
+    const shared = await runSimulation({ scenario: grid30, nodeFactory: meshNodeFactory, policy: 'bitchat-ios' })
+    const copied = await runSimulation({ scenario: grid30, nodeFactory: meshNodeFactory, policy: 'bitchat-ios', copyFrames: true })
+    expect(copied.traceHash).toBe(shared.traceHash)
+  })
+
+  test('runSimulation — policies of a comparison see the same topology and traffic', async () => {
+    const a = await runSimulation({ scenario: grid30, nodeFactory: meshNodeFactory, policy: 'flood' })
+    const b = await runSimulation({ scenario: grid30, nodeFactory: meshNodeFactory, policy: 'bitchat-ios' })
+    expect(b.summary.messages).toBe(a.summary.messages)
+    expect(Array.from(b.placement.xs)).toEqual(Array.from(a.placement.xs))
+    expect(b.summary.txPerNodePerMessage).toBeLessThan(a.summary.txPerNodePerMessage)
+  })
+
+  test('runSimulation — the real crypto provider runs a small mesh', async () => {
+    const scenario = parseScenario({ seed: 2, durationSeconds: 30, topology: { kind: 'grid', nodes: 9 }, traffic: { broadcastPerNodePerMinute: 4 }, crypto: 'real' })
+    const r = await runSimulation({ scenario, nodeFactory: meshNodeFactory, policy: 'flood', realCrypto: nodeCrypto })
+    expect(r.cryptoUsed).toBe(nodeCrypto.name)
+    expect(r.summary.duplicatesDelivered).toBe(0)
+    expect(r.summary.deliveryRatio).toBeGreaterThan(0.95)
+  })
+
+  test('runSimulation — mobility breaks and re-forms links; churn restarts nodes; the run stays deterministic', async () => {
+    const scenario = parseScenario({
+      seed: 5, durationSeconds: 90, topology: { kind: 'random', nodes: 40, meanDegree: 8 }, traffic: { broadcastPerNodePerMinute: 2 },
+      mobility: { kind: 'random-waypoint', speed: 3 }, churn: { crashesPerNodePerHour: 20, leavesPerNodePerHour: 20, restartAfterSeconds: 10 }, crypto: 'cheap',
+    })
+    const a = await runSimulation({ scenario, nodeFactory: tinyFloodNode, policy: 'flood' })
+    const b = await runSimulation({ scenario, nodeFactory: tinyFloodNode, policy: 'flood' })
+    expect(a.traceHash).toBe(b.traceHash)
+    expect(a.linkChurn.broken).toBeGreaterThan(0)
+    expect(a.linkChurn.opened).toBeGreaterThan(a.links.length)
+    expect(a.summary.duplicatesDelivered).toBe(0)
+  })
+})
