@@ -132,6 +132,8 @@ function sameId (a: Uint8Array, b: Uint8Array): boolean {
 export class Router {
   private readonly states = new Map<Link, LinkState>()
   private openLinks: Link[] = []
+  /** Open links minus one (the ingress), per ingress link; rebuilt when links come and go. */
+  private readonly othersCache = new Map<Link, readonly Link[]>()
   private readonly seen: DedupCache<Seen>
   private fragmentsSeen: DedupCache<Seen> | null = null
   private readonly reassembler: Reassembler
@@ -172,6 +174,7 @@ export class Router {
     const state: LinkState = { link, queue: new SendQueue(link, this.deps.clock, this.deps.counters, this.deps.config?.queue), peer: null, boundAt: 0 }
     this.states.set(link, state)
     this.openLinks = [...this.openLinks, link]
+    this.othersCache.clear()
     link.attach({
       onFrame: frame => this.receive(state, frame),
       onDrain: () => state.queue.drain(),
@@ -184,6 +187,7 @@ export class Router {
   private linkClosed (state: LinkState, reason: string): void {
     if (!this.states.delete(state.link)) return
     this.openLinks = this.openLinks.filter(l => l !== state.link)
+    this.othersCache.clear()
     state.queue.close()
     this.deps.handlers.onLinkDown(state.link, reason)
   }
@@ -196,6 +200,7 @@ export class Router {
     for (const state of this.states.values()) state.queue.close()
     this.states.clear()
     this.openLinks = []
+    this.othersCache.clear()
   }
 
   /** Periodic upkeep on the node's maintenance tick: expire stalled reassemblies. */
@@ -381,7 +386,11 @@ export class Router {
     const ttl = packet.ttl
     const type = packet.type
     if (ttl <= 1 || type === MessageType.requestSync || this.stopped) return
-    const links = this.openLinks.length <= 1 ? (this.openLinks[0] === ingress.link ? [] : this.openLinks) : this.openLinks.filter(l => l !== ingress.link)
+    let links = this.othersCache.get(ingress.link)
+    if (links === undefined) {
+      links = this.openLinks.filter(l => l !== ingress.link)
+      this.othersCache.set(ingress.link, links)
+    }
     if (links.length === 0) return
     const c = this.context
     c.type = type

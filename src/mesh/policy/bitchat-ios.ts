@@ -43,21 +43,45 @@ export function fanoutSize (count: number): number {
   return Math.min(count, Math.max(1, bits + 1))
 }
 
-/**
- * The k links with the lowest score hash(seed, link id): every relay of the same packet through this node
- * picks the same links ([iOS] BLEFanoutSelector.deterministicSubset, with FNV-1a instead of SHA-256).
- */
-export function deterministicSubset (links: readonly Link[], k: number, seed: number): readonly Link[] {
-  if (k >= links.length) return links
-  const scored = links.map(link => {
-    let h = (0x811c9dc5 ^ seed) >>> 0
+/** FNV-1a of each link's ID, computed once per link: the subset is chosen on every relay. */
+const linkHashes = new WeakMap<Link, number>()
+function linkHash (link: Link): number {
+  let h = linkHashes.get(link)
+  if (h === undefined) {
+    h = 0x811c9dc5
     const id = link.id
     for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193)
-    h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d)
-    return { link, score: (h ^ (h >>> 12)) >>> 0 }
-  })
-  scored.sort((a, b) => a.score - b.score || (a.link.id < b.link.id ? -1 : 1))
-  return scored.slice(0, k).map(s => s.link)
+    h >>>= 0
+    linkHashes.set(link, h)
+  }
+  return h
+}
+
+let scores = new Float64Array(16)
+
+/**
+ * The k links with the lowest score mix(seed, link): every relay of the same packet through this node
+ * picks the same links ([iOS] BLEFanoutSelector.deterministicSubset, with a 32-bit mix instead of SHA-256).
+ * Selection by repeated minimum: k is about log₂(degree), so this beats sorting and allocates one array.
+ */
+export function deterministicSubset (links: readonly Link[], k: number, seed: number): readonly Link[] {
+  const n = links.length
+  if (k >= n) return links
+  if (scores.length < n) scores = new Float64Array(n * 2)
+  for (let i = 0; i < n; i++) {
+    let h = (seed ^ linkHash(links[i]!)) >>> 0
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b)
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35)
+    scores[i] = (h ^ (h >>> 16)) >>> 0
+  }
+  const out = new Array<Link>(k)
+  for (let j = 0; j < k; j++) {
+    let best = 0
+    for (let i = 1; i < n; i++) if (scores[i]! < scores[best]!) best = i
+    out[j] = links[best]!
+    scores[best] = Infinity
+  }
+  return out
 }
 
 export const bitchatIosPolicy: RelayPolicy = {

@@ -49,6 +49,13 @@ describe('bitchat-ios policy', () => {
     expect(bitchatIosPolicy.decide(ctx({ degree: 10, links: many, type: MessageType.announce }))!.links.length).toBe(9)
   })
 
+  test('bitchat-ios — over many packets every link carries its share of broadcasts', () => {
+    const many = links(8)
+    const counts = new Map<string, number>()
+    for (let seed = 0; seed < 4000; seed++) for (const l of deterministicSubset(many, 4, seed * 2654435761)) counts.set(l.id, (counts.get(l.id) ?? 0) + 1)
+    for (const l of many) expect(Math.abs(counts.get(l.id)! - 2000)).toBeLessThan(200)
+  })
+
   test('bitchat-ios — nothing to relay on when there are no other links', () => {
     expect(bitchatIosPolicy.decide(ctx({ degree: 1, links: [] }))).toBeNull()
   })
