@@ -82,6 +82,8 @@ export class BleLink implements Link {
   readonly openedAt: number
   /** Peer ID once an announce told who is on the other end. */
   peerId: string | undefined
+  /** Sees every inbound frame before the node does (the transport learns the peer from it); null when done. */
+  observer: ((frame: Uint8Array) => void) | null = null
 
   private handlers: LinkHandlers | null = null
   private readonly held: Uint8Array[] = []
@@ -152,8 +154,9 @@ export class BleLink implements Link {
 
   close (reason = 'closed locally'): void {
     if (this.isClosed) return
-    this.carrier.disconnect()
+    // End first: a library that reports the disconnect synchronously must not get to name the reason.
     this.end(reason)
+    this.carrier.disconnect()
   }
 
   /** Called by the role for each write or notification that arrives on this connection. */
@@ -161,6 +164,8 @@ export class BleLink implements Link {
     if (this.isClosed) return
     this.counters.framesIn++
     this.counters.bytesIn += frame.length
+    this.observer?.(frame)
+    if (this.isClosed) return
     if (this.handlers === null) {
       if (this.held.length >= this.pacing.inboundHoldFrames) {
         this.counters.droppedInbound++
@@ -231,11 +236,11 @@ export class BleLink implements Link {
   }
 
   private afterWrite (): void {
-    // Drain once the queue has room for a burst again, so a refused sender is not woken for a single slot.
-    if (this.refused && this.queue.length <= this.pacing.queueFrames / 2) {
+    this.pump()
+    // Drain once the queue is down to half, so a refused sender is not woken for a single slot.
+    if (this.refused && !this.isClosed && this.queue.length <= this.pacing.queueFrames / 2) {
       this.refused = false
       this.handlers?.onDrain()
     }
-    this.pump()
   }
 }

@@ -6,6 +6,7 @@ import type { Transport, TransportHandlers } from '../src/mesh/link.js'
 import type { BleLink, LinkCounters, LinkPacing } from './ble-link.js'
 import { CentralRole, CONNECT_TIMEOUT_MS, SCAN_RESTART_MS } from './central-role.js'
 import type { CentralAdapter, PeripheralAdapter } from './adapters.js'
+import { directAnnounceSender, type AnnounceVerifier } from './direct-announce.js'
 import { normalizeAddress } from './gatt-profile.js'
 import { LinkPolicy, type LinkPolicyOptions, type Verdict } from './link-policy.js'
 import { ADVERTISING_REARM_MS, PeripheralRole } from './peripheral-role.js'
@@ -25,6 +26,12 @@ export interface BleTransportOptions {
   pacing?: LinkPacing
   /** Our peer ID (16 hex): decides which of two links to the same peer survives. */
   localPeerId?: string
+  /**
+   * Learn each link's peer from the first direct announce on it (default true); `identify` from the node
+   * works either way. The verifier, when given, must accept the announce first.
+   */
+  peekAnnounces?: boolean
+  announceVerifier?: AnnounceVerifier
 }
 
 export interface LinkStats {
@@ -194,6 +201,14 @@ export class BleTransport implements Transport {
       return
     }
     this.links.set(link.id, link)
+    if (this.options.peekAnnounces !== false) {
+      link.observer = frame => {
+        const peer = directAnnounceSender(frame, this.options.announceVerifier)
+        if (peer === null) return
+        link.observer = null
+        this.identify(link.id, peer)
+      }
+    }
     this.handlers.onLink(link)
   }
 

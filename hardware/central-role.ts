@@ -207,7 +207,9 @@ export class CentralRole {
     } finally {
       this.connecting = null
       this.hooks.attemptEnded()
-      if (this.running) void this.restartScan()
+      // Only resume the scan: retrying remembered advertisers waits for the next scan cycle, so a peer
+      // that fails at once cannot spin us in a connect loop even without backoff.
+      if (this.running) void this.setScanning(true)
     }
   }
 

@@ -1,0 +1,140 @@
+import pino from 'pino'
+import { describe, expect, test } from 'vitest'
+import type { BleLink } from '../../hardware/ble-link.js'
+import { MESH_CHARACTERISTIC, MESH_SERVICE } from '../../hardware/gatt-profile.js'
+import type { ConnectionHandle } from '../../hardware/library-types.js'
+import { ADVERTISING_REARM_MS, BLENO_CALL_TIMEOUT_MS, PeripheralRole, SUBSCRIBE_WAIT_MS } from '../../hardware/peripheral-role.js'
+import { ManualClock } from '../helpers/manual-clock.js'
+import { FakeBleno, settle } from './fake-libraries.js'
+
+const logger = pino({ level: 'silent' })
+
+function setup (admit: (address: string) => boolean = () => true): {
+  bleno: FakeBleno, role: PeripheralRole, clock: ManualClock, links: BleLink[], ended: string[], disconnected: ConnectionHandle[]
+} {
+  const bleno = new FakeBleno()
+  const clock = new ManualClock()
+  const links: BleLink[] = []
+  const ended: string[] = []
+  const disconnected: ConnectionHandle[] = []
+  let seq = 0
+  const role = new PeripheralRole(bleno, clock, logger, {
+    admit: address => admit(address) ? { ok: true } : { ok: false, reason: 'address denied' },
+    linkUp: link => { links.push(link) },
+    linkEnded: (link, reason) => { ended.push(`${link.id}: ${reason}`) },
+    nextLinkId: (_role, address) => `p${++seq}-${address}`,
+    connectionMtu: handle => bleno.mtus.get(handle),
+    disconnectHandle: handle => { disconnected.push(handle); bleno.disconnectCentral('?', handle) },
+  })
+  return { bleno, role, clock, links, ended, disconnected }
+}
+
+describe('PeripheralRole', () => {
+  test('PeripheralRole — hosts one service with the one characteristic and advertises only its UUID, no name', async () => {
+    const { bleno, role } = setup()
+    await role.start()
+    expect(bleno.characteristic?.uuid).toBe(MESH_CHARACTERISTIC)
+    expect([...bleno.characteristic!.properties].sort()).toEqual(['notify', 'read', 'write', 'writeWithoutResponse'])
+    expect(bleno.advertiseArgs).toEqual([['', [MESH_SERVICE]]])
+    const reads: Array<[number, Buffer | undefined]> = []
+    bleno.characteristic!.onReadRequest(1, 0, (result, data) => { reads.push([result, data]) })
+    expect(reads).toEqual([[0, Buffer.alloc(0)]])
+  })
+
+  test('PeripheralRole — several centrals on one controller each become a link with their own MTU; frames in by write, out by notify', async () => {
+    const { bleno, role, links } = setup()
+    await role.start()
+    bleno.connectCentral('00:aa:00:00:00:10', 64, 256)
+    bleno.connectCentral('00:aa:00:00:00:11', 65, 100)
+    bleno.connectCentral('00:aa:00:00:00:12', 66, 23)
+    bleno.writeFromCentral(64, new Uint8Array([1, 2, 3])) // before subscribe: held
+    for (const h of [64, 65, 66]) bleno.subscribeCentral(h)
+    expect(links.map(l => [l.info.role, l.info.address, l.mtu])).toEqual([
+      ['peripheral', '00:aa:00:00:00:10', 253], ['peripheral', '00:aa:00:00:00:11', 97], ['peripheral', '00:aa:00:00:00:12', 20],
+    ])
+    const got: number[][] = []
+    links[0]!.attach({ onFrame: f => { got.push([...f]) }, onDrain: () => {}, onClose: () => {} })
+    bleno.writeFromCentral(64, new Uint8Array([4]))
+    expect(got).toEqual([[1, 2, 3], [4]])
+    // The MTU can grow after subscribe (exchange after the CCCD write); the link follows.
+    bleno.mtus.set(66, 200)
+    expect(links[2]!.mtu).toBe(197)
+    links[1]!.send(new Uint8Array([9, 9]))
+    await settle()
+    expect(bleno.notified.get(65)).toEqual([Buffer.from([9, 9])])
+    expect(bleno.notified.get(64)).toEqual([])
+    expect(role.connectionCount).toBe(3)
+  })
+
+  test('PeripheralRole — a refused central is disconnected by its own handle (handle 0 must not drop everyone)', async () => {
+    const { bleno, role, links, disconnected } = setup(address => address !== '00:aa:00:00:00:66')
+    await role.start()
+    bleno.connectCentral('00:aa:00:00:00:66', 0)
+    expect(disconnected).toEqual([0])
+    expect(bleno.disconnected).toEqual([])
+    expect(links).toEqual([])
+    expect(role.connectionCount).toBe(0)
+  })
+
+  test('PeripheralRole — disconnect, unsubscribe and a vanished connection all end the link', async () => {
+    const { bleno, role, links, ended } = setup()
+    await role.start()
+    for (const h of [1, 2, 3]) { bleno.connectCentral(`00:aa:00:00:00:0${h}`, h); bleno.subscribeCentral(h) }
+    bleno.disconnectCentral('00:aa:00:00:00:01', 1)
+    bleno.characteristic!.onUnsubscribe(2)
+    // The central vanished without bleno telling us yet: notify throws inside bleno.
+    bleno.mtus.delete(3)
+    links[2]!.send(new Uint8Array([1]))
+    await settle()
+    expect(links.map(l => l.closed)).toEqual([true, true, true])
+    expect(ended).toEqual([
+      'p1-00:aa:00:00:00:01: disconnected by central',
+      'p2-00:aa:00:00:00:02: central unsubscribed',
+      expect.stringMatching(/^p3-00:aa:00:00:00:03: write failed: Cannot destructure/),
+    ])
+    expect(role.connectionCount).toBe(0)
+  })
+
+  test('PeripheralRole — a central that never subscribes is disconnected after SUBSCRIBE_WAIT_MS', async () => {
+    const { bleno, role, clock, disconnected } = setup()
+    await role.start()
+    bleno.connectCentral('00:aa:00:00:00:01', 7)
+    clock.advance(SUBSCRIBE_WAIT_MS - 1)
+    expect(disconnected).toEqual([])
+    clock.advance(1)
+    expect(disconnected).toEqual([7])
+  })
+
+  test('PeripheralRole — advertising is re-armed periodically, after accept/disconnect, and retried when it hangs', async () => {
+    const { bleno, role, clock } = setup()
+    await role.start()
+    expect(bleno.advertiseCalls).toBe(1)
+    clock.advance(ADVERTISING_REARM_MS); await settle()
+    expect(bleno.advertiseCalls).toBe(2)
+    // A reset on a shared adapter stopped it silently, and the controller now ignores the next start.
+    bleno.advertising = false
+    bleno.advertiseMode = 'hang'
+    bleno.connectCentral('00:aa:00:00:00:01', 1)
+    clock.advance(250); await settle()
+    expect(bleno.advertiseCalls).toBe(3)
+    clock.advance(BLENO_CALL_TIMEOUT_MS); await settle()
+    bleno.advertiseMode = 'ok'
+    clock.advance(1_000); await settle()
+    expect(bleno.advertiseCalls).toBe(4)
+    expect(bleno.advertising).toBe(true)
+    await role.stop()
+    const calls = bleno.advertiseCalls
+    clock.advance(10 * ADVERTISING_REARM_MS); await settle()
+    expect(bleno.advertiseCalls).toBe(calls)
+    expect(bleno.advertising).toBe(false)
+  })
+
+  test('PeripheralRole — start fails cleanly when bleno never answers setServices', async () => {
+    const { bleno, role, clock } = setup()
+    bleno.setServicesAsync = async () => await new Promise(() => {})
+    const started = role.start().then(() => 'started', (e: Error) => e.message)
+    await settle()
+    clock.advance(BLENO_CALL_TIMEOUT_MS)
+    expect(await started).toBe('bleno setServices did not settle within 5000 ms')
+  })
+})
