@@ -90,7 +90,9 @@ function hciOptions (endpoint: Endpoint): Record<string, unknown> {
 
 interface Closable { stop: () => void }
 
-async function poweredOn (clock: Clock, library: 'noble' | 'bleno', instance: { state: string, waitForPoweredOnAsync: (ms?: number) => Promise<void> },
+/** Waits for poweredOn with our own timeout; a library stuck in another state becomes an actionable AdapterError. */
+
+export async function awaitPoweredOn (clock: Clock, library: 'noble' | 'bleno', instance: { state: string, waitForPoweredOnAsync: (ms?: number) => Promise<void> },
   where: string, timeoutMs: number): Promise<void> {
   try {
     // Our own timeout as well: the libraries' timer is theirs, ours is what this process can rely on.
@@ -123,7 +125,7 @@ export async function openAdapters (plan: AdapterPlan, clock: Clock, logger: Log
       // Command Disallowed and the event mask hides extended reports (noble-bleno.md §1.4 B, C).
       const noble = (plan.central.kind === 'os' ? withBindings('default', options) : withBindings('hci', options)) as unknown as NobleLike
       opened.push(noble)
-      await poweredOn(clock, 'noble', noble, where, timeoutMs)
+      await awaitPoweredOn(clock, 'noble', noble, where, timeoutMs)
       central = { noble, mtuIsPayload: platform() === 'darwin' && plan.central.kind === 'os', where }
       logger.info({ where, address: noble.address }, 'central adapter ready')
     }
@@ -134,7 +136,7 @@ export async function openAdapters (plan: AdapterPlan, clock: Clock, logger: Log
       const options = hciOptions(plan.peripheral)
       const bleno = (plan.peripheral.kind === 'os' ? withBindings('default', options) : withBindings('hci', options)) as unknown as BlenoLike
       opened.push(bleno)
-      await poweredOn(clock, 'bleno', bleno, where, timeoutMs)
+      await awaitPoweredOn(clock, 'bleno', bleno, where, timeoutMs)
       peripheral = { bleno, connectionMtu: handle => privateConnectionMtu(bleno, handle), disconnectHandle: handle => { disconnectOne(bleno, handle) }, where }
       logger.info({ where, address: bleno.address }, 'peripheral adapter ready')
     }
