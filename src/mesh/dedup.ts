@@ -87,14 +87,17 @@ export function packetKey (crypto: CryptoProvider, packet: Packet): string {
   )
 }
 
-/** A fragment's identity: (sender, fragment ID, index), read from the fragment payload's first 10 bytes. */
-export function fragmentKey (senderId: Uint8Array, fragmentId: Uint8Array, index: number): string {
+/**
+ * A fragment's identity: (sender, fragment ID, index), plus the stream's total and carried type so that a
+ * fragment with a conflicting header never shadows the genuine one.
+ */
+export function fragmentKey (senderId: Uint8Array, fragmentId: Uint8Array, index: number, total: number, originalType: number): string {
   const s = senderId
   const f = fragmentId
   return String.fromCharCode(
     (s[0]! << 8) | s[1]!, (s[2]! << 8) | s[3]!, (s[4]! << 8) | s[5]!, (s[6]! << 8) | s[7]!,
     (f[0]! << 8) | f[1]!, (f[2]! << 8) | f[3]!, (f[4]! << 8) | f[5]!, (f[6]! << 8) | f[7]!,
-    index,
+    index, total, originalType,
   )
 }
 

@@ -341,30 +341,35 @@ export class Router {
     }
   }
 
+  /**
+   * Fragments carry no signature, so what keeps an attacker's fragment from blocking a genuine one is the
+   * reassembler: a fragment it refuses (wrong total or type for an open stream, a different chunk at a
+   * filled index, over a bound) is dropped before it is recorded or relayed, and the key includes total
+   * and type so such a fragment never shadows the genuine one in dedup either.
+   */
   private fragment (packet: Packet, frame: Uint8Array, ingress: LinkState, senderKey: string, toUs: boolean, directed: boolean): void {
     const counters = this.deps.counters
-    const payload = packet.payload
-    if (payload.length < FRAGMENT_ID_BYTES + 2) { counters.drop('fragment'); return }
-    const index = (payload[FRAGMENT_ID_BYTES]! << 8) | payload[FRAGMENT_ID_BYTES + 1]!
-    const key = fragmentKey(packet.senderId, payload, index)
-    this.fragmentsSeen ??= new DedupCache<Seen>(this.deps.clock, this.deps.config?.fragmentDedup ?? { maxEntries: FRAGMENT_DEDUP_MAX_ENTRIES, maxAgeMs: FRAGMENT_DEDUP_MAX_AGE_MS })
-    const seen = this.fragmentsSeen.get(key)
-    if (seen !== undefined) { this.duplicate(seen, packet, senderKey, ingress, false); return }
     let fragment
     try {
-      fragment = decodeFragment(payload)
+      fragment = decodeFragment(packet.payload)
     } catch (error) {
       if (error instanceof DecodeError) { counters.drop('fragment'); return }
       throw error
     }
-    const entry: Seen = { verified: true, relay: null }
-    this.fragmentsSeen.set(key, entry)
+    const key = fragmentKey(packet.senderId, fragment.fragmentId, fragment.index, fragment.total, fragment.originalType)
+    this.fragmentsSeen ??= new DedupCache<Seen>(this.deps.clock, this.deps.config?.fragmentDedup ?? { maxEntries: FRAGMENT_DEDUP_MAX_ENTRIES, maxAgeMs: FRAGMENT_DEDUP_MAX_AGE_MS })
+    const seen = this.fragmentsSeen.get(key)
+    if (seen !== undefined) { this.duplicate(seen, packet, senderKey, ingress, false); return }
+    let complete: Uint8Array | null = null
     if (!directed) {
       const result = this.reassembler.add(senderKey, fragment, this.deps.clock.now())
-      if (typeof result === 'string') counters.drop('fragment')
-      else if (result !== null) this.reassembled(result, ingress)
+      if (typeof result === 'string') { counters.drop('fragment'); return }
+      complete = result
     }
+    const entry: Seen = { verified: true, relay: null }
+    this.fragmentsSeen.set(key, entry)
     if (!toUs) this.relay(entry, packet, frame, ingress, directed, key)
+    if (complete !== null) this.reassembled(complete, ingress)
   }
 
   private reassembled (frame: Uint8Array, ingress: LinkState): void {

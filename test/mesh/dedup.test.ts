@@ -64,13 +64,15 @@ describe('dedup', () => {
     expect(packetKey(crypto, packet(change))).toBe(packetKey(crypto, packet()))
   })
 
-  test('dedup — fragment keys differ by sender, fragment ID and index', () => {
+  test('dedup — fragment keys differ by sender, fragment ID, index, total and type', () => {
     const s = new Uint8Array(8).fill(1)
     const f = new Uint8Array(8).fill(2)
-    const base = fragmentKey(s, f, 0)
-    expect(fragmentKey(s, f, 1)).not.toBe(base)
-    expect(fragmentKey(new Uint8Array(8).fill(3), f, 0)).not.toBe(base)
-    expect(fragmentKey(s, new Uint8Array(8).fill(3), 0)).not.toBe(base)
-    expect(fragmentKey(s.slice(), f.slice(), 0)).toBe(base)
+    const base = fragmentKey(s, f, 0, 3, 2)
+    expect(fragmentKey(s, f, 1, 3, 2)).not.toBe(base)
+    expect(fragmentKey(new Uint8Array(8).fill(3), f, 0, 3, 2)).not.toBe(base)
+    expect(fragmentKey(s, new Uint8Array(8).fill(3), 0, 3, 2)).not.toBe(base)
+    expect(fragmentKey(s, f, 0, 4, 2)).not.toBe(base)
+    expect(fragmentKey(s, f, 0, 3, 1)).not.toBe(base)
+    expect(fragmentKey(s.slice(), f.slice(), 0, 3, 2)).toBe(base)
   })
 })

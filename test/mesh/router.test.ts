@@ -314,6 +314,39 @@ describe('Router', () => {
     expect(events.filter(e => e[0] === 'packet')).toEqual([['packet', MessageType.requestSync]])
   })
 
+  test('router — fragments injected into another sender\'s stream are dropped unrelayed, and the stream completes', () => {
+    const s = setup(floodPolicy, 0)
+    const big = new FakeLink('big', 4096)
+    const small = new FakeLink('small', 185)
+    s.router.addLink(big)
+    s.router.addLink(small)
+    const alice = new Peer(1)
+    big.deliver(alice.announce())
+    big.deliver(alice.message('z'.repeat(600)))
+    const fragments = small.sent.filter(f => f[1] === MessageType.fragment)
+    expect(fragments.length).toBeGreaterThan(2)
+    const d = setup(floodPolicy, 2)
+    const [victim, attacker] = d.links as [FakeLink, FakeLink]
+    victim.deliver(alice.announce(6))
+    victim.deliver(fragments[0]!)
+    // The attacker saw fragment 0 and forges index 1 with another total, another type, and other bytes.
+    const one = decodePacket(fragments[1]!)
+    const forge = (mutate: (p: Uint8Array) => void): Uint8Array => {
+      const payload = one.payload.slice()
+      mutate(payload)
+      return encodePacket({ ...one, payload })
+    }
+    attacker.deliver(forge(p => { p[11] = p[11]! + 1 })) // total
+    attacker.deliver(forge(p => { p[12] = MessageType.announce })) // type
+    attacker.deliver(forge(p => { p[9] = 0 })) // index 0 again, other bytes: a copy of a filled slot
+    expect(d.counters.snapshot().dropped.fragment).toBe(2)
+    expect(d.counters.duplicates).toBe(1)
+    expect(victim.sent.filter(f => f[1] === MessageType.fragment)).toEqual([]) // no forgery was relayed
+    expect(attacker.sent.filter(f => f[1] === MessageType.fragment).length).toBe(1) // the genuine fragment 0 was
+    for (const f of fragments.slice(1)) victim.deliver(f)
+    expect(d.messages()).toEqual(['z'.repeat(600)])
+  })
+
   test('router — a closed link is forgotten; relays skip it', () => {
     const { links, router } = setup()
     links[1]!.close()
