@@ -17,7 +17,9 @@
 //  9. by type           announce → peers (direct TTL-7 announce binds the link); message → event;
 //                       leave → peer left; anything else for us or broadcast → onPacket
 // 10. relay             never at TTL ≤ 1, never REQUEST_SYNC, never ours or addressed to us, never
-//                       reassembled; otherwise the policy picks TTL, delay, cancel threshold and links
+//                       reassembled; candidates are all other links (only the recipient's link when a
+//                       directed packet's recipient is a bound neighbour); the policy picks TTL, delay,
+//                       cancel threshold and the links among the candidates
 // 11. egress           a timer on the clock, then per-link send queues (never the ingress link); the
 //                       received bytes are reused with only the TTL byte changed, so signatures and
 //                       compressed payloads stay byte-identical; fragmented when over the link's limit.
@@ -97,6 +99,8 @@ interface LinkState {
   /** peerKey of the neighbour once a direct announce told us, and since when. */
   peer: string | null
   boundAt: number
+  /** [link], kept so directed relays need no allocation. */
+  readonly singleton: readonly Link[]
 }
 
 interface PendingRelay {
@@ -131,6 +135,8 @@ function sameId (a: Uint8Array, b: Uint8Array): boolean {
 
 export class Router {
   private readonly states = new Map<Link, LinkState>()
+  /** The link each neighbour's direct announce came on (peerKey → link), for directed traffic. */
+  private readonly bound = new Map<string, LinkState>()
   private openLinks: Link[] = []
   /** Open links minus one (the ingress), per ingress link; rebuilt when links come and go. */
   private readonly othersCache = new Map<Link, readonly Link[]>()
@@ -171,7 +177,7 @@ export class Router {
 
   addLink (link: Link): void {
     if (this.stopped || link.closed || this.states.has(link)) return
-    const state: LinkState = { link, queue: new SendQueue(link, this.deps.clock, this.deps.counters, this.deps.config?.queue), peer: null, boundAt: 0 }
+    const state: LinkState = { link, queue: new SendQueue(link, this.deps.clock, this.deps.counters, this.deps.config?.queue), peer: null, boundAt: 0, singleton: [link] }
     this.states.set(link, state)
     this.openLinks = [...this.openLinks, link]
     this.othersCache.clear()
@@ -186,6 +192,7 @@ export class Router {
 
   private linkClosed (state: LinkState, reason: string): void {
     if (!this.states.delete(state.link)) return
+    if (state.peer !== null && this.bound.get(state.peer) === state) this.bound.delete(state.peer)
     this.openLinks = this.openLinks.filter(l => l !== state.link)
     this.othersCache.clear()
     state.queue.close()
@@ -199,6 +206,7 @@ export class Router {
     this.pending.clear()
     for (const state of this.states.values()) state.queue.close()
     this.states.clear()
+    this.bound.clear()
     this.openLinks = []
     this.othersCache.clear()
   }
@@ -314,7 +322,9 @@ export class Router {
     }
     if (!reassembled && packet.ttl === MAX_TTL && ingress.peer !== senderKey &&
         (ingress.peer === null || now - ingress.boundAt >= LINK_REBIND_COOLDOWN_MS)) {
+      if (ingress.peer !== null && this.bound.get(ingress.peer) === ingress) this.bound.delete(ingress.peer)
       ingress.peer = senderKey
+      this.bound.set(senderKey, ingress)
       ingress.boundAt = now
     }
     if (outcome === 'new') this.deps.handlers.onPeerAppeared(peer!)
@@ -395,6 +405,11 @@ export class Router {
     if (links === undefined) {
       links = this.openLinks.filter(l => l !== ingress.link)
       this.othersCache.set(ingress.link, links)
+    }
+    if (directed) {
+      // The recipient is our neighbour: only its link ([iOS] BLEFanoutSelector.directLinks).
+      const next = this.bound.get(peerKey(packet.recipientId!))
+      if (next !== undefined && next !== ingress) links = next.singleton
     }
     if (links.length === 0) return
     const c = this.context

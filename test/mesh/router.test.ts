@@ -302,6 +302,21 @@ describe('Router', () => {
     expect(links[1]!.sent.length).toBe(1)
   })
 
+  test('router — directed traffic for a neighbour goes only down that neighbour\'s link', () => {
+    const { links } = setup()
+    const alice = new Peer(1)
+    const bob = new Peer(2)
+    links[1]!.deliver(bob.announce(7)) // bob is our neighbour on l1
+    const toBob = encodePacket(alice.packet(MessageType.noiseEncrypted, Uint8Array.of(1), { recipientId: bob.id, signature: null }))
+    links[0]!.deliver(toBob)
+    expect(links[1]!.sent.filter(f => f[1] === MessageType.noiseEncrypted).length).toBe(1)
+    expect(links[2]!.sent.filter(f => f[1] === MessageType.noiseEncrypted)).toEqual([])
+    // Once that link is gone, directed traffic floods again.
+    links[1]!.close()
+    links[0]!.deliver(encodePacket(alice.packet(MessageType.noiseEncrypted, Uint8Array.of(2), { recipientId: bob.id, signature: null })))
+    expect(links[2]!.sent.filter(f => f[1] === MessageType.noiseEncrypted).length).toBe(1)
+  })
+
   test('router — a REQUEST_SYNC on a link bound to another peer is refused (ingress binding)', () => {
     const { links, counters, events } = setup()
     const alice = new Peer(1)

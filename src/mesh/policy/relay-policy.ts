@@ -16,7 +16,10 @@ export interface RelayContext {
   readonly directed: boolean
   /** Connected links, the ingress one included: the node's degree. */
   readonly degree: number
-  /** Candidate links: every open link except the one the packet came on. */
+  /**
+   * Candidate links: every open link except the one the packet came on — or, for a directed packet whose
+   * recipient is a neighbour bound by its direct announce, just that neighbour's link.
+   */
   readonly links: readonly Link[]
   /** Peers known from verified announces: the node's network-size estimate. */
   readonly knownPeers: number
