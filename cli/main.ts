@@ -7,6 +7,7 @@ type Command = { summary: string, load: () => Promise<{ run: (argv: string[]) =>
 const commands: Record<string, Command> = {
   wire: { summary: 'decode and build Bitchat frames', load: async () => await import('./wire-command.js') },
   sim: { summary: 'run the mesh simulator', load: async () => await import('./sim-command.js') },
+  node: { summary: 'run a mesh node on Bluetooth', load: async () => await import('./node-command.js') },
   start: { summary: 'simulate a city block and write blemesh-report.html', load: async () => ({ run: (await import('./sim-command.js')).start }) },
 }
 

@@ -151,6 +151,11 @@ export class BleTransport implements Transport {
     }
   }
 
+  /** Closes every link now (the peers reconnect through the usual policy); for operators and tests. */
+  dropLinks (reason = 'dropped'): void {
+    for (const link of [...this.links.values()]) link.close(reason)
+  }
+
   linkStats (): LinkStats[] {
     return [...this.links.values()].map(link => ({
       id: link.id,
