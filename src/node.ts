@@ -28,7 +28,7 @@ export const DENSE_ANNOUNCE_INTERVAL_MS = 30_000
 export const DENSE_ANNOUNCE_JITTER_MS = 8_000
 /** [iOS] TransportConfig.bleHighDegreeThreshold: from this many links the mesh counts as dense. */
 export const DENSE_DEGREE = 6
-/** [iOS] TransportConfig.blePostAnnounceDelaySeconds: announce this long after a new link. */
+/** [iOS] TransportConfig.blePostAnnounceDelaySeconds: announce this long after a new link or a new peer. */
 export const LINK_ANNOUNCE_DELAY_MS = 400
 /** [iOS] TransportConfig.bleAnnounceMinInterval: link-triggered announces never come closer than this. */
 export const ANNOUNCE_MIN_INTERVAL_MS = 1_000
@@ -59,6 +59,8 @@ export interface NodeConfig extends RouterConfig {
     denseIntervalMs?: number
     denseJitterMs?: number
     linkDelayMs?: number
+    /** Announce (0.4 s later, coalesced) when a new peer appears, as the phones reply to newcomers. Default true. */
+    reciprocal?: boolean
   }
 }
 
@@ -79,7 +81,10 @@ export interface PublicMessage {
   text: string
   /** Sender's timestamp, ms since the Unix epoch. */
   timestamp: number
-  /** Hops travelled: 7 − TTL on arrival (0 from a neighbour); null when it came in fragments (their TTL is not the packet's). */
+  /**
+   * 7 − TTL on arrival: 0 from a neighbour. An upper bound on hops when relays cap TTL (the iOS policy does
+   * in dense meshes); null when it came in fragments (their TTL is not the packet's).
+   */
   hops: number | null
 }
 
@@ -96,7 +101,10 @@ export interface MeshEvents {
   message: PublicMessage
   peerAppeared: PeerSummary
   peerLeft: PeerSummary & { reason: 'leave' | 'stale' }
-  /** Other packets for us or broadcast that passed the ingress checks (Noise, sync, files, unknown types). */
+  /**
+   * Other packets for us or broadcast that passed the ingress checks (Noise, sync, files, unknown types).
+   * Byte fields are views into the received frame: copy what you keep.
+   */
   packet: { packet: Packet, linkId: string }
   linkUp: { linkId: string }
   linkDown: { linkId: string, reason: string }
@@ -187,7 +195,11 @@ class Node implements MeshNode {
       security: this.security,
       config: this.config,
       handlers: {
-        onPeerAppeared: peer => this.emit('peerAppeared', summary(peer)),
+        onPeerAppeared: peer => {
+          // A reciprocal announce, so the newcomer learns of us without waiting a whole period (§5.1).
+          if (this.config.announce?.reciprocal !== false) this.announceSoon()
+          this.emit('peerAppeared', summary(peer))
+        },
         onPeerLeft: (peer, reason) => this.emit('peerLeft', { ...summary(peer), reason }),
         onPublicMessage: (packet, peer, reassembled) => this.publicMessage(packet, peer, reassembled),
         onPacket: (packet, linkId) => this.emit('packet', { packet, linkId }),
@@ -206,6 +218,7 @@ class Node implements MeshNode {
     this.running = true
     this.router = this.makeRouter()
     await this.o.transport.start({ onLink: link => this.router.addLink(link) })
+    this.log.info({ nickname: this.nickname }, 'node started')
     this.announce()
     this.scheduleMaintenance()
   }
@@ -218,7 +231,10 @@ class Node implements MeshNode {
     for (const t of [this.announceTimer, this.linkAnnounceTimer, this.maintenanceTimer]) if (t !== null) clock.clearTimer(t)
     this.announceTimer = this.linkAnnounceTimer = this.maintenanceTimer = null
     this.router.stop()
+    // Presence is rebuilt from announces after a restart; pins stay.
+    this.peerTable.clearPresence()
     await this.o.transport.stop()
+    this.log.info('node stopped')
   }
 
   sendPublic (text: string): void {
@@ -314,7 +330,12 @@ class Node implements MeshNode {
   }
 
   private linkUp (link: Link): void {
+    this.announceSoon()
     this.emit('linkUp', { linkId: link.id })
+  }
+
+  /** An announce 0.4 s from now (new link, new peer), shared by everything that asks meanwhile. */
+  private announceSoon (): void {
     if (this.linkAnnounceTimer !== null || !this.running) return
     const clock = this.o.clock
     // Links that come up together share one announce; a burst of flapping links cannot make a storm.

@@ -335,9 +335,13 @@ describe('MeshNode', () => {
     w.run(1_000)
     expect(left).toEqual(['n0:leave'])
     expect(b.node.links.length).toBe(1)
+    expect(a.node.peers()).toEqual([])
+    const aSaw: string[] = []
+    a.node.on('peerAppeared', p => aSaw.push(p.nickname))
     await a.node.start()
     w.run(1_000)
     expect(appeared).toEqual(['n0'])
+    expect(aSaw.sort()).toEqual(['n1', 'n2'])
     a.node.sendPublic('back again')
     c.node.sendPublic('welcome back')
     w.run(1_000)

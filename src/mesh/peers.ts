@@ -119,6 +119,11 @@ export class PeerTable {
     return peer
   }
 
+  /** Forgets who is present (the node stopped); pins stay. */
+  clearPresence (): void {
+    this.present.clear()
+  }
+
   /** Removes and returns peers not heard from within the stale window. */
   expire (now: number): Peer[] {
     const gone: Peer[] = []
