@@ -2,10 +2,19 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // The emulator tests share one virtual air and fixed socket paths: they must never overlap.
-    fileParallelism: true,
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/emulator/**'], fileParallelism: true },
+      },
+      {
+        // The emulator tests share one virtual air and btvirt's fixed socket paths (/tmp/bt-server-*):
+        // their files never run in parallel, and each file runs its tests in order.
+        extends: true,
+        test: { name: 'emulator', include: ['test/emulator/**/*.test.ts'], fileParallelism: false, testTimeout: 180_000, hookTimeout: 120_000 },
+      },
+    ],
   },
 })
