@@ -287,6 +287,16 @@ describe('MeshNode', () => {
     }
   }, 60_000)
 
+  test('node — the same seed gives the same run, counter for counter', async () => {
+    const run = async (): Promise<unknown[]> => {
+      const w = await mesh(12, grid(4, 3), 13, {}, { lossProbability: 0.1, jitterMs: 20 })
+      for (const m of w.members.slice(0, 4)) m.node.sendPublic(`det ${m.name}`)
+      w.run(3_000)
+      return w.members.map(m => [m.node.stats(), m.received.map(r => r.text)])
+    }
+    expect(await run()).toEqual(await run())
+  })
+
   test('node — a 20 KB message crosses 5 hops intact, fragmented to small MTUs on the way', async () => {
     const w = await mesh(6, line(6), 7, {}, { mtu: 185 })
     const text = Array.from({ length: 20_000 }, (_, i) => String.fromCharCode(97 + (i * 7) % 26)).join('')
