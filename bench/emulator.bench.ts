@@ -1,0 +1,119 @@
+// Over BlueZ-emulated controllers (btvirt; no air time, so these are stack figures): frames/s and KB/s over
+// one GATT link between two BleTransports in this process (central writes without response, peripheral
+// receives), then the median per-hop latency of a public message through a chain of three node processes.
+// Needs btvirt, socat and cc (apt-get install -y bluez-test-tools socat).
+import pino from 'pino'
+import { openAdapters } from '../hardware/adapters.js'
+import { BleTransport } from '../hardware/ble-transport.js'
+import { DEFAULT_LINK_PACING } from '../hardware/ble-link.js'
+import { systemClock } from '../cli/system.js'
+import type { Link } from '../src/mesh/link.js'
+import { SeededRandom } from '../src/prng.js'
+import { Emulator, emulatorAvailability, type NodeProcess } from '../test/emulator/harness.js'
+import { report } from './harness.js'
+
+/** Frames sent per throughput run: a few seconds at the default pacing. */
+const FRAMES = 1_500
+/** Messages timed through the chain, and the gap between them (well apart so queues are empty). */
+const CHAIN_MESSAGES = 60
+const CHAIN_GAP_MS = 80
+
+const logger = pino({ level: process.env.BLEMESH_LOG ?? 'warn' }, pino.destination(2))
+
+function median (values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+async function linkThroughput (emulator: Emulator, pacing = DEFAULT_LINK_PACING): Promise<{ framesPerSecond: number, kbPerSecond: number }> {
+  const [p, c] = [await emulator.addController(), await emulator.addController()]
+  const random = new SeededRandom(1)
+  const pa = await openAdapters({ central: null, peripheral: { kind: 'uart', port: p.port, baudRate: 1_000_000 } }, systemClock, logger)
+  const ca = await openAdapters({ central: { kind: 'uart', port: c.port, baudRate: 1_000_000 }, peripheral: null }, systemClock, logger)
+  const receiver = new BleTransport({ ...pa, clock: systemClock, random, logger, pacing, peekAnnounces: false })
+  const sender = new BleTransport({ ...ca, clock: systemClock, random, logger, pacing, peekAnnounces: false })
+  let received = 0
+  let bytes = 0
+  let done: () => void = () => {}
+  const finished = new Promise<void>(resolve => { done = resolve })
+  await receiver.start({
+    onLink: link => {
+      link.attach({ onFrame: f => { received++; bytes += f.length; if (received === FRAMES) done() }, onDrain: () => {}, onClose: () => {} })
+    },
+  })
+  const link = await new Promise<Link>(resolve => {
+    void sender.start({ onLink: l => { resolve(l) } })
+  })
+  const frame = new Uint8Array(link.mtu).fill(0x5a)
+  let sent = 0
+  const pump = (): void => { while (sent < FRAMES && link.send(frame)) sent++ }
+  link.attach({ onFrame: () => {}, onDrain: pump, onClose: () => {} })
+  const start = performance.now()
+  pump()
+  await finished
+  const seconds = (performance.now() - start) / 1000
+  await sender.stop()
+  await receiver.stop()
+  pa.close()
+  ca.close()
+  return { framesPerSecond: received / seconds, kbPerSecond: bytes / 1024 / seconds }
+}
+
+async function chainHopLatency (emulator: Emulator, policy: string): Promise<number> {
+  const ctl = []
+  for (let i = 0; i < 6; i++) ctl.push(await emulator.addController())
+  const [ac, ap, bc, bp, cc, cp] = ctl as [typeof ctl[0], typeof ctl[0], typeof ctl[0], typeof ctl[0], typeof ctl[0], typeof ctl[0]]
+  const extraArgs = ['--policy', policy]
+  const env = process.env.BLEMESH_LOG
+  process.env.BLEMESH_LOG = 'warn'
+  const nodes: NodeProcess[] = []
+  try {
+    const a = await emulator.startNode({ name: 'a', central: ac, peripheral: ap, allow: [bp.address], extraArgs })
+    const b = await emulator.startNode({ name: 'b', central: bc, peripheral: bp, allow: [ac.address, cp.address], extraArgs })
+    const c = await emulator.startNode({ name: 'c', central: cc, peripheral: cp, allow: [bc.address], extraArgs })
+    nodes.push(a, b, c)
+    const aId = String((await a.waitFor(e => e.event === 'ready', 'ready')).peerId)
+    await c.waitFor(e => e.event === 'peer' && e.peerId === aId, 'a known at c', 60_000)
+    const hops: number[] = []
+    for (let i = 0; i < CHAIN_MESSAGES; i++) {
+      const text = `latency probe ${i}`
+      a.write(text)
+      const atB = await b.waitFor(e => e.event === 'message' && e.text === text, text)
+      const atC = await c.waitFor(e => e.event === 'message' && e.text === text, text)
+      hops.push(atC.at - atB.at)
+      await new Promise(resolve => setTimeout(resolve, CHAIN_GAP_MS))
+    }
+    return median(hops)
+  } finally {
+    for (const n of nodes) await n.stop()
+    if (env === undefined) delete process.env.BLEMESH_LOG
+    else process.env.BLEMESH_LOG = env
+  }
+}
+
+async function main (): Promise<number> {
+  const availability = emulatorAvailability()
+  if (!availability.ok) {
+    process.stderr.write(`emulator bench skipped: ${availability.reason}\n`)
+    return process.env.CI === 'true' ? 1 : 0
+  }
+  const emulator = await Emulator.start()
+  try {
+    const paced = await linkThroughput(emulator)
+    report('emulator link frames', paced.framesPerSecond, 'frames/s')
+    report('emulator link throughput', paced.kbPerSecond, 'KB/s')
+    // Headroom of the stack underneath our pacing (the libraries have no backpressure of their own).
+    const unpaced = await linkThroughput(emulator, { ...DEFAULT_LINK_PACING, framesPerSecond: 1e6, burstFrames: 1e6 })
+    report('emulator link frames (unpaced)', unpaced.framesPerSecond, 'frames/s')
+    report('emulator per-hop latency (median)', await chainHopLatency(emulator, 'flood'), 'ms')
+    report('emulator per-hop latency with bitchat-ios relay jitter (median)', await chainHopLatency(emulator, 'bitchat-ios'), 'ms')
+  } finally {
+    await emulator.stop()
+  }
+  return 0
+}
+
+process.exitCode = await main()
+// The UART driver's reconnect timers can outlive the transports; the figures are printed.
+setTimeout(() => process.exit(), 500).unref()
