@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { platform, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, test } from 'vitest'
+import { loadOrCreateIdentity, parseNodeArgs } from '../../cli/node-command.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'blemesh-node-cmd-'))
+afterAll(() => { rmSync(dir, { recursive: true, force: true }) })
+
+describe('node command', () => {
+  test.each([
+    { argv: ['--hci', '1'], plan: { central: { kind: 'hci', deviceId: 1 }, peripheral: { kind: 'hci', deviceId: 1 } } },
+    { argv: ['--central-hci', '0', '--peripheral-hci', '1'], plan: { central: { kind: 'hci', deviceId: 0 }, peripheral: { kind: 'hci', deviceId: 1 } } },
+    {
+      argv: ['--central-uart', '/dev/ttyA', '--peripheral-uart', '/dev/ttyB', '--baud', '115200'],
+      plan: { central: { kind: 'uart', port: '/dev/ttyA', baudRate: 115_200 }, peripheral: { kind: 'uart', port: '/dev/ttyB', baudRate: 115_200 } },
+    },
+    { argv: ['--uart', '/dev/ttyA', '--role', 'peripheral'], plan: { central: null, peripheral: { kind: 'uart', port: '/dev/ttyA', baudRate: 1_000_000 } } },
+    { argv: ['--hci', '0', '--role', 'central'], plan: { central: { kind: 'hci', deviceId: 0 }, peripheral: null } },
+    // Built-in adapter for one role, a USB dongle for the other: the robust Raspberry Pi set-up.
+    { argv: ['--hci', '0', '--peripheral-hci', '1'], plan: { central: { kind: 'hci', deviceId: 0 }, peripheral: { kind: 'hci', deviceId: 1 } } },
+  ])('node command — adapter flags $argv make the plan', ({ argv, plan }) => {
+    expect(parseNodeArgs(argv).plan).toEqual(plan)
+  })
+
+  test('node command — no adapter flags: hci0 in both roles on Linux, the OS default elsewhere', () => {
+    const expected = platform() === 'linux' ? { kind: 'hci', deviceId: 0 } : { kind: 'os' }
+    expect(parseNodeArgs([]).plan).toEqual({ central: expected, peripheral: expected })
+  })
+
+  test.each([
+    { argv: ['--uart', '/dev/ttyA'], message: /one owner/ },
+    { argv: ['--role', 'relay'], message: /--role must be/ },
+    { argv: ['--hci', 'zero'], message: /--hci needs an integer/ },
+    { argv: ['--policy', 'gossip'], message: /--policy must be/ },
+    { argv: ['--bogus'], message: /Unknown option/ },
+  ])('node command — $argv is refused with a usage error', ({ argv, message }) => {
+    expect(() => parseNodeArgs(argv)).toThrow(message)
+  })
+
+  test('node command — allow/deny entries split into addresses and 16-hex peer IDs', () => {
+    const o = parseNodeArgs(['--allow', '00:AA:01:00:00:42, 0011223344556677', '--deny', 'AABBCCDDEEFF0011,11:22:33:44:55:66'])
+    expect(o.allowAddresses).toEqual(['00:AA:01:00:00:42'])
+    expect(o.allowPeers).toEqual(['0011223344556677'])
+    expect(o.denyAddresses).toEqual(['11:22:33:44:55:66'])
+    expect(o.denyPeers).toEqual(['aabbccddeeff0011'])
+  })
+
+  test('node command — the identity survives restarts and the nickname follows the flag', () => {
+    const file = join(dir, 'nested', 'node.db')
+    const first = loadOrCreateIdentity(file, undefined)
+    expect(first.nickname).toBe(first.identity.peerIdHex.slice(0, 8))
+    const second = loadOrCreateIdentity(file, 'relay-1')
+    expect(second.identity.peerIdHex).toBe(first.identity.peerIdHex)
+    expect(second.nickname).toBe('relay-1')
+    expect(loadOrCreateIdentity(file, undefined).nickname).toBe('relay-1')
+    expect(loadOrCreateIdentity(join(dir, 'other.db'), undefined).identity.peerIdHex).not.toBe(first.identity.peerIdHex)
+  })
+})
