@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import fc from 'fast-check'
 import pino from 'pino'
-import type { Clock, TimerId } from '../src/clock.js'
+import { ManualClock } from './helpers/manual-clock.js'
 import { nodeCrypto } from '../src/crypto/node-provider.js'
 import { identityFromSecrets, type Identity } from '../src/crypto/identity.js'
 import { createNode, type MeshNode, type NodeConfig, type PublicMessage } from '../src/node.js'
@@ -15,58 +15,6 @@ import { decodePacket, encodePacket } from '../src/wire/packet.js'
 import { MessageType } from '../src/wire/packet-types.js'
 import { fcOptions } from './wire/fc.js'
 
-// A heap-ordered virtual clock: the mesh tests fire hundreds of thousands of timers.
-class HeapClock implements Clock {
-  private heap: Array<{ at: number, seq: number, fn: () => void, live: boolean }> = []
-  private seq = 0
-  constructor (private current = 1_700_000_000_000) {}
-  now (): number { return this.current }
-  setTimer (delayMs: number, fn: () => void): TimerId {
-    const t = { at: this.current + Math.max(0, delayMs), seq: this.seq++, fn, live: true }
-    const h = this.heap
-    h.push(t)
-    let i = h.length - 1
-    while (i > 0) {
-      const p = (i - 1) >> 1
-      if (!this.less(h[i]!, h[p]!)) break
-      ;[h[i], h[p]] = [h[p]!, h[i]!]
-      i = p
-    }
-    return t
-  }
-  clearTimer (id: TimerId): void { (id as { live: boolean }).live = false }
-  private less (a: { at: number, seq: number }, b: { at: number, seq: number }): boolean { return a.at < b.at || (a.at === b.at && a.seq < b.seq) }
-  private pop (): void {
-    const h = this.heap
-    const last = h.pop()!
-    if (h.length === 0) return
-    h[0] = last
-    let i = 0
-    for (;;) {
-      const l = 2 * i + 1
-      const r = l + 1
-      let m = i
-      if (l < h.length && this.less(h[l]!, h[m]!)) m = l
-      if (r < h.length && this.less(h[r]!, h[m]!)) m = r
-      if (m === i) break
-      ;[h[i], h[m]] = [h[m]!, h[i]!]
-      i = m
-    }
-  }
-  advance (ms: number): void {
-    const until = this.current + ms
-    while (this.heap.length > 0 && this.heap[0]!.at <= until) {
-      const t = this.heap[0]!
-      this.pop()
-      if (!t.live) continue
-      this.current = t.at
-      t.live = false
-      t.fn()
-    }
-    this.current = until
-  }
-}
-
 const silent = pino({ level: 'silent' })
 
 interface Member {
@@ -78,7 +26,7 @@ interface Member {
 }
 
 class World {
-  readonly clock = new HeapClock()
+  readonly clock = new ManualClock()
   readonly random: SeededRandom
   readonly net: MemoryNetwork
   readonly members: Member[] = []

@@ -1,12 +1,16 @@
-// A clock for tests that moves only when told, firing timers in (time, insertion) order.
+// A clock for tests that moves only when told, firing timers in (time, insertion) order from a binary heap:
+// the mesh tests fire hundreds of thousands of timers.
 import type { Clock, TimerId } from '../../src/clock.js'
 
-interface Timer { at: number, seq: number, fn: () => void, cancelled: boolean }
+interface Timer { at: number, seq: number, fn: () => void, live: boolean }
+
+const earlier = (a: Timer, b: Timer): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq)
 
 export class ManualClock implements Clock {
   private current: number
   private seq = 0
-  private readonly timers: Timer[] = []
+  private readonly heap: Timer[] = []
+  private live = 0
 
   constructor (startMs = 1_700_000_000_000) {
     this.current = startMs
@@ -17,55 +21,59 @@ export class ManualClock implements Clock {
   }
 
   setTimer (delayMs: number, fn: () => void): TimerId {
-    const timer: Timer = { at: this.current + Math.max(0, delayMs), seq: this.seq++, fn, cancelled: false }
-    this.timers.push(timer)
+    const timer: Timer = { at: this.current + Math.max(0, delayMs), seq: this.seq++, fn, live: true }
+    const h = this.heap
+    h.push(timer)
+    for (let i = h.length - 1; i > 0;) {
+      const parent = (i - 1) >> 1
+      if (!earlier(h[i]!, h[parent]!)) break
+      ;[h[i], h[parent]] = [h[parent]!, h[i]!]
+      i = parent
+    }
+    this.live++
     return timer
   }
 
   clearTimer (id: TimerId): void {
-    (id as Timer).cancelled = true
+    const timer = id as Timer
+    if (timer.live) { timer.live = false; this.live-- }
   }
 
   /** Advances time by `ms`, running every timer due on the way (including ones they schedule). */
   advance (ms: number): void {
     const until = this.current + ms
-    for (;;) {
-      const next = this.nextDue(until)
-      if (next === undefined) break
-      this.current = next.at
-      next.cancelled = true
-      next.fn()
+    while (this.heap.length > 0 && this.heap[0]!.at <= until) {
+      const timer = this.popEarliest()
+      if (!timer.live) continue
+      timer.live = false
+      this.live--
+      this.current = timer.at
+      timer.fn()
     }
     this.current = until
   }
 
-  /** Runs timers until none is left or `limitMs` of time has passed; returns the time advanced. */
-  runAll (limitMs = 3_600_000): number {
-    const start = this.current
-    this.advance(limitMs)
-    return this.current - start
-  }
-
+  /** Timers scheduled and not yet fired or cleared. */
   pending (): number {
-    return this.timers.filter(t => !t.cancelled).length
+    return this.live
   }
 
-  private nextDue (until: number): Timer | undefined {
-    let best: Timer | undefined
-    let bestIndex = -1
-    for (let i = 0; i < this.timers.length; i++) {
-      const t = this.timers[i]!
-      if (t.cancelled) continue
-      if (t.at > until) continue
-      if (best === undefined || t.at < best.at || (t.at === best.at && t.seq < best.seq)) { best = t; bestIndex = i }
+  private popEarliest (): Timer {
+    const h = this.heap
+    const top = h[0]!
+    const last = h.pop()!
+    if (h.length === 0) return top
+    h[0] = last
+    for (let i = 0; ;) {
+      const l = 2 * i + 1
+      const r = l + 1
+      let m = i
+      if (l < h.length && earlier(h[l]!, h[m]!)) m = l
+      if (r < h.length && earlier(h[r]!, h[m]!)) m = r
+      if (m === i) break
+      ;[h[i], h[m]] = [h[m]!, h[i]!]
+      i = m
     }
-    if (bestIndex >= 0) this.timers.splice(bestIndex, 1)
-    // Drop cancelled timers occasionally so long tests do not grow the array without bound.
-    if (this.timers.length > 1024) {
-      const live = this.timers.filter(t => !t.cancelled)
-      this.timers.length = 0
-      this.timers.push(...live)
-    }
-    return best
+    return top
   }
 }
