@@ -96,6 +96,27 @@ describe.runIf(availability.ok).sequential('emulated controllers', () => {
     await stopAll()
   }, 180_000)
 
+  test('emulator — two nodes that dial each other keep one link (the one where the lower peer ID is central)', async () => {
+    // No allow lists: each central finds the other's peripheral, so two links form and must collapse.
+    const a = await emulator.startNode({ name: 'a', central: c.a.central, peripheral: c.a.peripheral, deny: [c.c.peripheral.address, c.c.central.address] })
+    const b = await emulator.startNode({ name: 'b', central: c.b.central, peripheral: c.b.peripheral, deny: [c.c.peripheral.address, c.c.central.address] })
+    nodes.push(a, b)
+    const aId = String((await a.waitFor(e => e.event === 'ready', 'ready')).peerId)
+    const bId = String((await b.waitFor(e => e.event === 'ready', 'ready')).peerId)
+    const [low, high] = aId < bId ? [a, b] : [b, a]
+    const lowCentral = aId < bId ? c.a.central.address : c.b.central.address
+    await low.waitFor(e => e.event === 'link-down' && e.reason === 'redundant link', 'collapse at the lower peer', 60_000)
+    await high.waitFor(e => e.event === 'link-down' && e.reason === 'redundant link', 'collapse at the higher peer', 60_000)
+    high.write('/stats')
+    const stats = await high.waitFor(e => e.event === 'stats', 'stats')
+    const links = stats.links as Array<{ role: string, address: string, peerId: string }>
+    expect(links).toHaveLength(1)
+    expect(links[0]).toMatchObject({ role: 'peripheral', address: lowCentral, peerId: aId < bId ? aId : bId })
+    low.write('still linked')
+    await high.waitFor(isMessage('still linked'), 'message over the surviving link')
+    await stopAll()
+  }, 120_000)
+
   test('emulator — a link dropped mid-transfer comes back and carries the next payload', async () => {
     const [a, b] = await chain(['a', 'b'])
     const bId = String((await b!.waitFor(e => e.event === 'ready', 'ready')).peerId)
