@@ -148,7 +148,7 @@ export class CentralRole {
   }
 
   private discovered (peripheral: NoblePeripheralLike): void {
-    if (!this.running) return
+    if (!this.running || peripheral.connectable === false) return
     const uuids = peripheral.advertisement?.serviceUuids
     if (uuids !== undefined && uuids.length > 0 && !uuids.includes(MESH_SERVICE)) return
     const address = normalizeAddress(peripheral.address !== '' ? peripheral.address : peripheral.id)

@@ -50,6 +50,8 @@ export interface NoblePeripheralLike extends Emitter {
   readonly address: string
   readonly addressType?: string
   readonly rssi: number
+  /** False for non-connectable advertisers (beacons); absent in fakes. */
+  readonly connectable?: boolean
   readonly mtu: number | null
   readonly state: string
   readonly advertisement?: { serviceUuids?: string[] }

@@ -121,6 +121,16 @@ describe('CentralRole', () => {
     expect(noble.connectCalls).toEqual([])
   })
 
+  test('CentralRole — a non-connectable advertiser of the service is ignored', async () => {
+    const { noble, role } = setup()
+    await role.start()
+    const beacon = new FakePeripheral('beacon', '00:aa:00:00:00:55')
+    Object.assign(beacon, { connectable: false })
+    noble.advertise(beacon)
+    await settle()
+    expect(noble.connectCalls).toEqual([])
+  })
+
   test('CentralRole — reconnects to a remembered peer after its link is lost', async () => {
     const { noble, role, clock, links } = setup()
     await role.start()
