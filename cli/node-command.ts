@@ -307,6 +307,9 @@ async function runNode (options: NodeCommandOptions, logger: Logger): Promise<nu
   if (options.send !== undefined) {
     const text = options.send
     const sendWhenPeered = (): void => {
+      // The peer may not have our announce yet (its arrival is what told us about the peer, not the other
+      // way round); without it the peer cannot verify the message. Announce first, on the same queues.
+      node.announce()
       node.sendPublic(text)
       print('sent', { text }, `> ${text}`)
       setTimeout(() => { finish(0) }, SEND_FLUSH_MS)

@@ -136,6 +136,18 @@ describe.runIf(availability.ok).sequential('emulated controllers', () => {
     await stopAll()
   }, 180_000)
 
+  test('emulator — `blemesh node --send` delivers once a peer is known, then exits 0', async () => {
+    const b = await emulator.startNode({ name: 'b', central: c.b.central, peripheral: c.b.peripheral, allow: [c.a.central.address] })
+    nodes.push(b)
+    const a = await emulator.startNode({
+      name: 'a', central: c.a.central, peripheral: c.a.peripheral, allow: [c.b.peripheral.address], extraArgs: ['--send', 'one-shot', '--wait', '60'],
+    })
+    nodes.push(a)
+    await b.waitFor(isMessage('one-shot'), 'one-shot message', 60_000)
+    expect(await a.exited()).toBe(0)
+    await stopAll()
+  }, 120_000)
+
   test('emulator — a restarted node rejoins with the same peer ID', async () => {
     const [a, b] = await chain(['a', 'b'])
     const aId = String((await a!.waitFor(e => e.event === 'ready', 'ready')).peerId)

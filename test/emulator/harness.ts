@@ -104,6 +104,11 @@ export class NodeProcess {
     void managed.exited.then(() => { for (const wake of [...this.waiters]) wake() })
   }
 
+  /** Resolves with the exit code once the process ended (null when killed by a signal). */
+  async exited (): Promise<number | null> {
+    return await this.managed.exited
+  }
+
   get running (): boolean {
     return this.managed.child.exitCode === null && this.managed.child.signalCode === null
   }
