@@ -8,7 +8,7 @@ import type { LinkObserver } from './sim-link.js'
 /** Bitchat's origin TTL (bitchat-protocol.md §4.1 messageTTLDefault): a broadcast can reach 7 hops. */
 export const ORIGIN_TTL_HOPS = 7
 /** Nodes whose receptions are checked for novelty (usefulness is a ratio; a sample estimates it well). */
-export const USEFULNESS_SAMPLE_NODES = 2_000
+export const USEFULNESS_SAMPLE_NODES = 500
 /** A copy heard again within this long is a duplicate: floods settle in seconds, and announces repeat with new timestamps (our choice; Bitchat dedups for 300 s, §4.1). */
 export const NOVELTY_WINDOW_MS = 60_000
 /** Budget of hop-distance bytes kept for tracked messages (one byte per node per tracked message). */

@@ -42,3 +42,13 @@ describe('parseScenario', () => {
     expect(s.durationSeconds).toBe(600)
   })
 })
+
+describe('scenario files', () => {
+  test('scenario files — every file in simulator/scenarios parses', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs')
+    const dir = new URL('../../simulator/scenarios/', import.meta.url)
+    const files = readdirSync(dir).filter(f => f.endsWith('.json'))
+    expect(files.length).toBeGreaterThanOrEqual(2)
+    for (const f of files) expect(() => parseScenario(JSON.parse(readFileSync(new URL(f, dir), 'utf8')))).not.toThrow()
+  })
+})

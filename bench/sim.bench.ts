@@ -1,0 +1,80 @@
+// `npm run bench:sim`: the simulator's figures. Each size runs in its own child process so its peak RSS is
+// its own. Lines: `sim receptions: <n> receptions/s`, then per size wall time, peak RSS, real-time factor
+// and the announce share of link frames. 100 000 nodes only with BLEMESH_BENCH_100K=1 (it needs tens of
+// GB and about an hour on one core). Receptions per second are per CPU-second of the process (user +
+// system), so they mean "per core" even on a busy machine; wall time is wall time.
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { report } from './harness.js'
+import { meshNodeFactory } from '../simulator/mesh-node.js'
+import { parseScenario } from '../simulator/scenario.js'
+import { runSimulation } from '../simulator/simulation.js'
+
+/** Issue "Simulator": degree ≈ 10, Bitchat-default announces, 1 message per node per 10 minutes. */
+const MEAN_DEGREE = 10
+const BROADCASTS_PER_NODE_PER_MINUTE = 0.1
+const SIZES: Array<{ nodes: number, seconds: number }> = [
+  { nodes: 100, seconds: 300 },
+  { nodes: 1_000, seconds: 300 },
+  { nodes: 10_000, seconds: 300 },
+]
+const HUGE = { nodes: 100_000, seconds: 60 }
+/** The receptions/s figure: a mid-size run with the full router and link model. */
+const RECEPTIONS_RUN = { nodes: 1_000, seconds: 60 }
+/** Heap ceiling for the child runs: high enough that a run over the 2 GB goal still finishes and is measured. */
+const CHILD_HEAP_MB = 16_000
+
+interface ChildResult { nodes: number, virtualSeconds: number, wallSeconds: number, cpuSeconds: number, peakRssMb: number, receptions: number, announceShare: number, summary: unknown }
+
+async function child (nodes: number, seconds: number): Promise<void> {
+  const scenario = parseScenario({
+    seed: 1,
+    durationSeconds: seconds,
+    drainSeconds: 0,
+    warmupSeconds: Math.min(20, seconds / 4),
+    topology: { kind: 'random', nodes, meanDegree: MEAN_DEGREE },
+    traffic: { broadcastPerNodePerMinute: BROADCASTS_PER_NODE_PER_MINUTE },
+    crypto: 'cheap',
+  })
+  const cpu0 = process.cpuUsage()
+  const r = await runSimulation({ scenario, nodeFactory: meshNodeFactory, policy: 'bitchat-ios' })
+  const cpu = process.cpuUsage(cpu0)
+  const framesOut = r.nodeStats.framesOut ?? 0
+  const result: ChildResult = {
+    nodes,
+    virtualSeconds: seconds,
+    wallSeconds: r.summary.wallSeconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    peakRssMb: r.summary.peakRssMb,
+    receptions: r.summary.receptions,
+    announceShare: framesOut === 0 ? 0 : (r.nodeStats['framesOutByType.announce'] ?? 0) / framesOut,
+    summary: r.summary,
+  }
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`)
+}
+
+function spawnRun (nodes: number, seconds: number): ChildResult {
+  const self = fileURLToPath(import.meta.url)
+  const out = spawnSync(process.execPath, [`--max-old-space-size=${CHILD_HEAP_MB}`, '--import', 'tsx', self, '--child', String(nodes), String(seconds)], { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] })
+  const line = out.stdout.split('\n').find(l => l.startsWith('RESULT '))
+  if (out.status !== 0 || line === undefined) throw new Error(`sim bench child for ${nodes} nodes failed (status ${out.status}, signal ${out.signal})`)
+  return JSON.parse(line.slice('RESULT '.length)) as ChildResult
+}
+
+export async function run (): Promise<void> {
+  const r = spawnRun(RECEPTIONS_RUN.nodes, RECEPTIONS_RUN.seconds)
+  report('sim receptions', r.receptions / r.cpuSeconds, 'receptions/s')
+  const sizes = process.env.BLEMESH_BENCH_100K === '1' ? [...SIZES, HUGE] : SIZES
+  for (const { nodes, seconds } of sizes) {
+    const s = spawnRun(nodes, seconds)
+    report(`sim ${nodes} nodes wall`, s.wallSeconds, 's')
+    report(`sim ${nodes} nodes peak rss`, s.peakRssMb, 'MB')
+    report(`sim ${nodes} nodes real-time factor`, s.virtualSeconds / s.wallSeconds, 'x')
+    report(`sim ${nodes} nodes announce share`, s.announceShare * 100, '% of link frames')
+    report(`sim ${nodes} nodes receptions`, s.receptions / s.cpuSeconds, 'receptions/s')
+  }
+}
+
+const args = process.argv.slice(2)
+if (args[0] === '--child') await child(Number(args[1]), Number(args[2]))
+else if (import.meta.url === `file://${process.argv[1]}`) await run()
