@@ -37,12 +37,15 @@ adapters (default: hci0 in both roles on Linux, CoreBluetooth on macOS):
                             one UART controller per role
   --baud N                  UART baud rate (default ${UART_BAUD_RATE})
   --role both|central|peripheral
+  --shared-controller       the central and peripheral paths reach one controller (a multiplexer):
+                            apply the one-adapter workarounds
 
 links:
   --allow A,B,...           only link to these addresses / 16-hex peer IDs
   --deny A,B,...            never link to these addresses / peer IDs
   --max-links N             links in both roles together (default 6)
   --min-rssi DBM            do not connect to weaker advertisers (default -90)
+  --advertising-rearm-ms MS how often advertising is re-asserted regardless (default 15000)
 
 node:
   --nickname NAME
@@ -76,6 +79,7 @@ export interface NodeCommandOptions {
   denyPeers: string[]
   maxLinks: number | undefined
   minRssi: number | undefined
+  advertisingRearmMs: number | undefined
   nickname: string | undefined
   identityFile: string
   policy: 'bitchat-ios' | 'flood'
@@ -117,6 +121,8 @@ export function parseNodeArgs (argv: string[]): NodeCommandOptions {
       'peripheral-uart': { type: 'string' },
       baud: { type: 'string' },
       role: { type: 'string' },
+      'shared-controller': { type: 'boolean' },
+      'advertising-rearm-ms': { type: 'string' },
       allow: { type: 'string' },
       deny: { type: 'string' },
       'max-links': { type: 'string' },
@@ -152,6 +158,7 @@ export function parseNodeArgs (argv: string[]): NodeCommandOptions {
   const plan: AdapterPlan = {
     central: role === 'peripheral' ? null : (central ?? fallback),
     peripheral: role === 'central' ? null : (peripheral ?? fallback),
+    ...(values['shared-controller'] === true ? { sharedController: true } : {}),
   }
   const policy = values.policy ?? 'bitchat-ios'
   if (policy !== 'bitchat-ios' && policy !== 'flood') throw new UsageError(`--policy must be bitchat-ios or flood, got '${policy}'`)
@@ -169,6 +176,7 @@ export function parseNodeArgs (argv: string[]): NodeCommandOptions {
     denyPeers: deny.peers,
     maxLinks: integer('max-links', values['max-links']),
     minRssi: integer('min-rssi', values['min-rssi']),
+    advertisingRearmMs: integer('advertising-rearm-ms', values['advertising-rearm-ms']),
     nickname: values.nickname,
     identityFile: values.identity ?? defaultIdentityFile(),
     policy,
@@ -248,6 +256,7 @@ async function runNode (options: NodeCommandOptions, logger: Logger): Promise<nu
     random,
     logger,
     localPeerId: identity.peerIdHex,
+    ...(options.advertisingRearmMs === undefined ? {} : { advertisingRearmMs: options.advertisingRearmMs }),
     // A link's peer is taken only from an announce whose key binding and signature check out.
     announceVerifier: packet => acceptAnnounce(nodeCrypto, packet, nodeDeflater).ok,
     policy: {

@@ -19,6 +19,11 @@ export type Endpoint =
 export interface AdapterPlan {
   central: Endpoint | null
   peripheral: Endpoint | null
+  /**
+   * The two endpoints reach one controller by different paths (e.g. a UART multiplexer): apply the
+   * shared-adapter workarounds even though the endpoints differ. Default: shared when the endpoints match.
+   */
+  sharedController?: boolean
 }
 
 /** bluetooth-hci-socket lib/uart.js default; the rate btvirt PTYs and Zephyr hci_uart use. */
@@ -106,7 +111,7 @@ export async function awaitPoweredOn (clock: Clock, library: 'noble' | 'bleno', 
 /** Opens the libraries on the plan's controllers: noble first, because its init resets the controller (§1.4 A). */
 export async function openAdapters (plan: AdapterPlan, clock: Clock, logger: Logger, timeoutMs = POWERED_ON_TIMEOUT_MS): Promise<OpenedAdapters> {
   checkPlan(plan)
-  const shared = plan.central !== null && plan.peripheral !== null && sameController(plan.central, plan.peripheral)
+  const shared = plan.central !== null && plan.peripheral !== null && (plan.sharedController ?? sameController(plan.central, plan.peripheral))
   const usesNative = [plan.central, plan.peripheral].some(e => e?.kind === 'hci' || (e?.kind === 'os' && platform() === 'linux'))
   if (usesNative && bluetoothdRunning()) logger.warn(BLUETOOTHD_HINT)
   const opened: Closable[] = []

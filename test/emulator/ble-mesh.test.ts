@@ -117,6 +117,36 @@ describe.runIf(availability.ok).sequential('emulated controllers', () => {
     await stopAll()
   }, 120_000)
 
+  test('emulator — one controller in both roles: advertising is re-armed after noble\'s pre-connect reset', async () => {
+    // noble and bleno on one controller through a raw-socket-like multiplexer (uart-mux.ts). btvirt gives
+    // every link handle 42, so this controller may hold only one link at a time (hci-emulator.md §6).
+    const [shared0, shared1] = await emulator.addSharedController()
+    // The periodic re-arm is pushed out of reach: only the re-arm after a connect attempt can save us.
+    const s = await emulator.startNode({
+      name: 's', central: shared0, peripheral: shared1, allow: [c.a.peripheral.address, c.b.central.address],
+      extraArgs: ['--shared-controller', '--advertising-rearm-ms', '600000'],
+    })
+    nodes.push(s)
+    const ready = await s.waitFor(e => e.event === 'ready', 'ready')
+    expect(ready.central).toBe(ready.peripheral)
+    const address = String(ready.central)
+    const p = await emulator.startNode({ name: 'p', peripheral: c.a.peripheral, allow: [address] })
+    // s's central connects: noble resets the controller first, which silently stops bleno's advertising.
+    await s.waitFor(e => e.event === 'link-up' && e.role === 'central', 's links to p as central', 60_000)
+    await p.stop()
+    await s.waitFor(e => e.event === 'link-down', 's loses p', 60_000)
+    // Only now does a central look for s: it finds s only if advertising was re-armed.
+    const central = await emulator.startNode({ name: 'c', central: c.b.central, allow: [address] })
+    nodes.push(central)
+    await central.waitFor(e => e.event === 'link-up', 'c links to s\'s peripheral', 60_000)
+    await central.waitFor(isPeer(String(ready.peerId)), 's announced to c', 60_000)
+    // s keeps redialling the departed p, and each attempt makes a second link on a controller whose links
+    // all get handle 42; writes towards s are unreliable in that state, so the message goes from s.
+    s.write('from the shared adapter')
+    await central.waitFor(isMessage('from the shared adapter'), 'message at c', 60_000)
+    await stopAll()
+  }, 180_000)
+
   test('emulator — a link dropped mid-transfer comes back and carries the next payload', async () => {
     const [a, b] = await chain(['a', 'b'])
     const bId = String((await b!.waitFor(e => e.event === 'ready', 'ready')).peerId)

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import { UartMux } from './uart-mux.js'
 
 const root = join(import.meta.dirname, '..', '..')
 const shimSource = join(import.meta.dirname, 'afalg-shim.c')
@@ -145,6 +146,7 @@ export class NodeProcess {
 
 export class Emulator {
   private readonly processes: Managed[] = []
+  private readonly muxes: UartMux[] = []
   private readonly controllers: Controller[] = []
   private constructor (readonly dir: string, private readonly shim: string) {}
 
@@ -186,6 +188,33 @@ export class Emulator {
     return controller
   }
 
+  /**
+   * One controller reached through two PTYs, fanned out like Linux raw HCI sockets (uart-mux.ts): a node
+   * given both ports runs noble and bleno on one adapter. The address is not probed (a probe would use up
+   * the multiplexer's bind-time reset); read it from the node's ready event.
+   */
+  async addSharedController (): Promise<[Controller, Controller]> {
+    const n = this.controllers.length + this.muxes.length
+    const sockets = [join(this.dir, `mux${n}a.sock`), join(this.dir, `mux${n}b.sock`)]
+    const mux = new UartMux(BTVIRT_LE_SOCKET, sockets)
+    this.muxes.push(mux)
+    await mux.connectController()
+    const ports: Controller[] = []
+    for (const [i, socket] of sockets.entries()) {
+      const port = join(this.dir, `ttymux${n}${i === 0 ? 'a' : 'b'}`)
+      const socat = spawn('socat', ['-d', '-d', `PTY,link=${port},raw,echo=0`, `UNIX-CONNECT:${socket}`],
+        { detached: true, stdio: ['ignore', 'ignore', 'pipe'] })
+      this.processes.push(manage(`socat ${port}`, socat))
+      let log = ''
+      socat.stderr!.on('data', (chunk: Buffer) => { log += chunk.toString() })
+      await waitUntil(`socat to connect ${port}`, () => log.includes('starting data transfer loop') || socat.exitCode !== null)
+      if (socat.exitCode !== null) throw new Error(`emulator: socat exited: ${log}`)
+      await waitUntil(`${port} to appear`, () => existsSync(port))
+      ports.push({ port, address: '' })
+    }
+    return [ports[0]!, ports[1]!]
+  }
+
   /** Starts `blemesh node` on the given controllers, printing JSON events; resolves once it reports ready. */
   async startNode (options: NodeOptions): Promise<NodeProcess> {
     const args = ['--import', 'tsx', join(root, 'cli', 'main.ts'), 'node', '--json-events', '--nickname', options.name,
@@ -212,6 +241,7 @@ export class Emulator {
 
   async stop (): Promise<void> {
     for (const m of this.processes.splice(0).reverse()) await kill(m)
+    for (const mux of this.muxes.splice(0)) mux.close()
     for (const socket of BTVIRT_SOCKETS) {
       try { if (existsSync(socket)) unlinkSync(socket) } catch { /* another run's, or gone */ }
     }
