@@ -157,6 +157,10 @@ export class Emulator {
     const cc = spawnSync('cc', ['-shared', '-fPIC', '-O2', '-o', shim, shimSource, '-ldl'], { encoding: 'utf8' })
     if (cc.status !== 0) throw new Error(`emulator: compiling the AF_ALG shim failed:\n${cc.stderr}`)
     const emulator = new Emulator(dir, shim)
+    // If the test runner exits without running afterAll (interrupted, crashed), still take everything down.
+    const onExit = (): void => { emulator.killNow() }
+    process.once('exit', onExit)
+    emulator.forgetExitHook = () => { process.removeListener('exit', onExit) }
     try {
       // A btvirt killed earlier leaves its sockets behind, and a new one cannot bind over them.
       for (const socket of BTVIRT_SOCKETS) if (existsSync(socket)) unlinkSync(socket)
@@ -239,7 +243,19 @@ export class Emulator {
     return node
   }
 
+  private forgetExitHook: () => void = () => {}
+
+  /** Synchronous last resort: SIGKILL every process group we started. */
+  killNow (): void {
+    for (const m of this.processes) {
+      if (m.child.pid !== undefined && m.child.exitCode === null && m.child.signalCode === null) {
+        try { process.kill(-m.child.pid, 'SIGKILL') } catch { /* already gone */ }
+      }
+    }
+  }
+
   async stop (): Promise<void> {
+    this.forgetExitHook()
     for (const m of this.processes.splice(0).reverse()) await kill(m)
     for (const mux of this.muxes.splice(0)) mux.close()
     for (const socket of BTVIRT_SOCKETS) {
