@@ -252,6 +252,10 @@ export class Emulator {
         try { process.kill(-m.child.pid, 'SIGKILL') } catch { /* already gone */ }
       }
     }
+    for (const socket of BTVIRT_SOCKETS) {
+      try { unlinkSync(socket) } catch { /* gone */ }
+    }
+    rmSync(this.dir, { recursive: true, force: true })
   }
 
   async stop (): Promise<void> {
