@@ -78,7 +78,7 @@ export class Engine {
    * microtask and immediate queues when asked to (requestDrain) and every `yieldEvery` events, calling
    * `onYield` then (progress reports).
    */
-  async runUntil (until: number, onYield?: () => void, yieldEvery = 1 << 16): Promise<void> {
+  async runUntil (until: number, onYield?: () => void, yieldEvery = 1 << 13): Promise<void> {
     const queue = this.queue
     let sinceYield = 0
     for (;;) {

@@ -60,6 +60,8 @@ export class Metrics implements LinkObserver {
   private readonly seenNow: Array<Set<number> | undefined>
   private readonly seenBefore: Array<Set<number> | undefined>
   private rotateAt: number
+  /** Virtual time each node last restarted (0: never); a fresh node may rightly show an old message again. */
+  private readonly restartedAt: Float64Array
   private sampledReceptions = 0
   private novelReceptions = 0
 
@@ -69,6 +71,7 @@ export class Metrics implements LinkObserver {
     this.txControl = new Array<number>(o.buckets).fill(0)
     const maxTracked = Math.max(1, Math.min(MAX_TRACKED_MESSAGES, Math.floor(TRACKING_BYTES_BUDGET / Math.max(1, o.nodes))))
     this.trackProbability = Math.min(1, maxTracked / Math.max(1, o.expectedMessages))
+    this.restartedAt = new Float64Array(o.nodes)
     this.latencySum = new Float64Array(o.nodes)
     this.latencyCount = new Float64Array(o.nodes)
     this.sampled = new Uint8Array(o.nodes)
@@ -127,7 +130,11 @@ export class Metrics implements LinkObserver {
     if (record === undefined || node === record.origin) return
     const byte = node >> 3
     const bit = 1 << (node & 7)
-    if ((record.delivered[byte]! & bit) !== 0) { this.duplicatesDelivered++; return }
+    if ((record.delivered[byte]! & bit) !== 0) {
+      // A node restarted since the message was sent lost its dedup state with its memory: not a dedup failure.
+      if (record.sentAt >= this.restartedAt[node]!) this.duplicatesDelivered++
+      return
+    }
     record.delivered[byte]! |= bit
     this.deliveries++
     if (record.hops === null) return
@@ -137,6 +144,11 @@ export class Metrics implements LinkObserver {
     this.latencyCount[node]!++
     const h = record.hops[node]!
     if (h > 1) this.hopLatencies.push(latency / (h - 1))
+  }
+
+  /** Node `node` came back with fresh state (churn restart). */
+  nodeRestarted (node: number): void {
+    this.restartedAt[node] = this.now
   }
 
   /** The summary keys of issue "Simulator"; timing fields are filled by the caller. */

@@ -172,6 +172,7 @@ export async function runSimulation (options: SimulationOptions): Promise<Simula
     clocks[i] = clock
     transports[i] = transport
     alive[i] = 1
+    if (lives[i]! > 0) metrics.nodeRestarted(i)
     lives[i]!++
     if (node.start() instanceof Promise) engine.requestDrain()
   }
