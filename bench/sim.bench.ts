@@ -1,7 +1,7 @@
 // `npm run bench:sim`: the simulator's figures. Each size runs in its own child process so its peak RSS is
 // its own. Lines: `sim receptions: <n> receptions/s`, then per size wall time, peak RSS, real-time factor
 // and the announce share of link frames. 100 000 nodes only with BLEMESH_BENCH_100K=1 (it needs tens of
-// GB and about an hour on one core). Receptions per second are per CPU-second of the process (user +
+// GB and about an hour on one core). `--print 'RESULT {…}'` prints the lines of a child run made alone. Receptions per second are per CPU-second of the process (user +
 // system), so they mean "per core" even on a busy machine; wall time is wall time.
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
@@ -64,17 +64,27 @@ function spawnRun (nodes: number, seconds: number): ChildResult {
 export async function run (): Promise<void> {
   const r = spawnRun(RECEPTIONS_RUN.nodes, RECEPTIONS_RUN.seconds)
   report('sim receptions', r.receptions / r.cpuSeconds, 'receptions/s')
-  const sizes = process.env.BLEMESH_BENCH_100K === '1' ? [...SIZES, HUGE] : SIZES
-  for (const { nodes, seconds } of sizes) {
-    const s = spawnRun(nodes, seconds)
-    report(`sim ${nodes} nodes wall`, s.wallSeconds, 's')
-    report(`sim ${nodes} nodes peak rss`, s.peakRssMb, 'MB')
-    report(`sim ${nodes} nodes real-time factor`, s.virtualSeconds / s.wallSeconds, 'x')
-    report(`sim ${nodes} nodes announce share`, s.announceShare * 100, '% of link frames')
-    report(`sim ${nodes} nodes receptions`, s.receptions / s.cpuSeconds, 'receptions/s')
+  let sizes = process.env.BLEMESH_BENCH_100K === '1' ? [...SIZES, HUGE] : SIZES
+  // BLEMESH_BENCH_SIZES=100,1000 runs only those sizes (a quick look without the 10 000-node run).
+  const only = process.env.BLEMESH_BENCH_SIZES
+  if (only !== undefined) {
+    const wanted = new Set(only.split(',').map(Number))
+    sizes = [...SIZES, HUGE].filter(s => wanted.has(s.nodes))
   }
+  for (const { nodes, seconds } of sizes) printSize(spawnRun(nodes, seconds))
+}
+
+/** The lines of one size; also used to print a child's RESULT line measured on its own. */
+export function printSize (s: ChildResult): void {
+  const nodes = s.nodes
+  report(`sim ${nodes} nodes wall`, s.wallSeconds, 's')
+  report(`sim ${nodes} nodes peak rss`, s.peakRssMb, 'MB')
+  report(`sim ${nodes} nodes real-time factor`, s.virtualSeconds / s.wallSeconds, 'x')
+  report(`sim ${nodes} nodes announce share`, s.announceShare * 100, '% of link frames')
+  report(`sim ${nodes} nodes receptions`, s.receptions / s.cpuSeconds, 'receptions/s')
 }
 
 const args = process.argv.slice(2)
 if (args[0] === '--child') await child(Number(args[1]), Number(args[2]))
+else if (args[0] === '--print') printSize(JSON.parse(args[1]!.replace(/^RESULT /, '')) as ChildResult)
 else if (import.meta.url === `file://${process.argv[1]}`) await run()
