@@ -7,6 +7,7 @@ import { platform } from 'node:os'
 import type { Clock } from '../src/clock.js'
 import type { Logger } from '../src/logger.js'
 import { AdapterError, bluetoothdRunning, BLUETOOTHD_HINT, linuxAdapters, noAdapterError, noSerialPortError, stateError } from './adapter-errors.js'
+import { ATT_MAX_MTU } from './gatt-profile.js'
 import type { BlenoLike, ConnectionHandle, NobleLike } from './library-types.js'
 import { TimeoutError, withTimeout } from './with-timeout.js'
 
@@ -142,6 +143,7 @@ export async function openAdapters (plan: AdapterPlan, clock: Clock, logger: Log
       const bleno = (plan.peripheral.kind === 'os' ? withBindings('default', options) : withBindings('hci', options)) as unknown as BlenoLike
       opened.push(bleno)
       await awaitPoweredOn(clock, 'bleno', bleno, where, timeoutMs)
+      raiseServerMtu(bleno)
       peripheral = { bleno, connectionMtu: handle => privateConnectionMtu(bleno, handle), disconnectHandle: handle => { disconnectOne(bleno, handle) }, where }
       logger.info({ where, address: bleno.address }, 'peripheral adapter ready')
     }
@@ -152,7 +154,20 @@ export async function openAdapters (plan: AdapterPlan, clock: Clock, logger: Log
   }
 }
 
-interface BlenoInternals { _bindings?: { _gatt?: { _connections?: Map<unknown, { mtu?: number }> }, _hci?: { disconnect?: (handle: unknown) => void } } }
+interface BlenoInternals {
+  _bindings?: { _gatt?: { maxMtu?: number, _connections?: Map<unknown, { mtu?: number }> }, _hci?: { disconnect?: (handle: unknown) => void } }
+}
+
+/**
+ * bleno 0.12 answers every MTU request with at most 256 (gatt.js `maxMtu`). Android centrals ask for 517
+ * and write frames up to 512 bytes without looking at the negotiated MTU ([AND] BluetoothGattClientManager,
+ * FragmentManager: bitchat-protocol.md §1), so the server takes the ATT maximum. bleno fragments and
+ * reassembles ACL by the controller's buffer size, so nothing else changes. HCI bindings only.
+ */
+function raiseServerMtu (bleno: BlenoLike): void {
+  const gatt = (bleno as unknown as BlenoInternals)._bindings?._gatt
+  if (gatt !== undefined && typeof gatt.maxMtu === 'number') gatt.maxMtu = ATT_MAX_MTU
+}
 
 /** bleno 0.12 keeps the MTU per connection only privately; public `bleno.mtu` is the last one of any link (§2.3). */
 function privateConnectionMtu (bleno: BlenoLike, handle: ConnectionHandle): number | undefined {

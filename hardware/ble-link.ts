@@ -31,8 +31,9 @@ export interface LinkPacing {
 }
 
 /**
- * Our measurement and choice: 64 frames of 253 B (≈16 KB) holds a 4 KB message fragmented for the
- * smallest MTU several times over, while a stalled link still cannot hoard memory.
+ * Our choice: 64 frames (≤ 33 KB at a 514-byte payload) hold a 4 KB message fragmented for a
+ * 253-byte payload (17 frames) several times over, while a stalled link still cannot hoard memory. The
+ * sender waits for onDrain beyond that, so smaller MTUs cost time, not loss.
  */
 export const LINK_QUEUE_FRAMES = 64
 /**

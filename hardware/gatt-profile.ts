@@ -21,7 +21,7 @@ export const MESH_CHARACTERISTIC_PROPERTIES = ['read', 'write', 'writeWithoutRes
 export const ATT_HEADER_BYTES = 3
 /** The smallest ATT MTU, Core Vol 3 Part F §3.2.8; the fallback when the exchange never happened. */
 export const ATT_DEFAULT_MTU = 23
-/** The largest ATT MTU a central may ask for (Core Vol 3 Part F §3.2.9); bleno answers with at most 256. */
+/** The largest ATT MTU (Core Vol 3 Part F §3.2.9): what our central asks for and our server grants. */
 export const ATT_MAX_MTU = 517
 
 /** Addresses as both libraries print them on Linux: lowercase, colon separated. */

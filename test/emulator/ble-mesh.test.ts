@@ -16,7 +16,7 @@ if (!availability.ok) {
   }
 }
 
-/** A 4 KB public message: 17 fragments at the emulator's 253-byte payload, several pacing bursts. */
+/** A 4 KB public message: several fragments at the 514-byte payload of a 517-byte ATT MTU. */
 const BIG_TEXT = Array.from({ length: 4096 }, (_, i) => String.fromCharCode(97 + (i * 7) % 26)).join('')
 
 const isMessage = (text: string) => (e: NodeEvent): boolean => e.event === 'message' && e.text === text
@@ -69,7 +69,9 @@ describe.runIf(availability.ok).sequential('emulated controllers', () => {
     await a!.waitFor(isPeer(String(bReady.peerId)), 'b announced')
     await b!.waitFor(isPeer(String(aReady.peerId)), 'a announced')
     const link = await a!.waitFor(e => e.event === 'link-up', 'link up')
-    expect(link).toMatchObject({ role: 'central', address: c.b.peripheral.address, mtu: 253 })
+    // noble asks for the ATT maximum and our bleno server grants it (bleno alone caps at 256).
+    expect(link).toMatchObject({ role: 'central', address: c.b.peripheral.address, mtu: 514 })
+    expect(await b!.waitFor(e => e.event === 'link-up', 'link up')).toMatchObject({ role: 'peripheral', address: c.a.central.address, mtu: 514 })
     a!.write('hello over real GATT')
     const got = await b!.waitFor(isMessage('hello over real GATT'), 'message at b')
     expect(got).toMatchObject({ senderId: aReady.peerId, nickname: 'a', hops: 0 })
