@@ -1,5 +1,7 @@
 // The relay policies a simulation can run, by name. Registering one more is one line here; `--compare`
 // runs every entry on the same topology, traffic and seed.
+import { adaptivePolicy } from '../src/mesh/policy/adaptive.js'
+import { bitchatAndroidPolicy } from '../src/mesh/policy/bitchat-android.js'
 import { bitchatIosPolicy } from '../src/mesh/policy/bitchat-ios.js'
 import { floodPolicy } from '../src/mesh/policy/flood.js'
 import type { RelayPolicy } from '../src/mesh/policy/relay-policy.js'
@@ -7,6 +9,8 @@ import type { RelayPolicy } from '../src/mesh/policy/relay-policy.js'
 export const POLICIES: Record<string, RelayPolicy> = {
   flood: floodPolicy,
   'bitchat-ios': bitchatIosPolicy,
+  'bitchat-android': bitchatAndroidPolicy,
+  adaptive: adaptivePolicy,
 }
 
 /** The policy a scenario runs when it names none. */

@@ -1,0 +1,87 @@
+import { describe, expect, test } from 'vitest'
+import {
+  ADAPTIVE_DEFAULTS, adaptivePolicy, ANNOUNCE_THRESHOLD, ANNOUNCE_WINDOW_SCALE, cancelThreshold, createAdaptivePolicy, DIRECTED_DELAY_MS, DIRECTED_THRESHOLD,
+  FAR_WINDOW_MS, FRAGMENT_DELAY_MS, FRAGMENT_THRESHOLD_EXTRA, linkStrength, MIN_DELAY_MS, NEAR_WINDOW_MS, RSSI_FAR_DBM, RSSI_NEAR_DBM,
+} from '../../../src/mesh/policy/adaptive.js'
+import type { RelayContext } from '../../../src/mesh/policy/relay-policy.js'
+import type { Link } from '../../../src/mesh/link.js'
+import { MessageType } from '../../../src/wire/packet-types.js'
+import { SeededRandom } from '../../../src/prng.js'
+
+const SEED = Number(process.env.BLEMESH_SEED ?? 1)
+const link = (id: string, rssi?: number): Link => ({ id, info: rssi === undefined ? {} : { rssi } }) as Link
+const links = (n: number, rssi = -70): Link[] => Array.from({ length: n }, (_, i) => link(`l${i}`, rssi))
+
+function ctx (over: Partial<RelayContext>): RelayContext {
+  const degree = over.degree ?? 4
+  return { type: MessageType.message, carriedType: MessageType.message, ttl: 7, directed: false, degree, links: links(degree - 1), knownPeers: 50, seed: 42, random: new SeededRandom(SEED), ...over }
+}
+
+describe('adaptive policy', () => {
+  test.each([
+    // [degree, further copies before cancelling a broadcast]
+    [1, Infinity], [2, Infinity], [3, 2], [4, 2], [5, 3], [7, 3], [8, 3], [9, 4], [16, 4], [17, 5],
+  ])('adaptive — at degree %i a broadcast is cancelled after %f further copies', (degree, threshold) => {
+    expect(cancelThreshold(degree)).toBe(threshold)
+    expect(adaptivePolicy.decide(ctx({ degree, links: links(Math.max(1, degree - 1)) }))!.cancelAfterDuplicates).toBe(threshold)
+  })
+
+  test.each([
+    // [weakest link RSSI, strength]
+    [[RSSI_FAR_DBM - 10], 0], [[RSSI_FAR_DBM], 0], [[(RSSI_FAR_DBM + RSSI_NEAR_DBM) / 2], 0.5], [[RSSI_NEAR_DBM], 1], [[RSSI_NEAR_DBM + 20], 1],
+    [[-50, RSSI_FAR_DBM, -40], 0], [[undefined], 0.5], [[], 0.5],
+  ] as Array<[Array<number | undefined>, number]>)('adaptive — links at %j dBm have strength %f', (rssis, strength) => {
+    expect(linkStrength(rssis.map((r, i) => link(`l${i}`, r)))).toBeCloseTo(strength, 9)
+  })
+
+  test.each([
+    // [what, context, expected TTL, delay window, threshold]
+    ['broadcast over a far link waits in the small window', { links: links(3, RSSI_FAR_DBM) }, 6, [MIN_DELAY_MS, MIN_DELAY_MS + FAR_WINDOW_MS], 2],
+    ['broadcast over near links waits in the wide window', { links: links(3, RSSI_NEAR_DBM) }, 6, [MIN_DELAY_MS, MIN_DELAY_MS + NEAR_WINDOW_MS], 2],
+    ['broadcast keeps its TTL budget (no caps)', { ttl: 3, degree: 8, links: links(7) }, 2, [MIN_DELAY_MS, MIN_DELAY_MS + NEAR_WINDOW_MS], 3],
+    ['announce: one copy cancels, doubled window', { type: MessageType.announce, carriedType: MessageType.announce, links: links(3, RSSI_FAR_DBM) }, 6, [MIN_DELAY_MS, MIN_DELAY_MS + FAR_WINDOW_MS * ANNOUNCE_WINDOW_SCALE], ANNOUNCE_THRESHOLD],
+    ['announce on a bridge is never cancelled', { type: MessageType.announce, carriedType: MessageType.announce, degree: 2, links: links(1) }, 6, [MIN_DELAY_MS, MIN_DELAY_MS + NEAR_WINDOW_MS * ANNOUNCE_WINDOW_SCALE], Infinity],
+    ['fragment: short wait, one copy more', { type: MessageType.fragment, carriedType: MessageType.message }, 6, FRAGMENT_DELAY_MS, 2 + FRAGMENT_THRESHOLD_EXTRA],
+    ['voice frame: like a fragment', { type: MessageType.voiceFrame, carriedType: MessageType.voiceFrame }, 6, FRAGMENT_DELAY_MS, 2 + FRAGMENT_THRESHOLD_EXTRA],
+    ['directed: cancelled on the first copy', { directed: true, type: MessageType.noiseEncrypted, carriedType: MessageType.noiseEncrypted }, 6, DIRECTED_DELAY_MS, DIRECTED_THRESHOLD],
+    ['handshake: like directed', { type: MessageType.noiseHandshake, carriedType: MessageType.noiseHandshake, degree: 9, links: links(8) }, 6, DIRECTED_DELAY_MS, DIRECTED_THRESHOLD],
+    ['directed on a bridge is never cancelled', { directed: true, degree: 2, links: links(1), type: MessageType.noiseEncrypted, carriedType: MessageType.noiseEncrypted }, 6, DIRECTED_DELAY_MS, Infinity],
+  ] as Array<[string, Partial<RelayContext>, number, readonly [number, number], number]>)('adaptive — %s', (_, over, ttl, [lo, hi], threshold) => {
+    for (let seed = SEED; seed < SEED + 50; seed++) {
+      const c = ctx({ ...over, random: new SeededRandom(seed) })
+      const d = adaptivePolicy.decide(c)!
+      expect(d.ttl).toBe(ttl)
+      expect(d.delayMs).toBeGreaterThanOrEqual(lo)
+      expect(d.delayMs).toBeLessThanOrEqual(hi)
+      expect(d.cancelAfterDuplicates).toBe(threshold)
+      expect(d.links).toBe(c.links)
+    }
+  })
+
+  test('adaptive — far-reaching nodes relay first on average (seeded)', () => {
+    const mean = (rssi: number): number => {
+      const random = new SeededRandom(SEED)
+      let sum = 0
+      for (let i = 0; i < 2000; i++) sum += adaptivePolicy.decide(ctx({ links: [link('a', -50), link('b', rssi)], random }))!.delayMs
+      return sum / 2000
+    }
+    const far = mean(RSSI_FAR_DBM)
+    const near = mean(RSSI_NEAR_DBM)
+    expect(far).toBeCloseTo(MIN_DELAY_MS + FAR_WINDOW_MS / 2, 0)
+    expect(near).toBeCloseTo(MIN_DELAY_MS + NEAR_WINDOW_MS / 2, 0)
+    expect(far).toBeLessThan(near)
+  })
+
+  test('adaptive — options override the defaults and name the policy', () => {
+    const p = createAdaptivePolicy({ thresholdOffset: 1, minDelayMs: 0, farWindowMs: 10, nearWindowMs: 10, sparseDegree: 0 }, 'variant')
+    expect(p.name).toBe('variant')
+    const d = p.decide(ctx({ degree: 2, links: links(1), random: new SeededRandom(SEED) }))!
+    expect(d.cancelAfterDuplicates).toBe(1)
+    expect(d.delayMs).toBeLessThanOrEqual(10)
+    expect(cancelThreshold(8, { ...ADAPTIVE_DEFAULTS, thresholdOffset: 1 })).toBe(2)
+  })
+
+  test('adaptive — nothing to relay on when there are no other links', () => {
+    expect(adaptivePolicy.decide(ctx({ degree: 1, links: [] }))).toBeNull()
+  })
+})
