@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util'
 import { nodeCrypto } from '../src/crypto/node-provider.js'
 import { defaultScenario } from '../simulator/default-scenario.js'
 import { meshNodeFactory } from '../simulator/mesh-node.js'
-import { POLICIES } from '../simulator/policies.js'
+import { DEFAULT_POLICY, POLICIES } from '../simulator/policies.js'
 import { renderReport } from '../simulator/report.js'
 import type { ReportData, SimSummary } from '../simulator/report-data.js'
 import { type CryptoChoice, parseScenario, type Scenario, ScenarioError } from '../simulator/scenario.js'
@@ -136,7 +136,7 @@ export async function run (argv: string[], io: SimIO = processIO): Promise<numbe
     scenario = { ...scenario, topology: { ...scenario.topology, nodes: args.nodes } }
   }
   if (args.duration !== undefined) scenario = { ...scenario, durationSeconds: args.duration }
-  const policies = args.compare ? Object.keys(POLICIES) : [args.policy ?? scenario.policy ?? 'bitchat-ios']
+  const policies = args.compare ? Object.keys(POLICIES) : [args.policy ?? scenario.policy ?? DEFAULT_POLICY]
   const seed = args.seed ?? scenario.seed
 
   const results: SimulationResult[] = []
