@@ -21,6 +21,8 @@ const SIZES: Array<{ nodes: number, seconds: number }> = [
 const HUGE = { nodes: 100_000, seconds: 60 }
 /** The receptions/s figure: a mid-size run with the full router and link model. */
 const RECEPTIONS_RUN = { nodes: 1_000, seconds: 60 }
+/** How often a child prints a progress line (ms of wall time). */
+const PROGRESS_LINE_MS = 30_000
 /** Heap ceiling for the child runs: high enough that a run over the 2 GB goal still finishes and is measured. */
 const CHILD_HEAP_MB = 16_000
 
@@ -37,7 +39,15 @@ async function child (nodes: number, seconds: number): Promise<void> {
     crypto: 'cheap',
   })
   const cpu0 = process.cpuUsage()
-  const r = await runSimulation({ scenario, nodeFactory: meshNodeFactory, policy: 'bitchat-ios' })
+  // A plain progress line on stderr now and then: the large sizes run for many minutes.
+  let lastLine = performance.now()
+  const onProgress = (fraction: number): void => {
+    const now = performance.now()
+    if (now - lastLine < PROGRESS_LINE_MS) return
+    lastLine = now
+    process.stderr.write(`sim bench ${nodes} nodes: ${(fraction * 100).toFixed(0)} % of virtual time, rss ${Math.round(process.memoryUsage().rss / 1_048_576)} MB\n`)
+  }
+  const r = await runSimulation({ scenario, nodeFactory: meshNodeFactory, policy: 'bitchat-ios', onProgress })
   const cpu = process.cpuUsage(cpu0)
   const framesOut = r.nodeStats.framesOut ?? 0
   const result: ChildResult = {
