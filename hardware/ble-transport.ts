@@ -11,6 +11,12 @@ import { normalizeAddress } from './gatt-profile.js'
 import { LinkPolicy, type LinkPolicyOptions, type Verdict } from './link-policy.js'
 import { ADVERTISING_REARM_MS, PeripheralRole } from './peripheral-role.js'
 
+/**
+ * Our choice: how long the end that keeps its central link waits for the peer to close the redundant one
+ * (a direct announce arrives within ~1 s of a link: [iOS] blePostAnnounceDelay 0.4 s plus pacing).
+ */
+export const COLLAPSE_GRACE_MS = 2_000
+
 export interface BleTransportOptions {
   central: CentralAdapter | null
   peripheral: PeripheralAdapter | null
@@ -146,6 +152,17 @@ export class BleTransport implements Transport {
     const keeper = ordered.find(l => l.info.role === keepRole) ?? ordered[0]!
     for (const twin of twins) {
       if (twin === keeper) continue
+      if (twin.info.role === 'peripheral' && keepRole !== undefined) {
+        // The other end closes this link from its central side, and learns there which peer our advertising
+        // address leads to, so it will not dial it again. Give it that chance before closing it ourselves.
+        this.logger.debug({ link: twin.id, kept: keeper.id, peer }, 'double link: leaving the redundant one to the peer')
+        this.options.clock.setTimer(COLLAPSE_GRACE_MS, () => {
+          if (twin.closed || keeper.closed) return
+          this.logger.info({ link: twin.id, kept: keeper.id, peer }, 'collapsing a double link')
+          twin.close('redundant link')
+        })
+        continue
+      }
       this.logger.info({ link: twin.id, kept: keeper.id, peer }, 'collapsing a double link')
       twin.close('redundant link')
     }

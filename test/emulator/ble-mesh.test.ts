@@ -2,7 +2,7 @@
 // noble and bleno, nothing faked. One emulator, tests in order (they share one virtual air).
 // Each node runs its central on one controller and its peripheral on another; address allow lists make
 // the exact topology (btvirt gives every link handle 42, so one link per controller: hci-emulator.md §6).
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { Emulator, emulatorAvailability, type Controller, type NodeEvent, type NodeProcess } from './harness.js'
 
 const availability = emulatorAvailability()
@@ -43,6 +43,23 @@ describe.runIf(availability.ok).sequential('emulated controllers', () => {
   async function stopAll (): Promise<void> {
     for (const n of nodes) await n.stop()
     nodes = []
+  }
+
+  // A failed test must not leave its nodes on the shared air for the next one.
+  afterEach(async () => { await stopAll() }, 30_000)
+
+  type LinkRow = { role: string, address: string, peerId: string }
+  /** Asks the node for /stats until its links satisfy `done` (links come and go asynchronously). */
+  async function linksOnceSettled (node: NodeProcess, done: (links: LinkRow[]) => boolean): Promise<LinkRow[]> {
+    for (let attempt = 0; attempt < 60; attempt++) {
+      const from = node.events.length
+      node.write('/stats')
+      const stats = await node.waitFor(e => e.event === 'stats', 'stats', 10_000, from)
+      const links = stats.links as LinkRow[]
+      if (done(links)) return links
+      await new Promise(resolve => setTimeout(resolve, 500))
+    }
+    throw new Error(`${node.name}: links never settled\n${node.tail()}`)
   }
 
   /** A chain a – b – c: each link is a's (or b's) central to the next node's peripheral, and nothing else. */
@@ -107,13 +124,16 @@ describe.runIf(availability.ok).sequential('emulated controllers', () => {
     const bId = String((await b.waitFor(e => e.event === 'ready', 'ready')).peerId)
     const [low, high] = aId < bId ? [a, b] : [b, a]
     const lowCentral = aId < bId ? c.a.central.address : c.b.central.address
-    await low.waitFor(e => e.event === 'link-down' && e.reason === 'redundant link', 'collapse at the lower peer', 60_000)
-    await high.waitFor(e => e.event === 'link-down' && e.reason === 'redundant link', 'collapse at the higher peer', 60_000)
-    high.write('/stats')
-    const stats = await high.waitFor(e => e.event === 'stats', 'stats')
-    const links = stats.links as Array<{ role: string, address: string, peerId: string }>
-    expect(links).toHaveLength(1)
-    expect(links[0]).toMatchObject({ role: 'peripheral', address: lowCentral, peerId: aId < bId ? aId : bId })
+    const lowId = aId < bId ? aId : bId
+    const highPeripheral = aId < bId ? c.b.peripheral.address : c.a.peripheral.address
+    // Whichever end hears the other's announce first closes the redundant link; the other end sees it go
+    // (as a disconnect or an unsubscribe). Both ends must agree on the survivor.
+    await Promise.any([a, b].map(async n => await n.waitFor(e => e.event === 'link-down' && e.reason === 'redundant link', 'collapse', 60_000)))
+    const highLinks = await linksOnceSettled(high, links => links.length === 1)
+    expect(highLinks[0]).toMatchObject({ role: 'peripheral', address: lowCentral, peerId: lowId })
+    const lowLinks = await linksOnceSettled(low, links => links.length === 1)
+    // (Its peer ID may still be unknown there: the next announce may have gone out before this link existed.)
+    expect(lowLinks[0]).toMatchObject({ role: 'central', address: highPeripheral })
     low.write('still linked')
     await high.waitFor(isMessage('still linked'), 'message over the surviving link')
     await stopAll()

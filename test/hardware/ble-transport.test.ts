@@ -1,6 +1,6 @@
 import pino from 'pino'
 import { describe, expect, test } from 'vitest'
-import { BleTransport, type BleTransportOptions } from '../../hardware/ble-transport.js'
+import { BleTransport, COLLAPSE_GRACE_MS, type BleTransportOptions } from '../../hardware/ble-transport.js'
 import { SCAN_RESTART_MS } from '../../hardware/central-role.js'
 import type { Link } from '../../src/mesh/link.js'
 import { SeededRandom } from '../../src/prng.js'
@@ -100,12 +100,32 @@ describe('BleTransport', () => {
     // Each side learns the peer from its first direct announce.
     p.characteristic.notify(announceFrame(remote))
     s.bleno.writeFromCentral(5, announceFrame(remote))
+    // A redundant peripheral link is left to the peer to close for a grace period (it learns our address there).
+    s.clock.advance(COLLAPSE_GRACE_MS)
     const open = s.links.filter(l => !l.closed)
     expect(open.map(l => l.info.role)).toEqual([survivor])
     expect(s.closes).toEqual([expect.stringMatching(/: redundant link$/)])
     // The collapsed address is not dialled again while the peer is linked.
     s.clock.advance(2 * SCAN_RESTART_MS); await settle()
     expect(s.links.filter(l => !l.closed)).toHaveLength(1)
+  })
+
+  test('BleTransport — the end that keeps its central link lets the peer close the redundant link first', async () => {
+    const s = setup({ localPeerId: LOW })
+    await started(s)
+    const p = new FakePeripheral('p1', '00:aa:00:00:00:10')
+    s.noble.advertise(p)
+    await settle()
+    s.bleno.connectCentral('00:aa:00:00:00:99', 5); s.bleno.subscribeCentral(5)
+    s.bleno.writeFromCentral(5, announceFrame(HIGH))
+    p.characteristic.notify(announceFrame(HIGH))
+    s.clock.advance(COLLAPSE_GRACE_MS - 1)
+    expect(s.links.filter(l => !l.closed)).toHaveLength(2)
+    // The peer closes it from its central side: we see the central go away, and nothing is closed twice.
+    s.bleno.disconnectCentral('00:aa:00:00:00:99', 5)
+    s.clock.advance(1)
+    expect(s.links.filter(l => !l.closed).map(l => l.info.role)).toEqual(['central'])
+    expect(s.closes).toEqual([expect.stringMatching(/: disconnected by central$/)])
   })
 
   test('BleTransport — identify from the node applies the peer deny list and drops links to ourselves', async () => {
