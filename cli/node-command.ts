@@ -1,7 +1,6 @@
 // `blemesh node`: a mesh node on real Bluetooth (or emulated controllers over UART). Logs go to stderr;
 // stdout carries received messages and peers (JSON lines with --json-events); stdin lines are sent as
 // public messages.
-import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { homedir, platform } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -14,7 +13,6 @@ import { withTimeout } from '../hardware/with-timeout.js'
 import { acceptAnnounce } from '../src/crypto/announce-acceptance.js'
 import { generateIdentity, identityFromSecrets, type Identity } from '../src/crypto/identity.js'
 import { nodeCrypto } from '../src/crypto/node-provider.js'
-import type { Random } from '../src/clock.js'
 import type { Logger } from '../src/logger.js'
 import { bitchatIosPolicy } from '../src/mesh/policy/bitchat-ios.js'
 import { floodPolicy } from '../src/mesh/policy/flood.js'
@@ -64,12 +62,6 @@ const SEND_FLUSH_MS = 2_000
 const DEFAULT_SEND_WAIT_S = 30
 
 const PEER_ID = /^[0-9a-fA-F]{16}$/
-
-/**
- * systemRandom.next calls randomInt(0, 2 ** 48), one past what node:crypto allows, and throws on the first
- * announce; until cli/system.ts is fixed this node uses 48 random bits directly (reported to the lead).
- */
-const random: Random = { ...systemRandom, next: () => randomBytes(6).readUIntBE(0, 6) / 2 ** 48 }
 
 export interface NodeCommandOptions {
   plan: AdapterPlan
@@ -253,7 +245,7 @@ async function runNode (options: NodeCommandOptions, logger: Logger): Promise<nu
   const transport = new BleTransport({
     ...adapters,
     clock: systemClock,
-    random,
+    random: systemRandom,
     logger,
     localPeerId: identity.peerIdHex,
     ...(options.advertisingRearmMs === undefined ? {} : { advertisingRearmMs: options.advertisingRearmMs }),
@@ -272,7 +264,7 @@ async function runNode (options: NodeCommandOptions, logger: Logger): Promise<nu
     identity,
     transport,
     clock: systemClock,
-    random,
+    random: systemRandom,
     crypto: nodeCrypto,
     logger,
     config: { nickname, inflater: nodeDeflater, policy: options.policy === 'flood' ? floodPolicy : bitchatIosPolicy },

@@ -16,7 +16,8 @@ export const systemClock: Clock = {
 }
 
 export const systemRandom: Random = {
-  next: () => randomInt(0, 2 ** 48) / 2 ** 48,
+  // 48 random bits: node:crypto's randomInt cannot span 2^48, and 48 bits fill a double's useful range.
+  next: () => randomBytes(6).readUIntBE(0, 6) / 2 ** 48,
   int: (maxExclusive: number) => randomInt(0, maxExclusive),
   bytes: (length: number) => new Uint8Array(randomBytes(length)),
 }
