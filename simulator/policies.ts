@@ -14,7 +14,7 @@ export const POLICIES: Record<string, RelayPolicy> = {
 }
 
 /** The policy a scenario runs when it names none. */
-export const DEFAULT_POLICY = 'bitchat-ios'
+export const DEFAULT_POLICY = 'adaptive'
 
 export function policyByName (name: string): RelayPolicy {
   const policy = POLICIES[name]

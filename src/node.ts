@@ -8,7 +8,7 @@ import { signPacket, verifyPacket } from './crypto/signing.js'
 import type { Logger } from './logger.js'
 import type { Link, Transport } from './mesh/link.js'
 import { PeerTable, toHex, type Peer, type PeerKeys } from './mesh/peers.js'
-import { bitchatIosPolicy } from './mesh/policy/bitchat-ios.js'
+import { adaptivePolicy } from './mesh/policy/adaptive.js'
 import type { RelayPolicy } from './mesh/policy/relay-policy.js'
 import { MAX_TTL, Router, type PacketSecurity, type RouterConfig } from './mesh/router.js'
 import { Counters, type MeshStats } from './mesh/stats.js'
@@ -43,7 +43,7 @@ export const MAX_NICKNAME_BYTES = 255
 
 export interface NodeConfig extends RouterConfig {
   nickname?: string
-  /** Relay policy; default Bitchat iOS's. */
+  /** Relay policy; default our adaptive one (docs/policies.md has the comparison that chose it). */
   policy?: RelayPolicy
   /** How long a peer stays without an announce. */
   peerStaleMs?: number
@@ -189,7 +189,7 @@ class Node implements MeshNode {
       random: o.random,
       crypto: o.crypto,
       logger: o.logger,
-      policy: this.config.policy ?? bitchatIosPolicy,
+      policy: this.config.policy ?? adaptivePolicy,
       peers: this.peerTable,
       counters: this.counters,
       security: this.security,
