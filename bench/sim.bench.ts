@@ -9,6 +9,7 @@ import { report } from './harness.js'
 import { meshNodeFactory } from '../simulator/mesh-node.js'
 import { parseScenario } from '../simulator/scenario.js'
 import { runSimulation } from '../simulator/simulation.js'
+import { DEFAULT_POLICY } from '../simulator/policies.js'
 
 /** Issue "Simulator": degree ≈ 10, Bitchat-default announces, 1 message per node per 10 minutes. */
 const MEAN_DEGREE = 10
@@ -47,7 +48,7 @@ async function child (nodes: number, seconds: number): Promise<void> {
     lastLine = now
     process.stderr.write(`sim bench ${nodes} nodes: ${(fraction * 100).toFixed(0)} % of virtual time, rss ${Math.round(process.memoryUsage().rss / 1_048_576)} MB\n`)
   }
-  const r = await runSimulation({ scenario, nodeFactory: meshNodeFactory, policy: 'bitchat-ios', onProgress })
+  const r = await runSimulation({ scenario, nodeFactory: meshNodeFactory, policy: DEFAULT_POLICY, onProgress })
   const cpu = process.cpuUsage(cpu0)
   const framesOut = r.nodeStats.framesOut ?? 0
   const result: ChildResult = {

@@ -14,8 +14,7 @@ import { acceptAnnounce } from '../src/crypto/announce-acceptance.js'
 import { generateIdentity, identityFromSecrets, type Identity } from '../src/crypto/identity.js'
 import { nodeCrypto } from '../src/crypto/node-provider.js'
 import type { Logger } from '../src/logger.js'
-import { bitchatIosPolicy } from '../src/mesh/policy/bitchat-ios.js'
-import { floodPolicy } from '../src/mesh/policy/flood.js'
+import { DEFAULT_RELAY_POLICY, RELAY_POLICIES, relayPolicyByName } from '../src/mesh/policy/registry.js'
 import { createNode, type MeshNode } from '../src/node.js'
 import { nodeDeflater } from '../src/wire/node-deflater.js'
 import { Store } from './store.js'
@@ -48,7 +47,7 @@ links:
 node:
   --nickname NAME
   --identity FILE           SQLite file keeping the identity (default ~/.local/share/blemesh/node.db)
-  --policy bitchat-ios|flood
+  --policy NAME             relay policy: adaptive (default), flood, bitchat-ios, bitchat-android
   --send TEXT               send TEXT once a peer is known, then exit
   --wait SECONDS            how long --send waits for a peer (default 30)
   --json-events             print events as JSON lines on stdout
@@ -74,7 +73,7 @@ export interface NodeCommandOptions {
   advertisingRearmMs: number | undefined
   nickname: string | undefined
   identityFile: string
-  policy: 'bitchat-ios' | 'flood'
+  policy: string
   send: string | undefined
   waitSeconds: number
   jsonEvents: boolean
@@ -152,8 +151,10 @@ export function parseNodeArgs (argv: string[]): NodeCommandOptions {
     peripheral: role === 'central' ? null : (peripheral ?? fallback),
     ...(values['shared-controller'] === true ? { sharedController: true } : {}),
   }
-  const policy = values.policy ?? 'bitchat-ios'
-  if (policy !== 'bitchat-ios' && policy !== 'flood') throw new UsageError(`--policy must be bitchat-ios or flood, got '${policy}'`)
+  const policy = values.policy ?? DEFAULT_RELAY_POLICY
+  if (RELAY_POLICIES[policy] === undefined) {
+    throw new UsageError(`--policy must be one of ${Object.keys(RELAY_POLICIES).join(', ')}, got '${policy}'`)
+  }
   const split = (entries: string[]): { peers: string[], addresses: string[] } => ({
     peers: entries.filter(e => PEER_ID.test(e)).map(e => e.toLowerCase()),
     addresses: entries.filter(e => !PEER_ID.test(e)),
@@ -267,7 +268,7 @@ async function runNode (options: NodeCommandOptions, logger: Logger): Promise<nu
     random: systemRandom,
     crypto: nodeCrypto,
     logger,
-    config: { nickname, inflater: nodeDeflater, policy: options.policy === 'flood' ? floodPolicy : bitchatIosPolicy },
+    config: { nickname, inflater: nodeDeflater, policy: relayPolicyByName(options.policy) },
   })
   wireEvents(node, transport, print)
 
