@@ -15,6 +15,7 @@ import { generateIdentity, identityFromSecrets, type Identity } from '../src/cry
 import { nodeCrypto } from '../src/crypto/node-provider.js'
 import type { Logger } from '../src/logger.js'
 import { DEFAULT_RELAY_POLICY, RELAY_POLICIES, relayPolicyByName } from '../src/mesh/policy/registry.js'
+import type { PeerKeys } from '../src/mesh/peers.js'
 import { createNode, type MeshNode } from '../src/node.js'
 import { nodeDeflater } from '../src/wire/node-deflater.js'
 import { Store } from './store.js'
@@ -23,7 +24,7 @@ import { createLogger, systemClock, systemRandom } from './system.js'
 const USAGE = `usage: blemesh node [options]
 
 Runs a mesh node on Bluetooth. Lines typed on stdin are sent as public messages
-(/quit stops, /drop closes every link, /peers and /stats print state).
+(/quit stops, /drop closes every link, /peers and /stats print state, /history the stored chat).
 
 adapters (default: hci0 in both roles on Linux, CoreBluetooth on macOS):
   --hci N                   one adapter in both roles (Linux raw HCI; stop bluetoothd)
@@ -59,6 +60,8 @@ const STOP_TIMEOUT_MS = 5_000
 /** Our choice: after --send, time for the frames to leave our queues before we exit. */
 const SEND_FLUSH_MS = 2_000
 const DEFAULT_SEND_WAIT_S = 30
+/** How many stored public messages `/history` prints. */
+const HISTORY_LINES = 50
 
 const PEER_ID = /^[0-9a-fA-F]{16}$/
 
@@ -261,6 +264,9 @@ async function runNode (options: NodeCommandOptions, logger: Logger): Promise<nu
       ...(options.minRssi === undefined ? {} : { minRssi: options.minRssi }),
     },
   })
+  // The same file as the identity: pins and chat history outlive the process, so a restart can neither
+  // forget who was pinned nor lose the conversation.
+  const store = new Store(options.identityFile)
   const node = createNode({
     identity,
     transport,
@@ -268,9 +274,10 @@ async function runNode (options: NodeCommandOptions, logger: Logger): Promise<nu
     random: systemRandom,
     crypto: nodeCrypto,
     logger,
-    config: { nickname, inflater: nodeDeflater, policy: relayPolicyByName(options.policy) },
+    config: { nickname, inflater: nodeDeflater, policy: relayPolicyByName(options.policy), pins: storedPins(store) },
   })
   wireEvents(node, transport, print)
+  persistEvents(node, store, logger)
 
   let finish: (code: number) => void = () => {}
   const finished = new Promise<number>(resolve => { finish = resolve })
@@ -279,6 +286,7 @@ async function runNode (options: NodeCommandOptions, logger: Logger): Promise<nu
   } catch (error) {
     process.stderr.write(`blemesh node: starting failed: ${(error as Error).message}\n`)
     adapters.close()
+    store.close()
     return 1
   }
   const addresses = transport.addresses()
@@ -297,6 +305,11 @@ async function runNode (options: NodeCommandOptions, logger: Logger): Promise<nu
     if (text === '/quit') { finish(0); return }
     if (text === '/drop') { transport.dropLinks('dropped by command'); return }
     if (text === '/peers') { print('peers', { peers: node.peers() }, node.peers().map(p => `${p.nickname} ${p.peerId}`).join('\n')); return }
+    if (text === '/history') {
+      const history = store.recentMessages(HISTORY_LINES)
+      print('history', { messages: history }, history.map(m => `[${m.nickname || m.senderId}] ${m.text}`).join('\n'))
+      return
+    }
     if (text === '/stats') { print('stats', { node: node.stats(), links: transport.linkStats() }, JSON.stringify({ node: node.stats(), links: transport.linkStats() })); return }
     try {
       node.sendPublic(text)
@@ -334,7 +347,29 @@ async function runNode (options: NodeCommandOptions, logger: Logger): Promise<nu
   await withTimeout(systemClock, () => node.stop(), STOP_TIMEOUT_MS, 'node stop')
     .catch((error: unknown) => { logger.warn({ err: error }, 'stopping the node did not finish cleanly') })
   adapters.close()
+  store.close()
   return code
+}
+
+function storedPins (store: Store): Array<[string, PeerKeys]> {
+  return store.pinnedPeers().map(p => [p.peerId, { noisePublicKey: p.noisePublicKey, signingPublicKey: p.signingPublicKey }])
+}
+
+function persistEvents (node: MeshNode, store: Store, logger: Logger): void {
+  node.on('peerAppeared', p => {
+    const pinned = store.pinPeer({
+      peerId: p.peerId,
+      noisePublicKey: new Uint8Array(Buffer.from(p.noisePublicKey, 'hex')),
+      signingPublicKey: new Uint8Array(Buffer.from(p.signingPublicKey, 'hex')),
+      nickname: p.nickname,
+      seenAtMs: systemClock.now(),
+    })
+    // The node refuses other keys for a pinned ID itself; a refusal here means the file and the node disagree.
+    if (!pinned) logger.warn({ peerId: p.peerId }, 'peer keys differ from the stored pin; the stored pin stays')
+  })
+  node.on('message', m => {
+    store.addMessage({ senderId: m.senderId, nickname: m.nickname, text: m.text, timestampMs: m.timestamp, receivedAtMs: systemClock.now() })
+  })
 }
 
 function wireEvents (node: MeshNode, transport: BleTransport, print: Printer): void {

@@ -2,7 +2,9 @@
 // noble and bleno, nothing faked. One emulator, tests in order (they share one virtual air).
 // Each node runs its central on one controller and its peripheral on another; address allow lists make
 // the exact topology (btvirt gives every link handle 42, so one link per controller: hci-emulator.md §6).
+import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
+import { Store } from '../../cli/store.js'
 import { Emulator, emulatorAvailability, type Controller, type NodeEvent, type NodeProcess } from './harness.js'
 
 const availability = emulatorAvailability()
@@ -214,5 +216,10 @@ describe.runIf(availability.ok).sequential('emulated controllers', () => {
     a2.write('back again')
     await b!.waitFor(isMessage('back again'), 'message after restart', 60_000)
     await stopAll()
+    // b's SQLite file kept what it learnt: a's pinned keys and the chat.
+    const store = new Store(join(emulator.dir, 'b.db'))
+    expect(store.pinnedPeers().map(p => p.peerId)).toContain(aId)
+    expect(store.recentMessages().map(m => m.text)).toContain('back again')
+    store.close()
   }, 180_000)
 })
