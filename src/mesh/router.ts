@@ -7,12 +7,28 @@
 //  4. own packets       sender is us → dropped.own
 //  5. binding           a REQUEST_SYNC on a link bound to another peer → dropped.binding
 //  6. dedup             fragments by (sender, fragment ID, index), others by (sender, timestamp, type,
-//                       SHA-256(payload)); a copy already seen is counted, may cancel our waiting relay,
-//                       may complete a delivery we could not verify before, and is otherwise dropped
+//                       SHA-256(payload)); a copy already seen is counted and never delivered again. It
+//                       may cancel our waiting relay (the policy's count), marks its link as one our relay
+//                       will skip (that neighbour has it), may upgrade our relay's TTL (below), may complete
+//                       a delivery we could not verify before, and is otherwise dropped.
+//                       TTL upgrade — why: copies racing along longer but faster paths (long radio links
+//                       are lossy and slow) often arrive first with less TTL, and relaying only the first
+//                       copy's TTL starved nodes 5–7 hops out (flood delivered 76–92 % of the TTL reach;
+//                       docs/policies.md, "Why flooding stays under 99 %"). So when a copy arrives with a
+//                       higher (clamped) TTL than the best seen for that packet, the waiting relay's TTL
+//                       byte is raised to what the policy gives that TTL, or, when no relay waits (sent,
+//                       cancelled, or never scheduled at TTL ≤ 1), the relay decision runs again for that
+//                       copy. The TTL only rises, so this happens at most MAX_TTL_UPGRADES times a packet.
+//                       Skipping links — why: on a connection mesh a copy heard from one neighbour says
+//                       nothing certain about the others, but it is certain about that one; a count-based
+//                       cancel can only guess and cost 15–35 points of delivery (docs/policies.md).
 //  7. verification      announces always (self-signed); message / leave / file / voice / sync only when
 //                       the sender's keys are pinned: a failure is dropped, never cached, never relayed.
 //                       An unknown sender's packet is cached and relayed unverified (the phones do too)
-//                       but not delivered.
+//                       and held (HOLD_MAX_PER_SENDER, HOLD_MAX_TOTAL, HOLD_MS): when a verified announce
+//                       pins the sender within HOLD_MS, held messages that verify are delivered then —
+//                       otherwise a message sent just after a link came up (before the announce crossed)
+//                       was lost for that neighbour.
 //  8. fragment          → reassembler; a finished frame re-enters at step 1 with TTL 0 (never relayed)
 //  9. by type           announce → peers (direct TTL-7 announce binds the link); message → event;
 //                       leave → peer left; anything else for us or broadcast → onPacket
@@ -20,7 +36,9 @@
 //                       reassembled; candidates are all other links (only the recipient's link when a
 //                       directed packet's recipient is a bound neighbour); the policy picks TTL, delay,
 //                       cancel threshold and the links among the candidates
-// 11. egress           a timer on the clock, then per-link send queues (never the ingress link); the
+// 11. egress           a timer on the clock, then per-link send queues (never the ingress link, nor a
+//                       link a copy of the packet arrived on meanwhile: if none is left, the relay counts
+//                       as cancelled); the
 //                       received bytes are reused with only the TTL byte changed, so signatures and
 //                       compressed payloads stay byte-identical; fragmented when over the link's limit.
 import type { Clock, Random, TimerId } from '../clock.js'
@@ -35,7 +53,7 @@ import { DedupCache, fragmentKey, keySeed, packetKey, type DedupOptions, FRAGMEN
 import { fragmentFrame, frameLimit } from './fragmenter.js'
 import type { Link } from './link.js'
 import { peerKey, type Peer, type PeerKeys, type PeerTable } from './peers.js'
-import type { RelayContext, RelayPolicy } from './policy/relay-policy.js'
+import type { RelayDecision, RelayPolicy } from './policy/relay-policy.js'
 import { Reassembler, type ReassemblerOptions } from './reassembler.js'
 import { SendQueue, type SendQueueOptions } from './send-queue.js'
 import type { Counters } from './stats.js'
@@ -46,6 +64,20 @@ export const MAX_TTL = 7
 export const MAX_CLOCK_SKEW_MS = 120_000
 /** [iOS] TransportConfig bleLinkRebindCooldownSeconds (BLEIngressLinkRegistry): a link bound to a peer keeps it this long. */
 export const LINK_REBIND_COOLDOWN_MS = 60_000
+/**
+ * Relay upgrades per packet (see step 6 above). The clamped TTL can only rise from 1 to MAX_TTL, so the
+ * bound is MAX_TTL − 1; it is kept explicit so a duplicate storm can never re-run relays without end.
+ */
+export const MAX_TTL_UPGRADES = MAX_TTL - 1
+/**
+ * Messages from a sender whose announce has not arrived yet, held for delivery once it does. Our choice:
+ * a link's first announce crosses within a second or two (LINK_ANNOUNCE_DELAY_MS 400 ms + relay waits),
+ * so 10 s is ample; a burst of 8 per sender and 64 in all bounds what a flood of unknown senders can pin
+ * in memory (≈ 64 × 512 bytes).
+ */
+export const HOLD_MS = 10_000
+export const HOLD_MAX_PER_SENDER = 8
+export const HOLD_MAX_TOTAL = 64
 
 /** An announce that passed acceptance: the TLV decoded, the ID derives from the Noise key, the signature holds. */
 export interface AcceptedAnnounce extends PeerKeys {
@@ -115,6 +147,20 @@ interface Seen {
   /** Delivered (or needed no verification); false: relayed unverified because the sender was unknown. */
   verified: boolean
   relay: PendingRelay | null
+  /** Best clamped TTL received for this packet. */
+  ttl: number
+  /** Relay upgrades so far (≤ MAX_TTL_UPGRADES). */
+  upgrades: number
+  /** Links a copy arrived on: those neighbours have it, so relays skip them. */
+  readonly from: Link[]
+}
+
+interface Held {
+  readonly packet: Packet
+  readonly entry: Seen
+  readonly ingress: LinkState
+  readonly reassembled: boolean
+  readonly until: number
 }
 
 const SIGNED_TYPES = new Set<number>([MessageType.message, MessageType.leave, MessageType.fileTransfer, MessageType.voiceFrame, MessageType.requestSync])
@@ -144,6 +190,9 @@ export class Router {
   private fragmentsSeen: DedupCache<Seen> | null = null
   private readonly reassembler: Reassembler
   private readonly pending = new Set<PendingRelay>()
+  /** Unverifiable public messages by sender key, oldest first (HOLD_* bounds). */
+  private readonly held = new Map<string, Held[]>()
+  private heldCount = 0
   private readonly maxSkew: number
   private readonly log: Logger
   private readonly localKey: string
@@ -204,6 +253,8 @@ export class Router {
     this.stopped = true
     for (const relay of this.pending) this.deps.clock.clearTimer(relay.timer)
     this.pending.clear()
+    this.held.clear()
+    this.heldCount = 0
     for (const state of this.states.values()) state.queue.close()
     this.states.clear()
     this.bound.clear()
@@ -217,6 +268,7 @@ export class Router {
     this.reassembler.sweep(now)
     const expired = this.reassembler.expired - before
     if (expired > 0) this.deps.counters.drop('fragment', expired)
+    this.expireHeld(now)
   }
 
   /** Sends a packet we originated on every open link (or those given), padded and fragmented per link. */
@@ -267,7 +319,7 @@ export class Router {
 
     const key = packetKey(this.deps.crypto, packet)
     const seen = this.seen.get(key)
-    if (seen !== undefined) { this.duplicate(seen, packet, senderKey, ingress, reassembled); return }
+    if (seen !== undefined) { this.duplicate(seen, packet, frame, key, senderKey, ingress, reassembled); return }
 
     let verified = true
     if (type === MessageType.announce) {
@@ -277,17 +329,22 @@ export class Router {
       if (pinned === undefined) verified = false
       else if (!this.deps.security.verify(pinned.signingPublicKey, packet)) { counters.drop('badSignature'); return }
     }
-    const entry: Seen = { verified, relay: null }
+    const entry: Seen = { verified, relay: null, ttl: packet.ttl, upgrades: 0, from: [ingress.link] }
     this.seen.set(key, entry)
     if (verified) this.deliver(packet, senderKey, ingress, directed, reassembled)
-    else if (type === MessageType.message) counters.unverifiable++
+    else if (type === MessageType.message) {
+      counters.unverifiable++
+      if (!directed) this.hold(senderKey, packet, entry, ingress, reassembled)
+    }
     if (!reassembled && !toUs) this.relay(entry, packet, frame, ingress, directed, key)
   }
 
   /** A copy of something already seen. Delivers nothing, except a first verified copy of a packet we relayed blind. */
-  private duplicate (seen: Seen, packet: Packet, senderKey: string, ingress: LinkState, reassembled: boolean): void {
+  private duplicate (seen: Seen, packet: Packet, frame: Uint8Array, key: string, senderKey: string, ingress: LinkState, reassembled: boolean): void {
     const counters = this.deps.counters
     counters.duplicates++
+    const from = seen.from
+    if (!from.includes(ingress.link)) from.push(ingress.link)
     const relay = seen.relay
     if (relay !== null && ++relay.heard >= relay.threshold) {
       this.deps.clock.clearTimer(relay.timer)
@@ -295,6 +352,7 @@ export class Router {
       seen.relay = null
       counters.relaysCancelled++
     }
+    if (packet.ttl > seen.ttl && !reassembled && seen.upgrades < MAX_TTL_UPGRADES) this.upgrade(seen, packet, frame, key, senderKey, ingress)
     if (seen.verified || !SIGNED_TYPES.has(packet.type)) return
     const pinned = this.deps.peers.pinned(senderKey)
     if (pinned === undefined || !this.deps.security.verify(pinned.signingPublicKey, packet)) return
@@ -302,6 +360,97 @@ export class Router {
     const recipient = packet.recipientId
     const toUs = recipient !== null && sameId(recipient, this.deps.localId)
     this.deliver(packet, senderKey, ingress, recipient !== null && !toUs && !isBroadcastId(recipient), reassembled)
+  }
+
+  /**
+   * A copy with more TTL than any before it (step 6): raise the waiting relay's TTL, or decide afresh for
+   * this copy. A relay sent again carries this copy's bytes, so a signed copy must verify first (TTL is
+   * outside the signature, so a genuine copy with a raised TTL still passes; a forged one does not).
+   */
+  private upgrade (seen: Seen, packet: Packet, frame: Uint8Array, key: string, senderKey: string, ingress: LinkState): void {
+    const recipient = packet.recipientId
+    const toUs = recipient !== null && sameId(recipient, this.deps.localId)
+    if (toUs) return
+    seen.ttl = packet.ttl
+    seen.upgrades++
+    const directed = recipient !== null && !isBroadcastId(recipient)
+    const relay = seen.relay
+    if (relay !== null) {
+      // Our own accepted bytes wait in relay.frame: only their TTL byte changes.
+      const decision = this.decide(packet, ingress, directed, key)
+      if (decision !== null && decision.ttl > relay.frame[2]!) relay.frame[2] = decision.ttl
+      return
+    }
+    if (packet.ttl <= 1 || !this.copyVerifies(packet, senderKey)) return
+    this.relay(seen, packet, frame, ingress, directed, key)
+  }
+
+  private copyVerifies (packet: Packet, senderKey: string): boolean {
+    if (packet.type === MessageType.announce) return typeof this.deps.security.acceptAnnounce(packet) !== 'string'
+    if (!SIGNED_TYPES.has(packet.type)) return true
+    const pinned = this.deps.peers.pinned(senderKey)
+    // Unknown sender: relayed blind, as its first copy was.
+    return pinned === undefined || this.deps.security.verify(pinned.signingPublicKey, packet)
+  }
+
+  // ---- messages held until their sender's announce --------------------------------------------------
+
+  private hold (senderKey: string, packet: Packet, entry: Seen, ingress: LinkState, reassembled: boolean): void {
+    let list = this.held.get(senderKey)
+    if (list === undefined) {
+      list = []
+      this.held.set(senderKey, list)
+    }
+    if (list.length >= HOLD_MAX_PER_SENDER) { list.shift(); this.heldCount-- }
+    if (this.heldCount >= HOLD_MAX_TOTAL) this.evictOldestHeld()
+    list.push({ packet, entry, ingress, reassembled, until: this.deps.clock.now() + HOLD_MS })
+    this.heldCount++
+  }
+
+  private evictOldestHeld (): void {
+    let oldestKey: string | null = null
+    let oldest = Infinity
+    for (const [key, list] of this.held) {
+      if (list.length > 0 && list[0]!.until < oldest) { oldest = list[0]!.until; oldestKey = key }
+    }
+    if (oldestKey === null) return
+    const list = this.held.get(oldestKey)!
+    list.shift()
+    this.heldCount--
+    if (list.length === 0) this.held.delete(oldestKey)
+  }
+
+  private expireHeld (now: number): void {
+    for (const [key, list] of this.held) {
+      let drop = 0
+      while (drop < list.length && list[drop]!.until <= now) drop++
+      if (drop === 0) continue
+      list.splice(0, drop)
+      this.heldCount -= drop
+      if (list.length === 0) this.held.delete(key)
+    }
+  }
+
+  /** The sender's keys were just pinned: deliver what it sent meanwhile, if it verifies and is still fresh. */
+  private releaseHeld (senderKey: string): void {
+    const list = this.held.get(senderKey)
+    if (list === undefined) return
+    this.held.delete(senderKey)
+    this.heldCount -= list.length
+    const pinned = this.deps.peers.pinned(senderKey)
+    if (pinned === undefined) return
+    const now = this.deps.clock.now()
+    for (const h of list) {
+      if (h.until <= now || h.entry.verified) continue
+      if (!this.deps.security.verify(pinned.signingPublicKey, h.packet)) { this.deps.counters.drop('badSignature'); continue }
+      h.entry.verified = true
+      this.deliver(h.packet, senderKey, h.ingress, false, h.reassembled)
+    }
+  }
+
+  /** For tests and diagnostics. */
+  get heldMessages (): number {
+    return this.heldCount
   }
 
   /** Announce acceptance and pinning; false when the announce must go no further (not cached, not relayed). */
@@ -328,6 +477,7 @@ export class Router {
       ingress.boundAt = now
     }
     if (outcome === 'new') this.deps.handlers.onPeerAppeared(peer!)
+    if (this.heldCount > 0) this.releaseHeld(senderKey)
     return true
   }
 
@@ -369,14 +519,14 @@ export class Router {
     const key = fragmentKey(packet.senderId, fragment.fragmentId, fragment.index, fragment.total, fragment.originalType)
     this.fragmentsSeen ??= new DedupCache<Seen>(this.deps.clock, this.deps.config?.fragmentDedup ?? { maxEntries: FRAGMENT_DEDUP_MAX_ENTRIES, maxAgeMs: FRAGMENT_DEDUP_MAX_AGE_MS })
     const seen = this.fragmentsSeen.get(key)
-    if (seen !== undefined) { this.duplicate(seen, packet, senderKey, ingress, false); return }
+    if (seen !== undefined) { this.duplicate(seen, packet, frame, key, senderKey, ingress, false); return }
     let complete: Uint8Array | null = null
     if (!directed) {
       const result = this.reassembler.add(senderKey, fragment, this.deps.clock.now())
       if (typeof result === 'string') { counters.drop('fragment'); return }
       complete = result
     }
-    const entry: Seen = { verified: true, relay: null }
+    const entry: Seen = { verified: true, relay: null, ttl: packet.ttl, upgrades: 0, from: [ingress.link] }
     this.fragmentsSeen.set(key, entry)
     if (!toUs) this.relay(entry, packet, frame, ingress, directed, key)
     if (complete !== null) this.reassembled(complete, ingress)
@@ -397,10 +547,9 @@ export class Router {
 
   // ---- relay and egress ---------------------------------------------------------------------------
 
-  private relay (entry: Seen, packet: Packet, frame: Uint8Array, ingress: LinkState, directed: boolean, key: string): void {
-    const ttl = packet.ttl
+  /** The policy's decision for this copy, or null (no candidates, or the policy declines). */
+  private decide (packet: Packet, ingress: LinkState, directed: boolean, key: string): RelayDecision | null {
     const type = packet.type
-    if (ttl <= 1 || type === MessageType.requestSync || this.stopped) return
     let links = this.othersCache.get(ingress.link)
     if (links === undefined) {
       links = this.openLinks.filter(l => l !== ingress.link)
@@ -411,11 +560,11 @@ export class Router {
       const next = this.bound.get(peerKey(packet.recipientId!))
       if (next !== undefined && next !== ingress) links = next.singleton
     }
-    if (links.length === 0) return
+    if (links.length === 0) return null
     const c = this.context
     c.type = type
     c.carriedType = type === MessageType.fragment && packet.payload.length > 12 ? packet.payload[12]! : type
-    c.ttl = ttl
+    c.ttl = packet.ttl
     c.directed = directed
     c.degree = this.openLinks.length
     c.links = links
@@ -423,38 +572,53 @@ export class Router {
     c.seed = keySeed(key)
     const decision = this.deps.policy.decide(c)
     c.links = []
-    if (decision === null || decision.links.length === 0) return
-    if (!(decision.ttl >= 1 && decision.ttl < ttl)) throw new Error(`policy ${this.deps.policy.name} returned TTL ${decision.ttl} for a packet at TTL ${ttl}`)
+    if (decision === null || decision.links.length === 0) return null
+    if (!(decision.ttl >= 1 && decision.ttl < packet.ttl)) throw new Error(`policy ${this.deps.policy.name} returned TTL ${decision.ttl} for a packet at TTL ${packet.ttl}`)
+    return decision
+  }
+
+  private relay (entry: Seen, packet: Packet, frame: Uint8Array, ingress: LinkState, directed: boolean, key: string): void {
+    const ttl = packet.ttl
+    const type = packet.type
+    if (ttl <= 1 || type === MessageType.requestSync || this.stopped) return
+    const decision = this.decide(packet, ingress, directed, key)
+    if (decision === null) return
     // The received bytes with only the TTL changed; Noise types padded on the air as the phones do.
     let out: Uint8Array = frame.slice(0, encodedPacketLength(packet))
     out[2] = decision.ttl
     if (isNoise(type)) out = padFrame(out)
     if (decision.delayMs <= 0) {
-      this.deps.counters.relayed++
-      this.fanOut(out, null, decision.links, ingress.link)
+      this.send(out, decision.links, ingress.link, entry.from)
       return
     }
     const pending: PendingRelay = { frame: out, links: decision.links, threshold: decision.cancelAfterDuplicates, heard: 0, timer: undefined }
     pending.timer = this.deps.clock.setTimer(decision.delayMs, () => {
       this.pending.delete(pending)
       if (entry.relay === pending) entry.relay = null
-      this.deps.counters.relayed++
-      this.fanOut(pending.frame, null, pending.links, ingress.link)
+      this.send(pending.frame, pending.links, ingress.link, entry.from)
     })
     entry.relay = pending
     this.pending.add(pending)
+  }
+
+  /** A relay leaving: on `links` minus the ones whose neighbours sent us a copy; none left counts as cancelled. */
+  private send (frame: Uint8Array, links: readonly Link[], except: Link, skip: readonly Link[]): void {
+    if (this.fanOut(frame, null, links, except, skip) > 0) this.deps.counters.relayed++
+    else this.deps.counters.relaysCancelled++
   }
 
   /**
    * Puts one frame on each of `links` (skipping `except` and closed links), fragmenting it for links that
    * cannot take it whole; links with the same limit share one fragment ID so downstream dedup merges them.
    */
-  private fanOut (frame: Uint8Array, packet: Packet | null, links: readonly Link[], except: Link | null): void {
+  private fanOut (frame: Uint8Array, packet: Packet | null, links: readonly Link[], except: Link | null, skip: readonly Link[] | null = null): number {
     let fragmentsByLimit: Map<number, Uint8Array[] | null> | null = null
+    let sent = 0
     for (const link of links) {
-      if (link === except) continue
+      if (link === except || (skip !== null && skip.includes(link))) continue
       const state = this.states.get(link)
       if (state === undefined) continue
+      sent++
       const limit = frameLimit(link.mtu)
       if (frame.length <= limit) { state.queue.enqueue(frame); continue }
       fragmentsByLimit ??= new Map()
@@ -467,6 +631,7 @@ export class Router {
       if (fragments === null) { this.deps.counters.drop('tooLarge'); continue }
       for (const f of fragments) state.queue.enqueue(f)
     }
+    return sent
   }
 
   /** For tests and diagnostics. */

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { sha256 } from '@noble/hashes/sha2.js'
 import pino from 'pino'
-import { Router, MAX_CLOCK_SKEW_MS, type PacketSecurity, type RouterHandlers } from '../../src/mesh/router.js'
+import { Router, MAX_CLOCK_SKEW_MS, MAX_TTL_UPGRADES, HOLD_MAX_PER_SENDER, HOLD_MAX_TOTAL, HOLD_MS, type PacketSecurity, type RouterHandlers } from '../../src/mesh/router.js'
 import { PeerTable } from '../../src/mesh/peers.js'
 import { Counters } from '../../src/mesh/stats.js'
 import { floodPolicy } from '../../src/mesh/policy/flood.js'
@@ -369,5 +369,150 @@ describe('Router', () => {
     links[0]!.deliver(new Peer(1).message('x'))
     expect(links[1]!.sent).toEqual([])
     expect(links[2]!.sent.length).toBe(1)
+  })
+
+  const waiting = (cancelAfterDuplicates = Infinity): RelayPolicy => ({ name: 'waiting', decide: c => ({ ttl: c.ttl - 1, delayMs: 50, cancelAfterDuplicates, links: c.links }) })
+  const messagesOn = (l: FakeLink): Uint8Array[] => l.sent.filter(f => f[1] === MessageType.message)
+  const withTtl = (frame: Uint8Array, ttl: number): Uint8Array => { const c = frame.slice(); c[2] = ttl; return c }
+
+  test('router — a waiting relay skips the links a copy arrived on meanwhile', () => {
+    const { links, clock, counters } = setup(waiting(), 4)
+    const frame = new Peer(1).message('x', { ttl: 5 })
+    links[0]!.deliver(frame)
+    links[2]!.deliver(frame)
+    clock.advance(50)
+    expect(links.map(l => messagesOn(l).length)).toEqual([0, 1, 0, 1])
+    expect(counters.relayed).toBe(1)
+  })
+
+  test('router — a waiting relay whose every link sent us a copy counts as cancelled', () => {
+    const { links, clock, counters } = setup(waiting(), 3)
+    const frame = new Peer(1).message('x', { ttl: 5 })
+    for (const l of links) l.deliver(frame)
+    clock.advance(50)
+    expect(links.map(l => messagesOn(l).length)).toEqual([0, 0, 0])
+    expect(counters.relayed).toBe(0)
+    expect(counters.relaysCancelled).toBe(1)
+  })
+
+  test('router — a copy with more TTL raises the waiting relay\'s TTL byte, and delivers nothing', () => {
+    const { links, clock, messages } = setup(waiting(), 3)
+    const alice = new Peer(1)
+    links[0]!.deliver(alice.announce())
+    const frame = alice.message('up', { ttl: 3 })
+    links[0]!.deliver(frame)
+    links[1]!.deliver(withTtl(frame, 6))
+    clock.advance(50)
+    expect(messagesOn(links[2]!)).toEqual([withTtl(frame, 5)])
+    expect(messagesOn(links[1]!)).toEqual([]) // it sent us the better copy
+    expect(messages()).toEqual(['up'])
+  })
+
+  test('router — a copy with more TTL after the relay left is relayed again, on links that have not sent us a copy', () => {
+    const { links, counters, messages } = setup(floodPolicy, 4)
+    const alice = new Peer(1)
+    links[3]!.deliver(alice.announce())
+    const frame = alice.message('again', { ttl: 3 })
+    links[0]!.deliver(frame)
+    expect(links.map(l => messagesOn(l).length)).toEqual([0, 1, 1, 1])
+    links[1]!.deliver(withTtl(frame, 7))
+    expect(messagesOn(links[2]!)).toEqual([withTtl(frame, 2), withTtl(frame, 6)])
+    expect(messagesOn(links[3]!)).toEqual([withTtl(frame, 2), withTtl(frame, 6)])
+    expect(messagesOn(links[0]!)).toEqual([])
+    links[2]!.deliver(withTtl(frame, 7)) // not higher than the best: nothing more
+    links[3]!.deliver(withTtl(frame, 5))
+    expect(messagesOn(links[3]!).length).toBe(2)
+    expect(messages()).toEqual(['again'])
+    expect(counters.duplicates).toBe(3)
+  })
+
+  test('router — a packet first heard at TTL 1 (never relayed) is relayed when a copy with more TTL comes', () => {
+    const { links } = setup(floodPolicy, 3)
+    const frame = new Peer(1).message('edge', { ttl: 1 })
+    links[0]!.deliver(frame)
+    expect(links.map(l => messagesOn(l).length)).toEqual([0, 0, 0])
+    links[1]!.deliver(withTtl(frame, 4))
+    expect(messagesOn(links[2]!)).toEqual([withTtl(frame, 3)])
+    expect(messagesOn(links[0]!)).toEqual([])
+  })
+
+  test('router — relays of one packet are bounded by MAX_TTL_UPGRADES + 1 however its copies arrive', () => {
+    const { links } = setup(floodPolicy, 9)
+    const frame = new Peer(1).message('bound', { ttl: 1 })
+    for (let ttl = 1; ttl <= 7; ttl++) links[ttl - 1]!.deliver(withTtl(frame, ttl))
+    for (let ttl = 7; ttl >= 1; ttl--) links[7]!.deliver(withTtl(frame, ttl))
+    expect(messagesOn(links[8]!).map(f => f[2])).toEqual([1, 2, 3, 4, 5, 6])
+    expect(messagesOn(links[8]!).length).toBeLessThanOrEqual(MAX_TTL_UPGRADES + 1)
+  })
+
+  test('router — a forged copy with more TTL from a pinned sender is not relayed', () => {
+    const { links, messages } = setup(floodPolicy, 3)
+    const alice = new Peer(1)
+    links[2]!.deliver(alice.announce())
+    const genuine = alice.packet(MessageType.message, new TextEncoder().encode('real'), { ttl: 2 })
+    links[0]!.deliver(encodePacket(genuine))
+    const sentBefore = messagesOn(links[2]!).length
+    links[1]!.deliver(encodePacket({ ...genuine, ttl: 7, signature: new Uint8Array(64).fill(3) }))
+    expect(messagesOn(links[2]!).length).toBe(sentBefore)
+    expect(messages()).toEqual(['real'])
+  })
+
+  test('router — a message that arrives before its sender\'s announce is delivered once the announce pins the key', () => {
+    const { links, router, messages } = setup()
+    const alice = new Peer(1)
+    const frame = alice.message('first')
+    links[0]!.deliver(frame)
+    expect(messages()).toEqual([])
+    expect(router.heldMessages).toBe(1)
+    links[0]!.deliver(alice.announce())
+    expect(messages()).toEqual(['first'])
+    expect(router.heldMessages).toBe(0)
+    // Nothing twice: later copies, and a later announce, deliver nothing more.
+    links[1]!.deliver(frame)
+    links[2]!.deliver(withTtl(frame, 7))
+    links[1]!.deliver(alice.announce(6))
+    expect(messages()).toEqual(['first'])
+  })
+
+  test('router — a forged held message is never delivered, the genuine one is', () => {
+    const { links, counters, messages } = setup()
+    const alice = new Peer(1)
+    links[0]!.deliver(encodePacket(alice.packet(MessageType.message, new TextEncoder().encode('forged'), { signature: new Uint8Array(64).fill(7) })))
+    links[0]!.deliver(alice.message('genuine'))
+    links[0]!.deliver(alice.announce())
+    expect(messages()).toEqual(['genuine'])
+    expect(counters.snapshot().dropped.badSignature).toBe(1)
+  })
+
+  test('router — held messages expire after HOLD_MS, with or without the maintenance sweep', () => {
+    for (const sweep of [false, true]) {
+      const { links, router, clock, messages } = setup()
+      const alice = new Peer(1)
+      links[0]!.deliver(alice.message('late'))
+      clock.advance(HOLD_MS)
+      if (sweep) {
+        router.maintain(clock.now())
+        expect(router.heldMessages).toBe(0)
+      }
+      links[0]!.deliver(alice.announce())
+      expect(messages()).toEqual([])
+    }
+  })
+
+  test('router — holding is bounded per sender and in total, the oldest evicted first', () => {
+    const { links, router, messages } = setup()
+    const alice = new Peer(1)
+    const texts = Array.from({ length: HOLD_MAX_PER_SENDER + 2 }, (_, i) => `a${i}`)
+    for (const t of texts) links[0]!.deliver(alice.message(t))
+    expect(router.heldMessages).toBe(HOLD_MAX_PER_SENDER)
+    links[0]!.deliver(alice.announce())
+    expect(messages()).toEqual(texts.slice(2))
+
+    const others = Array.from({ length: HOLD_MAX_TOTAL + 1 }, (_, i) => new Peer(10 + i))
+    for (const p of others) links[0]!.deliver(p.message(`from ${p.n}`))
+    expect(router.heldMessages).toBe(HOLD_MAX_TOTAL)
+    links[0]!.deliver(others[0]!.announce()) // the oldest, evicted
+    links[0]!.deliver(others[HOLD_MAX_TOTAL]!.announce())
+    expect(messages().slice(texts.length - 2)).toEqual([`from ${10 + HOLD_MAX_TOTAL}`])
   })
 })
