@@ -1,9 +1,10 @@
 // Our own relay policy, designed from the research (flooding-and-simulation.md §2.2, §3) and tuned in the
 // simulator (docs/policies.md has the runs and the variants that lost):
-//  - counter-based suppression (Ni et al., research §3.1): wait, count the copies neighbours relay to us
-//    meanwhile, and give up once they reach a threshold that grows slowly with the neighbour count (Tseng
-//    et al.'s adaptive counter). At SPARSE_DEGREE links or fewer nothing is cancelled: in a chain every
-//    relay is a bridge (§3.4: a fixed threshold costs reach in sparse graphs);
+//  - wait, and let the router skip every link a copy arrived on meanwhile (that neighbour has it): on a
+//    connection mesh that is exact suppression, so broadcast messages are never cancelled on a count
+//    (MESSAGE_COUNT_CANCEL). Counter-based suppression (Ni et al., research §3.1, threshold ⌈log₂ degree⌉
+//    as Tseng et al.'s adaptive counter, never at ≤ SPARSE_DEGREE links) remains as an option: before the
+//    router skipped links it was the only suppression we had; with it, it only loses delivery;
 //  - an RSSI-weighted contention window in the spirit of Meshtastic's SNR-weighted one (§2.2): a node whose
 //    farthest neighbour is heard weakly draws its delay from a small window and relays first, because its
 //    copy reaches furthest; a node with only close neighbours draws from a wide one and usually cancels;
@@ -33,6 +34,12 @@ export const MIN_THRESHOLD = 1
  * 1–2): 1 instead of ⌈log₂ degree⌉ − 1 cut control frames 13–19 % with message delivery unchanged.
  */
 export const ANNOUNCE_THRESHOLD = 1
+/**
+ * Cancel broadcast messages (and fragments) on a count of further copies. Off: with the router skipping
+ * links that sent us a copy, our measurement (docs/policies.md, "With the router changes", seeds 1–3)
+ * found counting only loses delivery (city block 98.5–99.5 % with it, 100 % without, for +4–6 % frames).
+ */
+export const MESSAGE_COUNT_CANCEL = false
 /** Fragments cancel one copy later than whole packets: losing one loses the whole message. */
 export const FRAGMENT_THRESHOLD_EXTRA = 1
 /**
@@ -64,6 +71,7 @@ export const DIRECTED_THRESHOLD = 1
 
 /** The knobs the simulator comparisons turned; the defaults are the constants above. */
 export interface AdaptiveOptions {
+  messageCountCancel: boolean
   sparseDegree: number
   thresholdOffset: number
   announceThreshold: number
@@ -73,6 +81,7 @@ export interface AdaptiveOptions {
 }
 
 export const ADAPTIVE_DEFAULTS: Readonly<AdaptiveOptions> = {
+  messageCountCancel: MESSAGE_COUNT_CANCEL,
   sparseDegree: SPARSE_DEGREE,
   thresholdOffset: THRESHOLD_OFFSET,
   announceThreshold: ANNOUNCE_THRESHOLD,
@@ -119,18 +128,19 @@ export function createAdaptivePolicy (options: Partial<AdaptiveOptions> = {}, na
       const ttl = c.ttl - 1
       const threshold = cancelThreshold(c.degree, o)
       const sparse = threshold === Infinity
+      const messageThreshold = o.messageCountCancel ? threshold : Infinity
       if (c.directed || c.type === MessageType.noiseHandshake) {
         return { ttl, delayMs: uniform(c, DIRECTED_DELAY_MS), cancelAfterDuplicates: sparse ? Infinity : DIRECTED_THRESHOLD, links: c.links }
       }
       if (c.type === MessageType.fragment || c.type === MessageType.voiceFrame) {
-        return { ttl, delayMs: uniform(c, FRAGMENT_DELAY_MS), cancelAfterDuplicates: threshold + FRAGMENT_THRESHOLD_EXTRA, links: c.links }
+        return { ttl, delayMs: uniform(c, FRAGMENT_DELAY_MS), cancelAfterDuplicates: messageThreshold + FRAGMENT_THRESHOLD_EXTRA, links: c.links }
       }
       const announce = c.type === MessageType.announce
       const window = (o.farWindowMs + linkStrength(c.links) * (o.nearWindowMs - o.farWindowMs)) * (announce ? ANNOUNCE_WINDOW_SCALE : 1)
       return {
         ttl,
         delayMs: o.minDelayMs + c.random.next() * window,
-        cancelAfterDuplicates: announce && !sparse ? o.announceThreshold : threshold,
+        cancelAfterDuplicates: announce ? (sparse ? Infinity : o.announceThreshold) : messageThreshold,
         links: c.links,
       }
     },

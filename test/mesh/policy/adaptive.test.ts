@@ -21,9 +21,11 @@ describe('adaptive policy', () => {
   test.each([
     // [degree, further copies before cancelling a broadcast]
     [1, Infinity], [2, Infinity], [3, 2], [4, 2], [5, 3], [7, 3], [8, 3], [9, 4], [16, 4], [17, 5],
-  ])('adaptive — at degree %i a broadcast is cancelled after %f further copies', (degree, threshold) => {
+  ])('adaptive — at degree %i the count option cancels a broadcast after %f further copies; the default never does', (degree, threshold) => {
     expect(cancelThreshold(degree)).toBe(threshold)
-    expect(adaptivePolicy.decide(ctx({ degree, links: links(Math.max(1, degree - 1)) }))!.cancelAfterDuplicates).toBe(threshold)
+    const counting = createAdaptivePolicy({ messageCountCancel: true })
+    expect(counting.decide(ctx({ degree, links: links(Math.max(1, degree - 1)) }))!.cancelAfterDuplicates).toBe(threshold)
+    expect(adaptivePolicy.decide(ctx({ degree, links: links(Math.max(1, degree - 1)) }))!.cancelAfterDuplicates).toBe(Infinity)
   })
 
   test.each([
@@ -36,13 +38,13 @@ describe('adaptive policy', () => {
 
   test.each([
     // [what, context, expected TTL, delay window, threshold]
-    ['broadcast over a far link waits in the small window', { links: links(3, RSSI_FAR_DBM) }, 6, [MIN_DELAY_MS, MIN_DELAY_MS + FAR_WINDOW_MS], 2],
-    ['broadcast over near links waits in the wide window', { links: links(3, RSSI_NEAR_DBM) }, 6, [MIN_DELAY_MS, MIN_DELAY_MS + NEAR_WINDOW_MS], 2],
-    ['broadcast keeps its TTL budget (no caps)', { ttl: 3, degree: 8, links: links(7) }, 2, [MIN_DELAY_MS, MIN_DELAY_MS + NEAR_WINDOW_MS], 3],
+    ['broadcast over a far link waits in the small window', { links: links(3, RSSI_FAR_DBM) }, 6, [MIN_DELAY_MS, MIN_DELAY_MS + FAR_WINDOW_MS], Infinity],
+    ['broadcast over near links waits in the wide window', { links: links(3, RSSI_NEAR_DBM) }, 6, [MIN_DELAY_MS, MIN_DELAY_MS + NEAR_WINDOW_MS], Infinity],
+    ['broadcast keeps its TTL budget (no caps)', { ttl: 3, degree: 8, links: links(7) }, 2, [MIN_DELAY_MS, MIN_DELAY_MS + NEAR_WINDOW_MS], Infinity],
     ['announce: one copy cancels, doubled window', { type: MessageType.announce, carriedType: MessageType.announce, links: links(3, RSSI_FAR_DBM) }, 6, [MIN_DELAY_MS, MIN_DELAY_MS + FAR_WINDOW_MS * ANNOUNCE_WINDOW_SCALE], ANNOUNCE_THRESHOLD],
     ['announce on a bridge is never cancelled', { type: MessageType.announce, carriedType: MessageType.announce, degree: 2, links: links(1) }, 6, [MIN_DELAY_MS, MIN_DELAY_MS + NEAR_WINDOW_MS * ANNOUNCE_WINDOW_SCALE], Infinity],
-    ['fragment: short wait, one copy more', { type: MessageType.fragment, carriedType: MessageType.message }, 6, FRAGMENT_DELAY_MS, 2 + FRAGMENT_THRESHOLD_EXTRA],
-    ['voice frame: like a fragment', { type: MessageType.voiceFrame, carriedType: MessageType.voiceFrame }, 6, FRAGMENT_DELAY_MS, 2 + FRAGMENT_THRESHOLD_EXTRA],
+    ['fragment: short wait, never cancelled on a count', { type: MessageType.fragment, carriedType: MessageType.message }, 6, FRAGMENT_DELAY_MS, Infinity],
+    ['voice frame: like a fragment', { type: MessageType.voiceFrame, carriedType: MessageType.voiceFrame }, 6, FRAGMENT_DELAY_MS, Infinity],
     ['directed: cancelled on the first copy', { directed: true, type: MessageType.noiseEncrypted, carriedType: MessageType.noiseEncrypted }, 6, DIRECTED_DELAY_MS, DIRECTED_THRESHOLD],
     ['handshake: like directed', { type: MessageType.noiseHandshake, carriedType: MessageType.noiseHandshake, degree: 9, links: links(8) }, 6, DIRECTED_DELAY_MS, DIRECTED_THRESHOLD],
     ['directed on a bridge is never cancelled', { directed: true, degree: 2, links: links(1), type: MessageType.noiseEncrypted, carriedType: MessageType.noiseEncrypted }, 6, DIRECTED_DELAY_MS, Infinity],
@@ -73,12 +75,15 @@ describe('adaptive policy', () => {
   })
 
   test('adaptive — options override the defaults and name the policy', () => {
-    const p = createAdaptivePolicy({ thresholdOffset: 1, minDelayMs: 0, farWindowMs: 10, nearWindowMs: 10, sparseDegree: 0 }, 'variant')
+    const p = createAdaptivePolicy({ messageCountCancel: true, thresholdOffset: 1, minDelayMs: 0, farWindowMs: 10, nearWindowMs: 10, sparseDegree: 0 }, 'variant')
     expect(p.name).toBe('variant')
     const d = p.decide(ctx({ degree: 2, links: links(1), random: new SeededRandom(SEED) }))!
     expect(d.cancelAfterDuplicates).toBe(1)
     expect(d.delayMs).toBeLessThanOrEqual(10)
     expect(cancelThreshold(8, { ...ADAPTIVE_DEFAULTS, thresholdOffset: 1 })).toBe(2)
+    const counting = createAdaptivePolicy({ messageCountCancel: true })
+    const f = counting.decide(ctx({ type: MessageType.fragment, carriedType: MessageType.message, random: new SeededRandom(SEED) }))!
+    expect(f.cancelAfterDuplicates).toBe(2 + FRAGMENT_THRESHOLD_EXTRA)
   })
 
   test('adaptive — nothing to relay on when there are no other links', () => {
