@@ -142,6 +142,21 @@ describe('MeshNode', () => {
     expect(() => a.node.sendPublic('z'.repeat(65_537))).toThrow(RangeError)
   })
 
+  test('node — a message sent the moment a link comes up (before our announce crosses) is still delivered, once', async () => {
+    const w = new World(7)
+    const [a, b] = w.add(2) as [Member, Member]
+    await w.startAll()
+    w.run(5_000) // both announced while isolated: nobody heard them
+    w.connect(a, b)
+    w.run(1)
+    expect(a.node.links.length).toBe(1)
+    expect(b.node.peers()).toEqual([])
+    a.node.sendPublic('right away')
+    w.run(5_000)
+    expect(b.received.map(r => r.text)).toEqual(['right away'])
+    expect(b.node.peers().map(p => p.nickname)).toEqual(['n0'])
+  })
+
   test('node — announces follow iOS\'s rhythm: 4 s isolated, 15 ± 4 s with a few links', async () => {
     const w = new World(2)
     const [a, b] = w.add(2) as [Member, Member]
