@@ -8,8 +8,8 @@
 //  5. binding           a REQUEST_SYNC on a link bound to another peer → dropped.binding
 //  6. dedup             fragments by (sender, fragment ID, index), others by (sender, timestamp, type,
 //                       SHA-256(payload)); a copy already seen is counted and never delivered again. It
-//                       may cancel our waiting relay (the policy's count), marks its link as one our relay
-//                       will skip (that neighbour has it), may upgrade our relay's TTL (below), may complete
+//                       may cancel our waiting relay (the policy's count), records its link and TTL (egress
+//                       skips a neighbour that holds as good a copy, step 11), may upgrade our relay's TTL (below), may complete
 //                       a delivery we could not verify before, and is otherwise dropped.
 //                       TTL upgrade — why: copies racing along longer but faster paths (long radio links
 //                       are lossy and slow) often arrive first with less TTL, and relaying only the first
@@ -21,7 +21,7 @@
 //                       copy. The TTL only rises, so this happens at most MAX_TTL_UPGRADES times a packet.
 //                       Skipping links — why: on a connection mesh a copy heard from one neighbour says
 //                       nothing certain about the others, but it is certain about that one; a count-based
-//                       cancel can only guess and cost 15–35 points of delivery (docs/policies.md).
+//                       cancel can only guess, and cost 15–35 points of delivery (docs/policies.md).
 //  7. verification      announces always (self-signed); message / leave / file / voice / sync only when
 //                       the sender's keys are pinned: a failure is dropped, never cached, never relayed.
 //                       An unknown sender's packet is cached and relayed unverified (the phones do too)
@@ -36,9 +36,11 @@
 //                       reassembled; candidates are all other links (only the recipient's link when a
 //                       directed packet's recipient is a bound neighbour); the policy picks TTL, delay,
 //                       cancel threshold and the links among the candidates
-// 11. egress           a timer on the clock, then per-link send queues (never the ingress link, nor a
-//                       link a copy of the packet arrived on meanwhile: if none is left, the relay counts
-//                       as cancelled); the
+// 11. egress           a timer on the clock, then per-link send queues: never the ingress link of the
+//                       copy relayed, nor a link whose neighbour sent us a copy with at least our relay's
+//                       TTL − 1 (it holds one as good; if no link is left the relay counts as cancelled).
+//                       A neighbour that sent us a poorer copy does get the better one, even over the link
+//                       the first copy came on: that is what feeds the TTL edge. The
 //                       received bytes are reused with only the TTL byte changed, so signatures and
 //                       compressed payloads stay byte-identical; fragmented when over the link's limit.
 import type { Clock, Random, TimerId } from '../clock.js'
@@ -151,8 +153,9 @@ interface Seen {
   ttl: number
   /** Relay upgrades so far (≤ MAX_TTL_UPGRADES). */
   upgrades: number
-  /** Links a copy arrived on: those neighbours have it, so relays skip them. */
+  /** Links a copy arrived on, and the best TTL each carried: those neighbours have it (see `covered`). */
   readonly from: Link[]
+  readonly fromTtl: number[]
 }
 
 interface Held {
@@ -329,7 +332,7 @@ export class Router {
       if (pinned === undefined) verified = false
       else if (!this.deps.security.verify(pinned.signingPublicKey, packet)) { counters.drop('badSignature'); return }
     }
-    const entry: Seen = { verified, relay: null, ttl: packet.ttl, upgrades: 0, from: [ingress.link] }
+    const entry: Seen = { verified, relay: null, ttl: packet.ttl, upgrades: 0, from: [ingress.link], fromTtl: [packet.ttl] }
     this.seen.set(key, entry)
     if (verified) this.deliver(packet, senderKey, ingress, directed, reassembled)
     else if (type === MessageType.message) {
@@ -344,7 +347,8 @@ export class Router {
     const counters = this.deps.counters
     counters.duplicates++
     const from = seen.from
-    if (!from.includes(ingress.link)) from.push(ingress.link)
+    const at = from.indexOf(ingress.link)
+    if (at < 0) { from.push(ingress.link); seen.fromTtl.push(packet.ttl) } else if (packet.ttl > seen.fromTtl[at]!) seen.fromTtl[at] = packet.ttl
     const relay = seen.relay
     if (relay !== null && ++relay.heard >= relay.threshold) {
       this.deps.clock.clearTimer(relay.timer)
@@ -526,7 +530,7 @@ export class Router {
       if (typeof result === 'string') { counters.drop('fragment'); return }
       complete = result
     }
-    const entry: Seen = { verified: true, relay: null, ttl: packet.ttl, upgrades: 0, from: [ingress.link] }
+    const entry: Seen = { verified: true, relay: null, ttl: packet.ttl, upgrades: 0, from: [ingress.link], fromTtl: [packet.ttl] }
     this.fragmentsSeen.set(key, entry)
     if (!toUs) this.relay(entry, packet, frame, ingress, directed, key)
     if (complete !== null) this.reassembled(complete, ingress)
@@ -588,34 +592,45 @@ export class Router {
     out[2] = decision.ttl
     if (isNoise(type)) out = padFrame(out)
     if (decision.delayMs <= 0) {
-      this.send(out, decision.links, ingress.link, entry.from)
+      this.send(out, decision.links, ingress.link, entry)
       return
     }
     const pending: PendingRelay = { frame: out, links: decision.links, threshold: decision.cancelAfterDuplicates, heard: 0, timer: undefined }
     pending.timer = this.deps.clock.setTimer(decision.delayMs, () => {
       this.pending.delete(pending)
       if (entry.relay === pending) entry.relay = null
-      this.send(pending.frame, pending.links, ingress.link, entry.from)
+      this.send(pending.frame, pending.links, ingress.link, entry)
     })
     entry.relay = pending
     this.pending.add(pending)
   }
 
-  /** A relay leaving: on `links` minus the ones whose neighbours sent us a copy; none left counts as cancelled. */
-  private send (frame: Uint8Array, links: readonly Link[], except: Link, skip: readonly Link[]): void {
-    if (this.fanOut(frame, null, links, except, skip) > 0) this.deps.counters.relayed++
+  /** A relay leaving: on `links` minus those whose neighbours hold it already (`covered`); none left counts as cancelled. */
+  private send (frame: Uint8Array, links: readonly Link[], except: Link, entry: Seen): void {
+    if (this.fanOut(frame, null, links, except, entry) > 0) this.deps.counters.relayed++
     else this.deps.counters.relaysCancelled++
+  }
+
+  /**
+   * The neighbour on `link` sent us a copy carrying at least `ttl` − 1, so it held the packet with at least
+   * the TTL our copy would give it: sending adds nothing. A neighbour that sent us a poorer copy still gets
+   * ours — skipping it regardless starved the TTL edge in sparse meshes (line, random degree 5: adaptive
+   * fell 0.5–1.2 points below flood, seed 1).
+   */
+  private covered (entry: Seen, link: Link, ttl: number): boolean {
+    const at = entry.from.indexOf(link)
+    return at >= 0 && entry.fromTtl[at]! + 1 >= ttl
   }
 
   /**
    * Puts one frame on each of `links` (skipping `except` and closed links), fragmenting it for links that
    * cannot take it whole; links with the same limit share one fragment ID so downstream dedup merges them.
    */
-  private fanOut (frame: Uint8Array, packet: Packet | null, links: readonly Link[], except: Link | null, skip: readonly Link[] | null = null): number {
+  private fanOut (frame: Uint8Array, packet: Packet | null, links: readonly Link[], except: Link | null, entry: Seen | null = null): number {
     let fragmentsByLimit: Map<number, Uint8Array[] | null> | null = null
     let sent = 0
     for (const link of links) {
-      if (link === except || (skip !== null && skip.includes(link))) continue
+      if (link === except || (entry !== null && this.covered(entry, link, frame[2]!))) continue
       const state = this.states.get(link)
       if (state === undefined) continue
       sent++

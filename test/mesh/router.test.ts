@@ -408,7 +408,7 @@ describe('Router', () => {
     expect(messages()).toEqual(['up'])
   })
 
-  test('router — a copy with more TTL after the relay left is relayed again, on links that have not sent us a copy', () => {
+  test('router — a copy with more TTL after the relay left is relayed again, except to neighbours holding as good a copy', () => {
     const { links, counters, messages } = setup(floodPolicy, 4)
     const alice = new Peer(1)
     links[3]!.deliver(alice.announce())
@@ -418,7 +418,8 @@ describe('Router', () => {
     links[1]!.deliver(withTtl(frame, 7))
     expect(messagesOn(links[2]!)).toEqual([withTtl(frame, 2), withTtl(frame, 6)])
     expect(messagesOn(links[3]!)).toEqual([withTtl(frame, 2), withTtl(frame, 6)])
-    expect(messagesOn(links[0]!)).toEqual([])
+    expect(messagesOn(links[0]!)).toEqual([withTtl(frame, 6)]) // it sent us TTL 3: ours is better
+    expect(messagesOn(links[1]!)).toEqual([withTtl(frame, 2)]) // the better copy came from there
     links[2]!.deliver(withTtl(frame, 7)) // not higher than the best: nothing more
     links[3]!.deliver(withTtl(frame, 5))
     expect(messagesOn(links[3]!).length).toBe(2)
@@ -433,7 +434,18 @@ describe('Router', () => {
     expect(links.map(l => messagesOn(l).length)).toEqual([0, 0, 0])
     links[1]!.deliver(withTtl(frame, 4))
     expect(messagesOn(links[2]!)).toEqual([withTtl(frame, 3)])
-    expect(messagesOn(links[0]!)).toEqual([])
+    expect(messagesOn(links[0]!)).toEqual([withTtl(frame, 3)])
+    expect(messagesOn(links[1]!)).toEqual([])
+  })
+
+  test('router — a waiting relay skips a neighbour whose copy was as good as ours, not one whose copy was poorer', () => {
+    const { links, clock } = setup(waiting(), 4)
+    const frame = new Peer(1).message('x', { ttl: 6 })
+    links[0]!.deliver(frame) // we will relay TTL 5
+    links[1]!.deliver(withTtl(frame, 4)) // it held ≥ 5: skipped
+    links[2]!.deliver(withTtl(frame, 2)) // it held ≥ 3: ours is better
+    clock.advance(50)
+    expect(links.map(l => messagesOn(l).map(f => f[2]))).toEqual([[], [], [5], [5]])
   })
 
   test('router — relays of one packet are bounded by MAX_TTL_UPGRADES + 1 however its copies arrive', () => {

@@ -41,7 +41,7 @@ describe('adaptive policy', () => {
     ['broadcast over a far link waits in the small window', { links: links(3, RSSI_FAR_DBM) }, 6, [MIN_DELAY_MS, MIN_DELAY_MS + FAR_WINDOW_MS], Infinity],
     ['broadcast over near links waits in the wide window', { links: links(3, RSSI_NEAR_DBM) }, 6, [MIN_DELAY_MS, MIN_DELAY_MS + NEAR_WINDOW_MS], Infinity],
     ['broadcast keeps its TTL budget (no caps)', { ttl: 3, degree: 8, links: links(7) }, 2, [MIN_DELAY_MS, MIN_DELAY_MS + NEAR_WINDOW_MS], Infinity],
-    ['announce: one copy cancels, doubled window', { type: MessageType.announce, carriedType: MessageType.announce, links: links(3, RSSI_FAR_DBM) }, 6, [MIN_DELAY_MS, MIN_DELAY_MS + FAR_WINDOW_MS * ANNOUNCE_WINDOW_SCALE], ANNOUNCE_THRESHOLD],
+    ['announce: doubled window, cancelled only on ANNOUNCE_THRESHOLD copies', { type: MessageType.announce, carriedType: MessageType.announce, links: links(3, RSSI_FAR_DBM) }, 6, [MIN_DELAY_MS, MIN_DELAY_MS + FAR_WINDOW_MS * ANNOUNCE_WINDOW_SCALE], ANNOUNCE_THRESHOLD],
     ['announce on a bridge is never cancelled', { type: MessageType.announce, carriedType: MessageType.announce, degree: 2, links: links(1) }, 6, [MIN_DELAY_MS, MIN_DELAY_MS + NEAR_WINDOW_MS * ANNOUNCE_WINDOW_SCALE], Infinity],
     ['fragment: short wait, never cancelled on a count', { type: MessageType.fragment, carriedType: MessageType.message }, 6, FRAGMENT_DELAY_MS, Infinity],
     ['voice frame: like a fragment', { type: MessageType.voiceFrame, carriedType: MessageType.voiceFrame }, 6, FRAGMENT_DELAY_MS, Infinity],
