@@ -29,16 +29,100 @@ export function peerKey (id: Uint8Array): string {
   return String.fromCharCode((id[0]! << 8) | id[1]!, (id[2]! << 8) | id[3]!, (id[4]! << 8) | id[5]!, (id[6]! << 8) | id[7]!)
 }
 
+/** The 8-byte peer ID a `peerKey` was made from. */
+function idOfKey (key: string): Uint8Array {
+  const id = new Uint8Array(8)
+  for (let i = 0; i < 4; i++) {
+    const c = key.charCodeAt(i)
+    id[2 * i] = c >>> 8
+    id[2 * i + 1] = c & 0xff
+  }
+  return id
+}
+
+const HEX_DIGITS = '0123456789abcdef'
+/** Bytes per String.fromCharCode call in toHex: twice this many arguments stays far below engine limits. */
+const HEX_CHUNK_BYTES = 4096
+
+/** Lowercase hex, built as one flat string (a `+=` loop leaves a tree of cons strings behind every ID). */
 export function toHex (bytes: Uint8Array): string {
   let out = ''
-  for (let i = 0; i < bytes.length; i++) out += bytes[i]!.toString(16).padStart(2, '0')
+  for (let start = 0; start < bytes.length; start += HEX_CHUNK_BYTES) {
+    const end = Math.min(bytes.length, start + HEX_CHUNK_BYTES)
+    const codes = new Uint16Array((end - start) * 2)
+    for (let i = start, j = 0; i < end; i++, j += 2) {
+      const b = bytes[i]!
+      codes[j] = HEX_DIGITS.charCodeAt(b >>> 4)
+      codes[j + 1] = HEX_DIGITS.charCodeAt(b & 15)
+    }
+    out += String.fromCharCode.apply(null, codes as unknown as number[])
+  }
   return out
 }
 
-function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
+/**
+ * Pinned keys, both in one small array: a table holds one per pin, and at 10 000 simulated nodes that is
+ * millions of them (two separately sliced arrays cost three times the memory, each with its own buffer).
+ */
+class PinnedKeys implements PeerKeys {
+  private readonly bytes: Uint8Array
+  private readonly split: number
+
+  constructor (keys: PeerKeys) {
+    const noise = keys.noisePublicKey
+    const signing = keys.signingPublicKey
+    this.bytes = new Uint8Array(noise.length + signing.length)
+    this.bytes.set(noise, 0)
+    this.bytes.set(signing, noise.length)
+    this.split = noise.length
+  }
+
+  get noisePublicKey (): Uint8Array {
+    return this.bytes.subarray(0, this.split)
+  }
+
+  get signingPublicKey (): Uint8Array {
+    return this.bytes.subarray(this.split)
+  }
+
+  /** Whether `keys` are these keys, byte for byte (no views made). */
+  matches (keys: PeerKeys): boolean {
+    const noise = keys.noisePublicKey
+    const signing = keys.signingPublicKey
+    const bytes = this.bytes
+    const split = this.split
+    if (noise.length !== split || signing.length !== bytes.length - split) return false
+    for (let i = 0; i < split; i++) if (bytes[i] !== noise[i]) return false
+    for (let i = 0; i < signing.length; i++) if (bytes[split + i] !== signing[i]) return false
+    return true
+  }
+}
+
+/** A present peer: its ID and keys are derived on demand from the map key and the pin it shares. */
+class PresentPeer implements Peer {
+  constructor (
+    private readonly key: string,
+    private readonly keys: PinnedKeys,
+    public nickname: string,
+    readonly firstSeen: number,
+    public lastSeen: number,
+  ) {}
+
+  get id (): Uint8Array {
+    return idOfKey(this.key)
+  }
+
+  get idHex (): string {
+    return toHex(idOfKey(this.key))
+  }
+
+  get noisePublicKey (): Uint8Array {
+    return this.keys.noisePublicKey
+  }
+
+  get signingPublicKey (): Uint8Array {
+    return this.keys.signingPublicKey
+  }
 }
 
 export interface PeerTableOptions {
@@ -49,8 +133,8 @@ export interface PeerTableOptions {
 }
 
 export class PeerTable {
-  private readonly present = new Map<string, Peer>()
-  private readonly pins = new Map<string, PeerKeys>()
+  private readonly present = new Map<string, PresentPeer>()
+  private readonly pins = new Map<string, PinnedKeys>()
   private readonly staleMs: number
   private readonly maxPinned: number
 
@@ -59,7 +143,7 @@ export class PeerTable {
     this.maxPinned = options.maxPinned ?? MAX_PINNED_PEERS
     for (const [hex, keys] of options.pins ?? []) {
       if (!/^[0-9a-f]{16}$/.test(hex)) throw new Error(`pin peer ID must be 16 lowercase hex characters, got ${hex}`)
-      this.pin(String.fromCharCode(...Array.from({ length: 4 }, (_, i) => parseInt(hex.slice(i * 4, i * 4 + 4), 16))), keys)
+      this.pin(String.fromCharCode(...Array.from({ length: 4 }, (_, i) => parseInt(hex.slice(i * 4, i * 4 + 4), 16))), new PinnedKeys(keys))
     }
   }
 
@@ -84,30 +168,20 @@ export class PeerTable {
   /** Records a verified announce. `keyMismatch`: the peer ID is pinned to other keys; nothing changed. */
   announce (id: Uint8Array, nickname: string, keys: PeerKeys, now: number): { outcome: AnnounceOutcome, peer: Peer | null } {
     const key = peerKey(id)
-    const pinned = this.pins.get(key)
+    let pinned = this.pins.get(key)
     if (pinned !== undefined) {
-      if (!equalBytes(pinned.noisePublicKey, keys.noisePublicKey) || !equalBytes(pinned.signingPublicKey, keys.signingPublicKey)) {
-        return { outcome: 'keyMismatch', peer: null }
-      }
+      if (!pinned.matches(keys)) return { outcome: 'keyMismatch', peer: null }
     } else {
-      this.pin(key, { noisePublicKey: keys.noisePublicKey.slice(), signingPublicKey: keys.signingPublicKey.slice() })
+      pinned = new PinnedKeys(keys)
+      this.pin(key, pinned)
     }
     const existing = this.present.get(key)
     if (existing !== undefined) {
-      existing.nickname = nickname
+      if (existing.nickname !== nickname) existing.nickname = nickname
       existing.lastSeen = now
       return { outcome: 'refreshed', peer: existing }
     }
-    const pins = this.pins.get(key)!
-    const peer: Peer = {
-      id: id.slice(),
-      idHex: toHex(id),
-      nickname,
-      noisePublicKey: pins.noisePublicKey,
-      signingPublicKey: pins.signingPublicKey,
-      firstSeen: now,
-      lastSeen: now,
-    }
+    const peer = new PresentPeer(key, pinned, nickname, now, now)
     this.present.set(key, peer)
     return { outcome: 'new', peer }
   }
@@ -133,7 +207,7 @@ export class PeerTable {
     return gone
   }
 
-  private pin (key: string, keys: PeerKeys): void {
+  private pin (key: string, keys: PinnedKeys): void {
     if (this.pins.size >= this.maxPinned) {
       for (const old of this.pins.keys()) {
         if (!this.present.has(old)) { this.pins.delete(old); break }

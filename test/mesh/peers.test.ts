@@ -43,4 +43,37 @@ describe('PeerTable', () => {
     expect(t.pinned(peerKey(id(1)))).toBeUndefined()
     expect(t.pinned(peerKey(id(2)))).toBeDefined()
   })
+
+  test('peers — a peer\'s ID and keys are its own copies: changing the announce\'s arrays afterwards changes nothing', () => {
+    const t = new PeerTable()
+    const pid = new Uint8Array([0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef])
+    const k = keys(7)
+    const peer = t.announce(pid, 'g', k, 5).peer!
+    pid.fill(0)
+    k.noisePublicKey.fill(0)
+    k.signingPublicKey.fill(0)
+    expect(peer.id).toEqual(new Uint8Array([0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef]))
+    expect(peer.idHex).toBe('0123456789abcdef')
+    expect(peer.noisePublicKey).toEqual(keys(7).noisePublicKey)
+    expect(peer.signingPublicKey).toEqual(keys(7).signingPublicKey)
+    const pin = t.pinned(peerKey(new Uint8Array([0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef])))!
+    expect(pin.noisePublicKey).toEqual(keys(7).noisePublicKey)
+    expect(pin.signingPublicKey).toEqual(keys(7).signingPublicKey)
+    expect(t.announce(new Uint8Array([0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef]), 'g', keys(7), 6)).toMatchObject({ outcome: 'refreshed', peer: { lastSeen: 6, firstSeen: 5 } })
+  })
+
+  test('peers — keys of other lengths than the pin are a mismatch', () => {
+    const t = new PeerTable()
+    t.announce(id(1), 'a', keys(1), 0)
+    const short = { noisePublicKey: keys(1).noisePublicKey.subarray(0, 31), signingPublicKey: keys(1).signingPublicKey }
+    expect(t.announce(id(1), 'a', short, 1).outcome).toBe('keyMismatch')
+  })
+})
+
+describe('toHex', () => {
+  test('toHex — lowercase, two digits a byte, across the chunk boundary', () => {
+    const bytes = Uint8Array.from({ length: 10_000 }, (_, i) => (i * 37) & 0xff)
+    expect(toHex(bytes)).toBe(Buffer.from(bytes).toString('hex'))
+    expect(toHex(new Uint8Array(0))).toBe('')
+  })
 })
