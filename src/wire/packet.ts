@@ -5,7 +5,7 @@
 import { DecodeError } from './decode-error.js'
 import { checkCompressedBounds } from './compression.js'
 import { MAX_PAYLOAD_BYTES } from './limits.js'
-import { padFrame, unpadFrame } from './padding.js'
+import { paddedLength, unpadFrame } from './padding.js'
 import { PEER_ID_BYTES, PacketFlag, SIGNATURE_BYTES, type Packet } from './packet-types.js'
 import { ByteReader, ByteWriter } from './reader.js'
 
@@ -73,7 +73,11 @@ export function encodePacket (packet: Packet, options?: EncodeOptions): Uint8Arr
   if (route.length > 0) flags |= PacketFlag.hasRoute
   if (packet.isRSR) flags |= PacketFlag.isRSR
 
-  const w = new ByteWriter(encodedPacketLength(packet))
+  // Padded frames are written straight into their bucket: one allocation, no copy (the signing
+  // preimage of every verified packet is padded, so this is on the receive path too).
+  const length = encodedPacketLength(packet)
+  const target = options?.pad === true ? paddedLength(length) : length
+  const w = new ByteWriter(length, target)
   w.u8(version)
   w.u8(packet.type)
   w.u8(packet.ttl)
@@ -90,7 +94,8 @@ export function encodePacket (packet: Packet, options?: EncodeOptions): Uint8Arr
   w.write(payload)
   if (signature !== null) w.write(signature)
   const frame = w.finish()
-  return options?.pad === true ? padFrame(frame) : frame
+  if (target > length) frame.fill(target - length, length)
+  return frame
 }
 
 /**

@@ -84,16 +84,23 @@ const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER)
 export class ByteWriter {
   readonly bytes: Uint8Array
   private offset = 0
+  private readonly size: number
 
-  constructor (size: number) {
-    this.bytes = new Uint8Array(size)
+  /**
+   * `size` bytes are written; `capacity` (≥ size) is allocated, so a caller that appends a tail of its own
+   * after finish (padding) needs no second buffer and copy.
+   */
+  constructor (size: number, capacity = size) {
+    if (capacity < size) throw new Error(`ByteWriter capacity ${capacity} below size ${size}`)
+    this.bytes = new Uint8Array(capacity)
+    this.size = size
   }
 
   get position (): number { return this.offset }
 
   private claim (n: number): number {
     const at = this.offset
-    if (at + n > this.bytes.length) throw new Error(`ByteWriter overrun: ${at}+${n} > ${this.bytes.length}`)
+    if (at + n > this.size) throw new Error(`ByteWriter overrun: ${at}+${n} > ${this.size}`)
     this.offset = at + n
     return at
   }
@@ -139,10 +146,10 @@ export class ByteWriter {
     else this.bytes.set(data, at) // the rest is already zero
   }
 
-  /** The written bytes; the writer must have been sized exactly (a mismatch is an encoder bug). */
+  /** The whole buffer (capacity bytes); exactly `size` must have been written (a mismatch is an encoder bug). */
   finish (): Uint8Array {
-    if (this.offset !== this.bytes.length) {
-      throw new Error(`ByteWriter sized ${this.bytes.length} but ${this.offset} written`)
+    if (this.offset !== this.size) {
+      throw new Error(`ByteWriter sized ${this.size} but ${this.offset} written`)
     }
     return this.bytes
   }

@@ -204,6 +204,12 @@ describe('§2.1 packet — properties', () => {
     }), fcOptions(10_000))
   })
 
+  test('§2.1 packet — a padded encoding is byte for byte padFrame of the unpadded one (written in place)', () => {
+    fc.assert(fc.property(packetArb(), (packet) => {
+      expect(toHex(encodePacket(packet, { pad: true }))).toBe(toHex(padFrame(encodePacket(packet))))
+    }), fcOptions(10_000))
+  })
+
   test('§2.1 packet — every strict prefix of an unpadded frame is rejected with DecodeError', () => {
     fc.assert(fc.property(packetArb(80), (packet) => {
       const frame = encodePacket(packet)

@@ -84,6 +84,14 @@ describe('ByteWriter', () => {
     expect([...w.finish()]).toEqual([1, 2, 0, 0, 3, 4, 5, 6])
   })
 
+  test('ByteWriter — a capacity above the size leaves room after the written bytes, which the size still bounds', () => {
+    const w = new ByteWriter(2, 5)
+    w.u16(0x0102)
+    expect(() => { w.u8(3) }).toThrow(/overrun/)
+    expect([...w.finish()]).toEqual([1, 2, 0, 0, 0])
+    expect(() => new ByteWriter(3, 2)).toThrow(/capacity/)
+  })
+
   test('ByteWriter — overrun and under-filled finish are programmer errors', () => {
     const w = new ByteWriter(1)
     expect(() => { w.u16(1) }).toThrow(Error)
