@@ -102,7 +102,8 @@ class PinnedKeys implements PeerKeys {
 class PresentPeer implements Peer {
   constructor (
     private readonly key: string,
-    private readonly keys: PinnedKeys,
+    /** The pin in the table's map (the same object). */
+    readonly keys: PinnedKeys,
     public nickname: string,
     readonly firstSeen: number,
     public lastSeen: number,
@@ -168,18 +169,21 @@ export class PeerTable {
   /** Records a verified announce. `keyMismatch`: the peer ID is pinned to other keys; nothing changed. */
   announce (id: Uint8Array, nickname: string, keys: PeerKeys, now: number): { outcome: AnnounceOutcome, peer: Peer | null } {
     const key = peerKey(id)
+    // A present peer's pin is the one it holds (pins of present peers are never evicted): one lookup for
+    // the common case, a refresh.
+    const existing = this.present.get(key)
+    if (existing !== undefined) {
+      if (!existing.keys.matches(keys)) return { outcome: 'keyMismatch', peer: null }
+      if (existing.nickname !== nickname) existing.nickname = nickname
+      existing.lastSeen = now
+      return { outcome: 'refreshed', peer: existing }
+    }
     let pinned = this.pins.get(key)
     if (pinned !== undefined) {
       if (!pinned.matches(keys)) return { outcome: 'keyMismatch', peer: null }
     } else {
       pinned = new PinnedKeys(keys)
       this.pin(key, pinned)
-    }
-    const existing = this.present.get(key)
-    if (existing !== undefined) {
-      if (existing.nickname !== nickname) existing.nickname = nickname
-      existing.lastSeen = now
-      return { outcome: 'refreshed', peer: existing }
     }
     const peer = new PresentPeer(key, pinned, nickname, now, now)
     this.present.set(key, peer)
