@@ -183,24 +183,24 @@ export function parseNodeArgs (argv: string[]): NodeCommandOptions {
   }
 }
 
-/** The node's identity from its store, created on first run; the nickname is kept up to date. */
-export function loadOrCreateIdentity (file: string, nickname: string | undefined): { identity: Identity, nickname: string } {
+/** The node's SQLite file (identity, pins, chat), with its directory created on first run. */
+export function openStore (file: string): Store {
   mkdirSync(dirname(file), { recursive: true })
-  const store = new Store(file)
-  try {
-    const stored = store.loadIdentity()
-    if (stored !== undefined) {
-      const identity = identityFromSecrets(nodeCrypto, stored.noiseSecretKey, stored.signingSecretKey)
-      if (nickname !== undefined && nickname !== stored.nickname) store.setNickname(nickname)
-      return { identity, nickname: nickname ?? stored.nickname }
-    }
-    const identity = generateIdentity(nodeCrypto)
-    const name = nickname ?? identity.peerIdHex.slice(0, 8)
-    store.saveIdentity({ noiseSecretKey: identity.noiseSecretKey, signingSecretKey: identity.signingSecretKey, nickname: name })
-    return { identity, nickname: name }
-  } finally {
-    store.close()
+  return new Store(file)
+}
+
+/** The node's identity from its store, created on first run; the nickname is kept up to date. */
+export function loadOrCreateIdentity (store: Store, nickname: string | undefined): { identity: Identity, nickname: string } {
+  const stored = store.loadIdentity()
+  if (stored !== undefined) {
+    const identity = identityFromSecrets(nodeCrypto, stored.noiseSecretKey, stored.signingSecretKey)
+    if (nickname !== undefined && nickname !== stored.nickname) store.setNickname(nickname)
+    return { identity, nickname: nickname ?? stored.nickname }
   }
+  const identity = generateIdentity(nodeCrypto)
+  const name = nickname ?? identity.peerIdHex.slice(0, 8)
+  store.saveIdentity({ noiseSecretKey: identity.noiseSecretKey, signingSecretKey: identity.signingSecretKey, nickname: name })
+  return { identity, nickname: name }
 }
 
 type Printer = (event: string, fields: Record<string, unknown>, human: string) => void
@@ -235,11 +235,15 @@ export async function run (argv: string[]): Promise<number> {
 
 async function runNode (options: NodeCommandOptions, logger: Logger): Promise<number> {
   const print = printer(options.jsonEvents)
-  const { identity, nickname } = loadOrCreateIdentity(options.identityFile, options.nickname)
+  // One file for identity, pins and chat history: they outlive the process, so a restart can neither
+  // forget who was pinned nor lose the conversation.
+  const store = openStore(options.identityFile)
+  const { identity, nickname } = loadOrCreateIdentity(store, options.nickname)
   let adapters: OpenedAdapters
   try {
     adapters = await openAdapters(options.plan, systemClock, logger)
   } catch (error) {
+    store.close()
     if (error instanceof AdapterError) {
       process.stderr.write(`blemesh node: ${error.message}\n`)
       return 1
@@ -264,9 +268,6 @@ async function runNode (options: NodeCommandOptions, logger: Logger): Promise<nu
       ...(options.minRssi === undefined ? {} : { minRssi: options.minRssi }),
     },
   })
-  // The same file as the identity: pins and chat history outlive the process, so a restart can neither
-  // forget who was pinned nor lose the conversation.
-  const store = new Store(options.identityFile)
   const node = createNode({
     identity,
     transport,
@@ -307,10 +308,14 @@ async function runNode (options: NodeCommandOptions, logger: Logger): Promise<nu
     if (text === '/peers') { print('peers', { peers: node.peers() }, node.peers().map(p => `${p.nickname} ${p.peerId}`).join('\n')); return }
     if (text === '/history') {
       const history = store.recentMessages(HISTORY_LINES)
-      print('history', { messages: history }, history.map(m => `[${m.nickname || m.senderId}] ${m.text}`).join('\n'))
+      print('history', { messages: history }, history.map(chatLine).join('\n'))
       return
     }
-    if (text === '/stats') { print('stats', { node: node.stats(), links: transport.linkStats() }, JSON.stringify({ node: node.stats(), links: transport.linkStats() })); return }
+    if (text === '/stats') {
+      const stats = { node: node.stats(), links: transport.linkStats() }
+      print('stats', stats, JSON.stringify(stats))
+      return
+    }
     try {
       node.sendPublic(text)
       print('sent', { text }, `> ${text}`)
@@ -351,6 +356,11 @@ async function runNode (options: NodeCommandOptions, logger: Logger): Promise<nu
   return code
 }
 
+/** How a public message reads on the terminal, live or from the stored history. */
+function chatLine (m: { nickname: string, senderId: string, text: string }): string {
+  return `[${m.nickname || m.senderId}] ${m.text}`
+}
+
 function storedPins (store: Store): Array<[string, PeerKeys]> {
   return store.pinnedPeers().map(p => [p.peerId, { noisePublicKey: p.noisePublicKey, signingPublicKey: p.signingPublicKey }])
 }
@@ -373,7 +383,7 @@ function persistEvents (node: MeshNode, store: Store, logger: Logger): void {
 }
 
 function wireEvents (node: MeshNode, transport: BleTransport, print: Printer): void {
-  node.on('message', m => { print('message', { ...m }, `[${m.nickname || m.senderId}] ${m.text}`) })
+  node.on('message', m => { print('message', { ...m }, chatLine(m)) })
   node.on('peerAppeared', p => { print('peer', { peerId: p.peerId, nickname: p.nickname }, `+ ${p.nickname} (${p.peerId})`) })
   node.on('peerLeft', p => { print('peer-left', { peerId: p.peerId, nickname: p.nickname, reason: p.reason }, `- ${p.nickname} (${p.peerId}) ${p.reason}`) })
   node.on('linkUp', ({ linkId }) => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { platform, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
-import { loadOrCreateIdentity, parseNodeArgs } from '../../cli/node-command.js'
+import { loadOrCreateIdentity, openStore, parseNodeArgs } from '../../cli/node-command.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'blemesh-node-cmd-'))
 afterAll(() => { rmSync(dir, { recursive: true, force: true }) })
@@ -47,13 +47,17 @@ describe('node command', () => {
   })
 
   test('node command — the identity survives restarts and the nickname follows the flag', () => {
+    const identityIn = (path: string, nickname: string | undefined): ReturnType<typeof loadOrCreateIdentity> => {
+      const store = openStore(path)
+      try { return loadOrCreateIdentity(store, nickname) } finally { store.close() }
+    }
     const file = join(dir, 'nested', 'node.db')
-    const first = loadOrCreateIdentity(file, undefined)
+    const first = identityIn(file, undefined)
     expect(first.nickname).toBe(first.identity.peerIdHex.slice(0, 8))
-    const second = loadOrCreateIdentity(file, 'relay-1')
+    const second = identityIn(file, 'relay-1')
     expect(second.identity.peerIdHex).toBe(first.identity.peerIdHex)
     expect(second.nickname).toBe('relay-1')
-    expect(loadOrCreateIdentity(file, undefined).nickname).toBe('relay-1')
-    expect(loadOrCreateIdentity(join(dir, 'other.db'), undefined).identity.peerIdHex).not.toBe(first.identity.peerIdHex)
+    expect(identityIn(file, undefined).nickname).toBe('relay-1')
+    expect(identityIn(join(dir, 'other.db'), undefined).identity.peerIdHex).not.toBe(first.identity.peerIdHex)
   })
 })
