@@ -56,7 +56,7 @@ node:
 `
 
 /** Our choice: how long a graceful stop (leave packet, disconnects) may take before we exit anyway. */
-const STOP_TIMEOUT_MS = 5_000
+const STOP_TIMEOUT_MS = 10_000
 /** Our choice: after --send, time for the frames to leave our queues before we exit. */
 const SEND_FLUSH_MS = 2_000
 const DEFAULT_SEND_WAIT_S = 30

@@ -51,6 +51,12 @@ export const LINK_FRAMES_PER_SECOND = 300
 export const LINK_WRITE_TIMEOUT_MS = 2_000
 /** Our choice: a central may write before it subscribes; a few frames bridge that gap. */
 export const LINK_INBOUND_HOLD_FRAMES = 16
+/**
+ * Our choice: how long a role's stop() waits for the controller to confirm our disconnects. Closing the adapter
+ * right after sending HCI Disconnect can lose the command, and a controller without a supervision timeout
+ * (BlueZ's emulator) then leaves the neighbour holding a dead link.
+ */
+export const STOP_DISCONNECT_WAIT_MS = 2_000
 
 export const DEFAULT_LINK_PACING: LinkPacing = {
   queueFrames: LINK_QUEUE_FRAMES,

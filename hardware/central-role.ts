@@ -4,7 +4,7 @@
 import type { Clock, TimerId } from '../src/clock.js'
 import type { Logger } from '../src/logger.js'
 import { ATT_DEFAULT_MTU, ATT_HEADER_BYTES, ATT_MAX_MTU, MESH_CHARACTERISTIC, MESH_SERVICE, normalizeAddress } from './gatt-profile.js'
-import { BleLink, type LinkPacing } from './ble-link.js'
+import { BleLink, STOP_DISCONNECT_WAIT_MS, type LinkPacing } from './ble-link.js'
 import type { NobleCharacteristicLike, NobleLike, NoblePeripheralLike } from './library-types.js'
 import type { Verdict } from './link-policy.js'
 import { withTimeout } from './with-timeout.js'
@@ -55,6 +55,8 @@ export class CentralRole {
   private connecting: string | null = null
   private readonly seen = new Map<string, Seen>()
   private readonly links = new Map<string, BleLink>()
+  /** Disconnects in flight; stop() waits for them so the adapter is not closed under the command. */
+  private readonly disconnecting = new Set<Promise<void>>()
   private scanTimer: TimerId | null = null
   private scanBusy: Promise<void> | null = null
   private readonly onDiscover = (peripheral: NoblePeripheralLike): void => { this.discovered(peripheral) }
@@ -100,6 +102,8 @@ export class CentralRole {
     this.noble.removeListener('discover', this.onDiscover)
     await this.setScanning(false)
     for (const link of [...this.links.values()]) link.close('transport stopped')
+    await withTimeout(this.clock, async () => { await Promise.all(this.disconnecting) }, STOP_DISCONNECT_WAIT_MS, 'disconnects on stop')
+      .catch((error: unknown) => { this.logger.debug({ err: error }, 'not every disconnect was confirmed') })
   }
 
   /** Stops and starts the scan, then retries remembered advertisers whose backoff ran out. */
@@ -236,8 +240,10 @@ export class CentralRole {
       },
       mtu: (): number => payload,
       disconnect: (): void => {
-        void withTimeout(this.clock, () => p.disconnectAsync(), GATT_TIMEOUT_MS, `disconnect ${address}`)
+        const done = withTimeout(this.clock, () => p.disconnectAsync(), GATT_TIMEOUT_MS, `disconnect ${address}`)
           .catch((error: unknown) => { this.logger.debug({ err: error, address }, 'disconnect failed') })
+          .finally(() => { this.disconnecting.delete(done) })
+        this.disconnecting.add(done)
       },
     }
     const onData = (data: Buffer): void => { link.receive(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) }

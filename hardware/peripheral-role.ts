@@ -4,7 +4,7 @@
 import type { Clock, TimerId } from '../src/clock.js'
 import type { Logger } from '../src/logger.js'
 import { ATT_HEADER_BYTES, MESH_CHARACTERISTIC, MESH_CHARACTERISTIC_PROPERTIES, MESH_SERVICE } from './gatt-profile.js'
-import { BleLink, LINK_INBOUND_HOLD_FRAMES, type LinkPacing } from './ble-link.js'
+import { BleLink, LINK_INBOUND_HOLD_FRAMES, STOP_DISCONNECT_WAIT_MS, type LinkPacing } from './ble-link.js'
 import type { BlenoLike, ConnectionHandle } from './library-types.js'
 import type { Verdict } from './link-policy.js'
 import { withTimeout } from './with-timeout.js'
@@ -59,6 +59,8 @@ export class PeripheralRole {
   private rearmTimer: TimerId | null = null
   private rearming: Promise<void> | null = null
   private readonly listeners: Array<[string, (...args: any[]) => void]> = []
+  /** Disconnects we asked for on stop, by handle, until the controller confirms them. */
+  private readonly departing = new Map<ConnectionHandle, () => void>()
 
   constructor (
     private readonly bleno: BlenoLike,
@@ -108,16 +110,21 @@ export class PeripheralRole {
     this.running = false
     if (this.rearmTimer !== null) this.clock.clearTimer(this.rearmTimer)
     this.rearmTimer = null
-    for (const [event, listener] of this.listeners.splice(0)) this.bleno.removeListener(event, listener)
     if (this.advertising) {
       this.advertising = false
       await withTimeout(this.clock, () => this.bleno.stopAdvertisingAsync(), BLENO_CALL_TIMEOUT_MS, 'bleno stopAdvertising')
         .catch((error: unknown) => { this.logger.debug({ err: error }, 'stopAdvertising on stop failed') })
     }
-    for (const connection of [...this.connections.values()]) {
+    const confirmed = [...this.connections.values()].map(async connection => {
+      const gone = new Promise<void>(resolve => { this.departing.set(connection.handle, resolve) })
       this.hooks.disconnectHandle(connection.handle)
       this.drop(connection, 'transport stopped')
-    }
+      await gone
+    })
+    await withTimeout(this.clock, async () => { await Promise.all(confirmed) }, STOP_DISCONNECT_WAIT_MS, 'disconnects on stop')
+      .catch((error: unknown) => { this.logger.debug({ err: error }, 'not every disconnect was confirmed') })
+    this.departing.clear()
+    for (const [event, listener] of this.listeners.splice(0)) this.bleno.removeListener(event, listener)
   }
 
   /**
@@ -199,6 +206,8 @@ export class PeripheralRole {
   }
 
   private onDisconnect (address: string, handle: ConnectionHandle): void {
+    this.departing.get(handle)?.()
+    this.departing.delete(handle)
     const connection = this.connections.get(handle)
     if (connection === undefined) return
     this.logger.debug({ address, handle }, 'central disconnected')

@@ -18,12 +18,12 @@ const BTVIRT_LE_SOCKET = '/tmp/bt-server-le'
 /** Our choice: each of these steps takes milliseconds; seconds mean something is broken. */
 const STEP_TIMEOUT_MS = 10_000
 /**
- * How long a process gets after SIGTERM before SIGKILL: longer than a node's own graceful stop (5 s,
+ * How long a process gets after SIGTERM before SIGKILL: longer than a node's own graceful stop (10 s,
  * cli/node-command.ts STOP_TIMEOUT_MS) plus its exit delay. A node killed before it disconnects leaves its
  * emulated link up for good (btvirt has no supervision timeout), and its neighbours never see it leave;
  * under load (the CI run) 2 s was not always enough.
  */
-const KILL_GRACE_MS = 8_000
+const KILL_GRACE_MS = 12_000
 
 export interface Availability { ok: boolean, reason: string }
 

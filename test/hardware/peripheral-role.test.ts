@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest'
 import type { BleLink } from '../../hardware/ble-link.js'
 import { MESH_CHARACTERISTIC, MESH_SERVICE } from '../../hardware/gatt-profile.js'
 import type { ConnectionHandle } from '../../hardware/library-types.js'
+import { STOP_DISCONNECT_WAIT_MS } from '../../hardware/ble-link.js'
 import { ADVERTISING_REARM_MS, BLENO_CALL_TIMEOUT_MS, PeripheralRole, SUBSCRIBE_WAIT_MS } from '../../hardware/peripheral-role.js'
 import { ManualClock } from '../helpers/manual-clock.js'
 import { FakeBleno, settle } from './fake-libraries.js'
@@ -127,6 +128,28 @@ describe('PeripheralRole', () => {
     clock.advance(10 * ADVERTISING_REARM_MS); await settle()
     expect(bleno.advertiseCalls).toBe(calls)
     expect(bleno.advertising).toBe(false)
+  })
+
+  test('PeripheralRole — stop waits for the controller to confirm each disconnect, and gives up after a bound', async () => {
+    for (const confirms of [true, false]) {
+      const { bleno, role, clock, disconnected } = setup()
+      await role.start()
+      bleno.connectCentral('00:aa:00:00:00:20', 70)
+      bleno.subscribeCentral(70)
+      // The confirmation (HCI Disconnection Complete) arrives a little later, or never.
+      bleno.disconnectCentral = (address, handle) => {
+        if (confirms) clock.setTimer(30, () => { bleno.emit('disconnect', address, handle) })
+      }
+      let stopped = false
+      const stopping = role.stop().then(() => { stopped = true })
+      await settle()
+      expect(disconnected).toEqual([70])
+      clock.advance(29); await settle()
+      expect(stopped).toBe(false)
+      clock.advance(confirms ? 1 : STOP_DISCONNECT_WAIT_MS); await settle()
+      expect(stopped).toBe(true)
+      await stopping
+    }
   })
 
   test('PeripheralRole — start fails cleanly when bleno never answers setServices', async () => {
