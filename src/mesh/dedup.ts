@@ -1,6 +1,13 @@
-// "Have I seen this packet?" — a bounded, time-limited LRU (lru-cache) on the injected clock. Keys are
-// short binary strings (UTF-16 code units packed from bytes), not hex, because every reception builds one.
-import { LRUCache } from 'lru-cache'
+// "Have I seen this packet?" — a bounded, time-limited table of packet keys, in typed arrays.
+//
+// Why not lru-cache with an object per entry (what this was): a node holds ~1000 entries for minutes, and at
+// simulator scale those objects were most of the heap — heap snapshot, 300 nodes × 60 s: ~100 MB of
+// 139 MB were entry objects, their key strings, copy-source arrays and the cache's own arrays (≈ 330 KB a
+// node). Here an entry is ~60 bytes in a few typed arrays, a key is written into a scratch array instead of
+// allocated as a string, and the copy sources are 4-bit TTLs per link slot.
+//
+// Eviction is first in, first out (a ring), not least recently used: copies of a packet arrive within
+// seconds of the first, long before 1000 newer packets push it out, so recency adds nothing here.
 import type { Clock } from '../clock.js'
 import type { CryptoProvider } from '../crypto/provider.js'
 import type { Packet } from '../wire/packet-types.js'
@@ -10,7 +17,7 @@ export const DEDUP_MAX_ENTRIES = 1000
 /** [iOS] TransportConfig.messageDedupMaxAgeSeconds = 300. */
 export const DEDUP_MAX_AGE_MS = 300_000
 /**
- * Fragments get their own cache so a 256-fragment transfer cannot flush the message entries. Our choice:
+ * Fragments get their own table so a 256-fragment transfer cannot flush the message entries. Our choice:
  * room for four full-size (256-fragment) streams.
  */
 export const FRAGMENT_DEDUP_MAX_ENTRIES = 1024
@@ -18,92 +25,248 @@ export const FRAGMENT_DEDUP_MAX_ENTRIES = 1024
 export const FRAGMENT_DEDUP_MAX_AGE_MS = 60_000
 /** Bytes of SHA-256(payload) in the key; iOS keeps 4 (`BLEIngressLinkRegistry.messageID`), we keep 8. */
 const DIGEST_KEY_BYTES = 8
+/** A key is this many 16-bit units: type, sender (4), timestamp (4), digest (4). Fragment keys use 11. */
+export const KEY_UNITS = 13
+/**
+ * Links whose copies an entry remembers (see `copyTtl`); a link without a slot is never known to hold a
+ * copy, so it is only ever sent one more than it needed. Links per node are capped at 6–7 on BLE.
+ */
+export const LINK_SLOTS = 32
+const SLOT_WORDS = LINK_SLOTS / 8
 
 export interface DedupOptions {
   maxEntries?: number
   maxAgeMs?: number
 }
 
-export class DedupCache<V extends object> {
-  private readonly cache: LRUCache<string, V>
+/**
+ * Entries are named by handles (≥ 1) that stay valid until the entry is evicted or expires; a stale handle
+ * reads as "no entry" and writes to it are ignored, so a relay timer or a held message may outlive its entry.
+ * Per entry: the best TTL received, relay upgrades, whether it was verified, when it was recorded, and for
+ * each link slot the best TTL a copy on that link carried. `R` is whatever the caller attaches (a waiting
+ * relay); attachments are dropped with their entry.
+ */
+export class DedupTable<R> {
+  /** Scratch for the key of the next `find`/`add`: fill it with `packetKeyInto` or `fragmentKeyInto`. */
+  readonly key = new Uint16Array(KEY_UNITS)
+  private readonly capacity: number
+  private readonly maxAgeMs: number
+  private readonly keys: Uint16Array
+  private readonly hashes: Uint32Array
+  private readonly handles: Float64Array
+  private readonly times: Float64Array
+  private readonly ttls: Uint8Array
+  private readonly upgradeCounts: Uint8Array
+  private readonly verifiedFlags: Uint8Array
+  /** Per entry SLOT_WORDS words, 4 bits per link slot: 0 no copy, else TTL + 1. */
+  private readonly copies: Uint32Array
+  /** Open addressing, linear probing: ring position + 1, 0 empty. */
+  private readonly index: Int32Array
+  private readonly mask: number
+  private readonly attached = new Map<number, R>()
+  private nextHandle = 1
+  private live = 0
 
-  constructor (clock: Clock, options: DedupOptions = {}) {
-    // lru-cache treats a start time of 0 as "no TTL", and a virtual clock may begin at 0: count from
-    // just before construction so every start is ≥ 1.
-    const origin = clock.now() - 1
-    this.cache = new LRUCache<string, V>({
-      max: options.maxEntries ?? DEDUP_MAX_ENTRIES,
-      ttl: options.maxAgeMs ?? DEDUP_MAX_AGE_MS,
-      // Both must stay off: ttlAutopurge starts a setTimeout per entry and ttlResolution > 0 starts one
-      // per lookup (lru-cache 11 dist/esm/index.js #initializeTTLTracking). src/ owns no timers.
-      ttlAutopurge: false,
-      ttlResolution: 0,
-      perf: { now: () => clock.now() - origin },
-    })
-  }
-
-  get (key: string): V | undefined {
-    return this.cache.get(key)
-  }
-
-  has (key: string): boolean {
-    return this.cache.has(key)
-  }
-
-  set (key: string, value: V): void {
-    this.cache.set(key, value)
-  }
-
-  delete (key: string): void {
-    this.cache.delete(key)
+  constructor (private readonly clock: Clock, options: DedupOptions = {}) {
+    const capacity = options.maxEntries ?? DEDUP_MAX_ENTRIES
+    if (!(Number.isInteger(capacity) && capacity >= 1)) throw new RangeError(`dedup maxEntries must be a positive integer, got ${capacity}`)
+    this.capacity = capacity
+    this.maxAgeMs = options.maxAgeMs ?? DEDUP_MAX_AGE_MS
+    this.keys = new Uint16Array(capacity * KEY_UNITS)
+    this.hashes = new Uint32Array(capacity)
+    this.handles = new Float64Array(capacity)
+    this.times = new Float64Array(capacity)
+    this.ttls = new Uint8Array(capacity)
+    this.upgradeCounts = new Uint8Array(capacity)
+    this.verifiedFlags = new Uint8Array(capacity)
+    this.copies = new Uint32Array(capacity * SLOT_WORDS)
+    let size = 2
+    while (size < capacity * 2) size *= 2
+    this.index = new Int32Array(size)
+    this.mask = size - 1
   }
 
   get size (): number {
-    return this.cache.size
+    return this.live
   }
 
-  clear (): void {
-    this.cache.clear()
+  /** The handle of the entry whose key is in `key`, or 0 when there is none (or it is older than the max age). */
+  find (): number {
+    const hash = keySeed(this.key)
+    for (let p = hash & this.mask; ; p = (p + 1) & this.mask) {
+      const slot = this.index[p]! - 1
+      if (slot < 0) return 0
+      if (this.hashes[slot] !== hash || !this.sameKey(slot)) continue
+      if (this.clock.now() - this.times[slot]! > this.maxAgeMs) { this.evict(slot); return 0 }
+      return this.handles[slot]!
+    }
+  }
+
+  /** Records the key in `key` (which must not be present: `find` first) and returns its handle. */
+  add (ttl: number, verified: boolean): number {
+    const handle = this.nextHandle++
+    const slot = (handle - 1) % this.capacity
+    if (this.handles[slot] !== 0) this.evict(slot)
+    const hash = keySeed(this.key)
+    this.keys.set(this.key, slot * KEY_UNITS)
+    this.hashes[slot] = hash
+    this.handles[slot] = handle
+    this.times[slot] = this.clock.now()
+    this.ttls[slot] = ttl
+    this.upgradeCounts[slot] = 0
+    this.verifiedFlags[slot] = verified ? 1 : 0
+    this.copies.fill(0, slot * SLOT_WORDS, slot * SLOT_WORDS + SLOT_WORDS)
+    let p = hash & this.mask
+    while (this.index[p] !== 0) p = (p + 1) & this.mask
+    this.index[p] = slot + 1
+    this.live++
+    return handle
+  }
+
+  has (handle: number): boolean {
+    return this.slotOf(handle) >= 0
+  }
+
+  /** The key's 32-bit hash: a seed for per-packet choices that must agree across calls (fanout subsets). */
+  seed (handle: number): number {
+    const slot = this.slotOf(handle)
+    return slot < 0 ? 0 : this.hashes[slot]!
+  }
+
+  /** Best TTL received so far (0 for a stale handle). */
+  ttl (handle: number): number {
+    const slot = this.slotOf(handle)
+    return slot < 0 ? 0 : this.ttls[slot]!
+  }
+
+  setTtl (handle: number, ttl: number): void {
+    const slot = this.slotOf(handle)
+    if (slot >= 0) this.ttls[slot] = ttl
+  }
+
+  upgrades (handle: number): number {
+    const slot = this.slotOf(handle)
+    return slot < 0 ? 0 : this.upgradeCounts[slot]!
+  }
+
+  countUpgrade (handle: number): void {
+    const slot = this.slotOf(handle)
+    if (slot >= 0) this.upgradeCounts[slot]!++
+  }
+
+  verified (handle: number): boolean {
+    const slot = this.slotOf(handle)
+    return slot >= 0 && this.verifiedFlags[slot] === 1
+  }
+
+  markVerified (handle: number): void {
+    const slot = this.slotOf(handle)
+    if (slot >= 0) this.verifiedFlags[slot] = 1
+  }
+
+  /** The best TTL a copy on link slot `linkSlot` carried, or -1 when none came on it (or no slot). */
+  copyTtl (handle: number, linkSlot: number): number {
+    const slot = this.slotOf(handle)
+    if (slot < 0 || linkSlot < 0 || linkSlot >= LINK_SLOTS) return -1
+    const nibble = (this.copies[slot * SLOT_WORDS + (linkSlot >> 3)]! >>> ((linkSlot & 7) * 4)) & 0xf
+    return nibble - 1
+  }
+
+  /** A copy with `ttl` (0–7) arrived on link slot `linkSlot`; keeps the best per slot. */
+  recordCopy (handle: number, linkSlot: number, ttl: number): void {
+    const slot = this.slotOf(handle)
+    if (slot < 0 || linkSlot < 0 || linkSlot >= LINK_SLOTS) return
+    const word = slot * SLOT_WORDS + (linkSlot >> 3)
+    const shift = (linkSlot & 7) * 4
+    const held = ((this.copies[word]! >>> shift) & 0xf) - 1
+    if (ttl > held) this.copies[word] = (this.copies[word]! & ~(0xf << shift)) | ((ttl + 1) << shift)
+  }
+
+  /** A link slot was given up (its link closed): no entry may claim its next owner holds a copy. */
+  forgetLinkSlot (linkSlot: number): void {
+    if (linkSlot < 0 || linkSlot >= LINK_SLOTS) return
+    const keep = ~(0xf << ((linkSlot & 7) * 4))
+    for (let word = linkSlot >> 3; word < this.copies.length; word += SLOT_WORDS) this.copies[word]! &= keep
+  }
+
+  attachment (handle: number): R | undefined {
+    return this.attached.size === 0 ? undefined : this.attached.get(handle)
+  }
+
+  attach (handle: number, value: R | undefined): void {
+    if (value === undefined) this.attached.delete(handle)
+    else if (this.slotOf(handle) >= 0) this.attached.set(handle, value)
+  }
+
+  private slotOf (handle: number): number {
+    if (handle < 1) return -1
+    const slot = (handle - 1) % this.capacity
+    return this.handles[slot] === handle ? slot : -1
+  }
+
+  private sameKey (slot: number): boolean {
+    const keys = this.keys
+    const key = this.key
+    const base = slot * KEY_UNITS
+    for (let i = 0; i < KEY_UNITS; i++) if (keys[base + i] !== key[i]) return false
+    return true
+  }
+
+  /** Removes the entry in ring position `slot` from the index (backward-shift deletion keeps probes short). */
+  private evict (slot: number): void {
+    const mask = this.mask
+    const index = this.index
+    let p = this.hashes[slot]! & mask
+    while (index[p] !== slot + 1) p = (p + 1) & mask
+    let hole = p
+    for (let q = (hole + 1) & mask; index[q] !== 0; q = (q + 1) & mask) {
+      const home = this.hashes[index[q]! - 1]! & mask
+      // Move q's entry into the hole unless its home lies cyclically in (hole, q].
+      const stays = hole <= q ? (home > hole && home <= q) : (home > hole || home <= q)
+      if (stays) continue
+      index[hole] = index[q]!
+      hole = q
+    }
+    index[hole] = 0
+    if (this.attached.size > 0) this.attached.delete(this.handles[slot]!)
+    this.handles[slot] = 0
+    this.live--
   }
 }
 
 /**
- * iOS's message ID (sender, timestamp, type, digest of the payload), packed into 13 UTF-16 code units.
+ * iOS's message ID (sender, timestamp, type, digest of the payload), as 13 16-bit units in `out`.
  * Signature and TTL are left out on purpose: a forged or re-TTL'd copy collides with the genuine one,
  * which is why only verified copies may be recorded when the sender is known.
  */
-export function packetKey (crypto: CryptoProvider, packet: Packet): string {
+export function packetKeyInto (out: Uint16Array, crypto: CryptoProvider, packet: Packet): void {
   const s = packet.senderId
   const digest = crypto.sha256(packet.payload)
   const ts = packet.timestamp
   const hi = Number(ts >> 32n) >>> 0
   const lo = Number(ts & 0xffffffffn) >>> 0
-  return String.fromCharCode(
-    packet.type,
-    (s[0]! << 8) | s[1]!, (s[2]! << 8) | s[3]!, (s[4]! << 8) | s[5]!, (s[6]! << 8) | s[7]!,
-    hi >>> 16, hi & 0xffff, lo >>> 16, lo & 0xffff,
-    (digest[0]! << 8) | digest[1]!, (digest[2]! << 8) | digest[3]!,
-    (digest[4]! << 8) | digest[5]!, (digest[6]! << 8) | digest[DIGEST_KEY_BYTES - 1]!,
-  )
+  out[0] = packet.type
+  out[1] = (s[0]! << 8) | s[1]!; out[2] = (s[2]! << 8) | s[3]!; out[3] = (s[4]! << 8) | s[5]!; out[4] = (s[6]! << 8) | s[7]!
+  out[5] = hi >>> 16; out[6] = hi & 0xffff; out[7] = lo >>> 16; out[8] = lo & 0xffff
+  out[9] = (digest[0]! << 8) | digest[1]!; out[10] = (digest[2]! << 8) | digest[3]!
+  out[11] = (digest[4]! << 8) | digest[5]!; out[12] = (digest[6]! << 8) | digest[DIGEST_KEY_BYTES - 1]!
 }
 
 /**
  * A fragment's identity: (sender, fragment ID, index), plus the stream's total and carried type so that a
- * fragment with a conflicting header never shadows the genuine one.
+ * fragment with a conflicting header never shadows the genuine one. 11 units, then two zeros.
  */
-export function fragmentKey (senderId: Uint8Array, fragmentId: Uint8Array, index: number, total: number, originalType: number): string {
+export function fragmentKeyInto (out: Uint16Array, senderId: Uint8Array, fragmentId: Uint8Array, index: number, total: number, originalType: number): void {
   const s = senderId
   const f = fragmentId
-  return String.fromCharCode(
-    (s[0]! << 8) | s[1]!, (s[2]! << 8) | s[3]!, (s[4]! << 8) | s[5]!, (s[6]! << 8) | s[7]!,
-    (f[0]! << 8) | f[1]!, (f[2]! << 8) | f[3]!, (f[4]! << 8) | f[5]!, (f[6]! << 8) | f[7]!,
-    index, total, originalType,
-  )
+  out[0] = (s[0]! << 8) | s[1]!; out[1] = (s[2]! << 8) | s[3]!; out[2] = (s[4]! << 8) | s[5]!; out[3] = (s[6]! << 8) | s[7]!
+  out[4] = (f[0]! << 8) | f[1]!; out[5] = (f[2]! << 8) | f[3]!; out[6] = (f[4]! << 8) | f[5]!; out[7] = (f[6]! << 8) | f[7]!
+  out[8] = index; out[9] = total; out[10] = originalType; out[11] = 0; out[12] = 0
 }
 
-/** A 32-bit number from a key, to seed deterministic per-packet choices (fanout subsets). */
-export function keySeed (key: string): number {
+/** FNV-1a over a key's units: the table's hash and a 32-bit per-packet seed. */
+export function keySeed (key: Uint16Array): number {
   let h = 0x811c9dc5
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193)
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key[i]!, 0x01000193)
   return h >>> 0
 }

@@ -51,7 +51,7 @@ import { decodeFragment, FRAGMENT_ID_BYTES } from '../wire/fragment.js'
 import { decodePacket, encodedPacketLength, encodePacket } from '../wire/packet.js'
 import { MessageType, PEER_ID_BYTES, type Packet } from '../wire/packet-types.js'
 import { padFrame } from '../wire/padding.js'
-import { DedupCache, fragmentKey, keySeed, packetKey, type DedupOptions, FRAGMENT_DEDUP_MAX_AGE_MS, FRAGMENT_DEDUP_MAX_ENTRIES } from './dedup.js'
+import { DedupTable, fragmentKeyInto, LINK_SLOTS, packetKeyInto, type DedupOptions, FRAGMENT_DEDUP_MAX_AGE_MS, FRAGMENT_DEDUP_MAX_ENTRIES } from './dedup.js'
 import { fragmentFrame, frameLimit } from './fragmenter.js'
 import type { Link } from './link.js'
 import { peerKey, type Peer, type PeerKeys, type PeerTable } from './peers.js'
@@ -133,6 +133,8 @@ interface LinkState {
   /** peerKey of the neighbour once a direct announce told us, and since when. */
   peer: string | null
   boundAt: number
+  /** Where dedup entries record this link's copies (0–LINK_SLOTS − 1), or -1 when all slots are taken. */
+  readonly slot: number
   /** [link], kept so directed relays need no allocation. */
   readonly singleton: readonly Link[]
 }
@@ -145,36 +147,13 @@ interface PendingRelay {
   timer: TimerId
 }
 
-interface Seen {
-  /** Delivered (or needed no verification); false: relayed unverified because the sender was unknown. */
-  verified: boolean
-  relay: PendingRelay | null
-  /** Best clamped TTL received for this packet. */
-  ttl: number
-  /** Relay upgrades so far (≤ MAX_TTL_UPGRADES). */
-  upgrades: number
-  /**
-   * Links a copy arrived on, each followed by the best TTL it carried — [link, ttl, link, ttl, …]: those
-   * neighbours have it (see `covered`). One array, replaced by an exactly sized copy when a link is added:
-   * a dedup cache holds ~1000 of these per node for minutes, and two arrays grown by push kept 17 slots
-   * each (heap snapshot, 300 nodes: 592 k such arrays, ~40 % of the live heap).
-   */
-  from: Array<Link | number>
-}
-
-/** `from` with (link, ttl) appended, sized exactly. */
-function withCopyFrom (from: ReadonlyArray<Link | number>, link: Link, ttl: number): Array<Link | number> {
-  const n = from.length
-  const out = new Array<Link | number>(n + 2)
-  for (let i = 0; i < n; i++) out[i] = from[i]!
-  out[n] = link
-  out[n + 1] = ttl
-  return out
-}
+/** A dedup table and one of its entry handles: what a relay or a held message refers back to. */
+type Seen = DedupTable<PendingRelay>
 
 interface Held {
   readonly packet: Packet
-  readonly entry: Seen
+  /** Handle in the packet table. */
+  readonly entry: number
   readonly ingress: LinkState
   readonly reassembled: boolean
   readonly until: number
@@ -203,8 +182,10 @@ export class Router {
   private openLinks: Link[] = []
   /** Open links minus one (the ingress), per ingress link; rebuilt when links come and go. */
   private readonly othersCache = new Map<Link, readonly Link[]>()
-  private readonly seen: DedupCache<Seen>
-  private fragmentsSeen: DedupCache<Seen> | null = null
+  private readonly seen: Seen
+  private fragmentsSeen: Seen | null = null
+  /** Link slots in use (bit i: slot i), for the dedup tables' per-link copy records. */
+  private usedSlots = 0
   private readonly reassembler: Reassembler
   private readonly pending = new Set<PendingRelay>()
   /** Unverifiable public messages by sender key, oldest first (HOLD_* bounds). */
@@ -222,7 +203,7 @@ export class Router {
 
   constructor (private readonly deps: RouterDeps) {
     const config = deps.config ?? {}
-    this.seen = new DedupCache<Seen>(deps.clock, config.dedup)
+    this.seen = new DedupTable<PendingRelay>(deps.clock, config.dedup)
     this.reassembler = new Reassembler(config.reassembly)
     this.maxSkew = config.maxClockSkewMs ?? MAX_CLOCK_SKEW_MS
     this.log = deps.logger.child({ component: 'router' })
@@ -243,7 +224,7 @@ export class Router {
 
   addLink (link: Link): void {
     if (this.stopped || link.closed || this.states.has(link)) return
-    const state: LinkState = { link, queue: new SendQueue(link, this.deps.clock, this.deps.counters, this.deps.config?.queue), peer: null, boundAt: 0, singleton: [link] }
+    const state: LinkState = { link, queue: new SendQueue(link, this.deps.clock, this.deps.counters, this.deps.config?.queue), peer: null, boundAt: 0, slot: this.takeSlot(), singleton: [link] }
     this.states.set(link, state)
     this.openLinks = [...this.openLinks, link]
     this.othersCache.clear()
@@ -261,8 +242,23 @@ export class Router {
     if (state.peer !== null && this.bound.get(state.peer) === state) this.bound.delete(state.peer)
     this.openLinks = this.openLinks.filter(l => l !== state.link)
     this.othersCache.clear()
+    this.releaseSlot(state.slot)
     state.queue.close()
     this.deps.handlers.onLinkDown(state.link, reason)
+  }
+
+  private takeSlot (): number {
+    for (let slot = 0; slot < LINK_SLOTS; slot++) {
+      if ((this.usedSlots & (1 << slot)) === 0) { this.usedSlots |= 1 << slot; return slot }
+    }
+    return -1
+  }
+
+  private releaseSlot (slot: number): void {
+    if (slot < 0) return
+    this.usedSlots &= ~(1 << slot)
+    this.seen.forgetLinkSlot(slot)
+    this.fragmentsSeen?.forgetLinkSlot(slot)
   }
 
   /** Stops relays and timers; links stay with the transport, which closes them. */
@@ -274,6 +270,7 @@ export class Router {
     this.heldCount = 0
     for (const state of this.states.values()) state.queue.close()
     this.states.clear()
+    this.usedSlots = 0
     this.bound.clear()
     this.openLinks = []
     this.othersCache.clear()
@@ -334,9 +331,10 @@ export class Router {
     if (type === MessageType.requestSync && ingress.peer !== null && ingress.peer !== senderKey) { counters.drop('binding'); return }
     if (type === MessageType.fragment) { this.fragment(packet, frame, ingress, senderKey, toUs, directed); return }
 
-    const key = packetKey(this.deps.crypto, packet)
-    const seen = this.seen.get(key)
-    if (seen !== undefined) { this.duplicate(seen, packet, frame, key, senderKey, ingress, reassembled); return }
+    const seen = this.seen
+    packetKeyInto(seen.key, this.deps.crypto, packet)
+    const found = seen.find()
+    if (found !== 0) { this.duplicate(seen, found, packet, frame, senderKey, ingress, reassembled); return }
 
     let verified = true
     if (type === MessageType.announce) {
@@ -346,37 +344,33 @@ export class Router {
       if (pinned === undefined) verified = false
       else if (!this.deps.security.verify(pinned.signingPublicKey, packet)) { counters.drop('badSignature'); return }
     }
-    const entry: Seen = { verified, relay: null, ttl: packet.ttl, upgrades: 0, from: [ingress.link, packet.ttl] }
-    this.seen.set(key, entry)
+    const entry = seen.add(packet.ttl, verified)
+    seen.recordCopy(entry, ingress.slot, packet.ttl)
     if (verified) this.deliver(packet, senderKey, ingress, directed, reassembled)
     else if (type === MessageType.message) {
       counters.unverifiable++
       if (!directed) this.hold(senderKey, packet, entry, ingress, reassembled)
     }
-    if (!reassembled && !toUs) this.relay(entry, packet, frame, ingress, directed, key)
+    if (!reassembled && !toUs) this.relay(seen, entry, packet, frame, ingress, directed)
   }
 
   /** A copy of something already seen. Delivers nothing, except a first verified copy of a packet we relayed blind. */
-  private duplicate (seen: Seen, packet: Packet, frame: Uint8Array, key: string, senderKey: string, ingress: LinkState, reassembled: boolean): void {
+  private duplicate (seen: Seen, entry: number, packet: Packet, frame: Uint8Array, senderKey: string, ingress: LinkState, reassembled: boolean): void {
     const counters = this.deps.counters
     counters.duplicates++
-    const from = seen.from
-    let at = -1
-    for (let i = 0; i < from.length; i += 2) if (from[i] === ingress.link) { at = i + 1; break }
-    if (at < 0) seen.from = withCopyFrom(from, ingress.link, packet.ttl)
-    else if (packet.ttl > (from[at] as number)) from[at] = packet.ttl
-    const relay = seen.relay
-    if (relay !== null && ++relay.heard >= relay.threshold) {
+    seen.recordCopy(entry, ingress.slot, packet.ttl)
+    const relay = seen.attachment(entry)
+    if (relay !== undefined && ++relay.heard >= relay.threshold) {
       this.deps.clock.clearTimer(relay.timer)
       this.pending.delete(relay)
-      seen.relay = null
+      seen.attach(entry, undefined)
       counters.relaysCancelled++
     }
-    if (packet.ttl > seen.ttl && !reassembled && seen.upgrades < MAX_TTL_UPGRADES) this.upgrade(seen, packet, frame, key, senderKey, ingress)
-    if (seen.verified || !SIGNED_TYPES.has(packet.type)) return
+    if (packet.ttl > seen.ttl(entry) && !reassembled && seen.upgrades(entry) < MAX_TTL_UPGRADES) this.upgrade(seen, entry, packet, frame, senderKey, ingress)
+    if (seen.verified(entry) || !SIGNED_TYPES.has(packet.type)) return
     const pinned = this.deps.peers.pinned(senderKey)
     if (pinned === undefined || !this.deps.security.verify(pinned.signingPublicKey, packet)) return
-    seen.verified = true
+    seen.markVerified(entry)
     const recipient = packet.recipientId
     const toUs = recipient !== null && sameId(recipient, this.deps.localId)
     this.deliver(packet, senderKey, ingress, recipient !== null && !toUs && !isBroadcastId(recipient), reassembled)
@@ -387,22 +381,22 @@ export class Router {
    * this copy. A relay sent again carries this copy's bytes, so a signed copy must verify first (TTL is
    * outside the signature, so a genuine copy with a raised TTL still passes; a forged one does not).
    */
-  private upgrade (seen: Seen, packet: Packet, frame: Uint8Array, key: string, senderKey: string, ingress: LinkState): void {
+  private upgrade (seen: Seen, entry: number, packet: Packet, frame: Uint8Array, senderKey: string, ingress: LinkState): void {
     const recipient = packet.recipientId
     const toUs = recipient !== null && sameId(recipient, this.deps.localId)
     if (toUs) return
-    seen.ttl = packet.ttl
-    seen.upgrades++
+    seen.setTtl(entry, packet.ttl)
+    seen.countUpgrade(entry)
     const directed = recipient !== null && !isBroadcastId(recipient)
-    const relay = seen.relay
-    if (relay !== null) {
+    const relay = seen.attachment(entry)
+    if (relay !== undefined) {
       // Our own accepted bytes wait in relay.frame: only their TTL byte changes.
-      const decision = this.decide(packet, ingress, directed, key)
+      const decision = this.decide(packet, ingress, directed, seen.seed(entry))
       if (decision !== null && decision.ttl > relay.frame[2]!) relay.frame[2] = decision.ttl
       return
     }
     if (packet.ttl <= 1 || !this.copyVerifies(packet, senderKey)) return
-    this.relay(seen, packet, frame, ingress, directed, key)
+    this.relay(seen, entry, packet, frame, ingress, directed)
   }
 
   private copyVerifies (packet: Packet, senderKey: string): boolean {
@@ -415,7 +409,7 @@ export class Router {
 
   // ---- messages held until their sender's announce --------------------------------------------------
 
-  private hold (senderKey: string, packet: Packet, entry: Seen, ingress: LinkState, reassembled: boolean): void {
+  private hold (senderKey: string, packet: Packet, entry: number, ingress: LinkState, reassembled: boolean): void {
     let list = this.held.get(senderKey)
     if (list === undefined) {
       list = []
@@ -461,9 +455,9 @@ export class Router {
     if (pinned === undefined) return
     const now = this.deps.clock.now()
     for (const h of list) {
-      if (h.until <= now || h.entry.verified) continue
+      if (h.until <= now || this.seen.verified(h.entry)) continue
       if (!this.deps.security.verify(pinned.signingPublicKey, h.packet)) { this.deps.counters.drop('badSignature'); continue }
-      h.entry.verified = true
+      this.seen.markVerified(h.entry)
       this.deliver(h.packet, senderKey, h.ingress, false, h.reassembled)
     }
   }
@@ -536,19 +530,19 @@ export class Router {
       if (error instanceof DecodeError) { counters.drop('fragment'); return }
       throw error
     }
-    const key = fragmentKey(packet.senderId, fragment.fragmentId, fragment.index, fragment.total, fragment.originalType)
-    this.fragmentsSeen ??= new DedupCache<Seen>(this.deps.clock, this.deps.config?.fragmentDedup ?? { maxEntries: FRAGMENT_DEDUP_MAX_ENTRIES, maxAgeMs: FRAGMENT_DEDUP_MAX_AGE_MS })
-    const seen = this.fragmentsSeen.get(key)
-    if (seen !== undefined) { this.duplicate(seen, packet, frame, key, senderKey, ingress, false); return }
+    const seen = this.fragmentsSeen ??= new DedupTable<PendingRelay>(this.deps.clock, this.deps.config?.fragmentDedup ?? { maxEntries: FRAGMENT_DEDUP_MAX_ENTRIES, maxAgeMs: FRAGMENT_DEDUP_MAX_AGE_MS })
+    fragmentKeyInto(seen.key, packet.senderId, fragment.fragmentId, fragment.index, fragment.total, fragment.originalType)
+    const found = seen.find()
+    if (found !== 0) { this.duplicate(seen, found, packet, frame, senderKey, ingress, false); return }
     let complete: Uint8Array | null = null
     if (!directed) {
       const result = this.reassembler.add(senderKey, fragment, this.deps.clock.now())
       if (typeof result === 'string') { counters.drop('fragment'); return }
       complete = result
     }
-    const entry: Seen = { verified: true, relay: null, ttl: packet.ttl, upgrades: 0, from: [ingress.link, packet.ttl] }
-    this.fragmentsSeen.set(key, entry)
-    if (!toUs) this.relay(entry, packet, frame, ingress, directed, key)
+    const entry = seen.add(packet.ttl, true)
+    seen.recordCopy(entry, ingress.slot, packet.ttl)
+    if (!toUs) this.relay(seen, entry, packet, frame, ingress, directed)
     if (complete !== null) this.reassembled(complete, ingress)
   }
 
@@ -568,7 +562,7 @@ export class Router {
   // ---- relay and egress ---------------------------------------------------------------------------
 
   /** The policy's decision for this copy, or null (no candidates, or the policy declines). */
-  private decide (packet: Packet, ingress: LinkState, directed: boolean, key: string): RelayDecision | null {
+  private decide (packet: Packet, ingress: LinkState, directed: boolean, seed: number): RelayDecision | null {
     const type = packet.type
     let links = this.othersCache.get(ingress.link)
     if (links === undefined) {
@@ -589,7 +583,7 @@ export class Router {
     c.degree = this.openLinks.length
     c.links = links
     c.knownPeers = this.deps.peers.size
-    c.seed = keySeed(key)
+    c.seed = seed
     const decision = this.deps.policy.decide(c)
     c.links = []
     if (decision === null || decision.links.length === 0) return null
@@ -597,33 +591,33 @@ export class Router {
     return decision
   }
 
-  private relay (entry: Seen, packet: Packet, frame: Uint8Array, ingress: LinkState, directed: boolean, key: string): void {
+  private relay (seen: Seen, entry: number, packet: Packet, frame: Uint8Array, ingress: LinkState, directed: boolean): void {
     const ttl = packet.ttl
     const type = packet.type
     if (ttl <= 1 || type === MessageType.requestSync || this.stopped) return
-    const decision = this.decide(packet, ingress, directed, key)
+    const decision = this.decide(packet, ingress, directed, seen.seed(entry))
     if (decision === null) return
     // The received bytes with only the TTL changed; Noise types padded on the air as the phones do.
     let out: Uint8Array = frame.slice(0, encodedPacketLength(packet))
     out[2] = decision.ttl
     if (isNoise(type)) out = padFrame(out)
     if (decision.delayMs <= 0) {
-      this.send(out, decision.links, ingress.link, entry)
+      this.send(out, decision.links, ingress.link, seen, entry)
       return
     }
     const pending: PendingRelay = { frame: out, links: decision.links, threshold: decision.cancelAfterDuplicates, heard: 0, timer: undefined }
     pending.timer = this.deps.clock.setTimer(decision.delayMs, () => {
       this.pending.delete(pending)
-      if (entry.relay === pending) entry.relay = null
-      this.send(pending.frame, pending.links, ingress.link, entry)
+      if (seen.attachment(entry) === pending) seen.attach(entry, undefined)
+      this.send(pending.frame, pending.links, ingress.link, seen, entry)
     })
-    entry.relay = pending
+    seen.attach(entry, pending)
     this.pending.add(pending)
   }
 
   /** A relay leaving: on `links` minus those whose neighbours hold it already (`covered`); none left counts as cancelled. */
-  private send (frame: Uint8Array, links: readonly Link[], except: Link, entry: Seen): void {
-    if (this.fanOut(frame, null, links, except, entry) > 0) this.deps.counters.relayed++
+  private send (frame: Uint8Array, links: readonly Link[], except: Link, seen: Seen, entry: number): void {
+    if (this.fanOut(frame, null, links, except, seen, entry) > 0) this.deps.counters.relayed++
     else this.deps.counters.relaysCancelled++
   }
 
@@ -633,23 +627,22 @@ export class Router {
    * ours — skipping it regardless starved the TTL edge in sparse meshes (line, random degree 5: adaptive
    * fell 0.5–1.2 points below flood, seed 1).
    */
-  private covered (entry: Seen, link: Link, ttl: number): boolean {
-    const from = entry.from
-    for (let i = 0; i < from.length; i += 2) if (from[i] === link) return (from[i + 1] as number) + 1 >= ttl
-    return false
+  private covered (seen: Seen, entry: number, state: LinkState, ttl: number): boolean {
+    const held = seen.copyTtl(entry, state.slot)
+    return held >= 0 && held + 1 >= ttl
   }
 
   /**
    * Puts one frame on each of `links` (skipping `except` and closed links), fragmenting it for links that
    * cannot take it whole; links with the same limit share one fragment ID so downstream dedup merges them.
    */
-  private fanOut (frame: Uint8Array, packet: Packet | null, links: readonly Link[], except: Link | null, entry: Seen | null = null): number {
+  private fanOut (frame: Uint8Array, packet: Packet | null, links: readonly Link[], except: Link | null, seen: Seen | null = null, entry = 0): number {
     let fragmentsByLimit: Map<number, Uint8Array[] | null> | null = null
     let sent = 0
     for (const link of links) {
-      if (link === except || (entry !== null && this.covered(entry, link, frame[2]!))) continue
+      if (link === except) continue
       const state = this.states.get(link)
-      if (state === undefined) continue
+      if (state === undefined || (seen !== null && this.covered(seen, entry, state, frame[2]!))) continue
       sent++
       const limit = frameLimit(link.mtu)
       if (frame.length <= limit) { state.queue.enqueue(frame); continue }

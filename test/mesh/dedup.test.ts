@@ -1,5 +1,6 @@
+import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import { DedupCache, fragmentKey, packetKey, DEDUP_MAX_AGE_MS } from '../../src/mesh/dedup.js'
+import { DedupTable, fragmentKeyInto, packetKeyInto, DEDUP_MAX_AGE_MS, KEY_UNITS, LINK_SLOTS } from '../../src/mesh/dedup.js'
 import type { CryptoProvider } from '../../src/crypto/provider.js'
 import type { Packet } from '../../src/wire/packet-types.js'
 import { ManualClock } from '../helpers/manual-clock.js'
@@ -14,38 +15,98 @@ function packet (over: Partial<Packet> = {}): Packet {
   }
 }
 
+function packetKey (p: Packet): number[] {
+  const out = new Uint16Array(KEY_UNITS)
+  packetKeyInto(out, crypto, p)
+  return [...out]
+}
+
+function fragmentKey (...args: [Uint8Array, Uint8Array, number, number, number]): number[] {
+  const out = new Uint16Array(KEY_UNITS)
+  fragmentKeyInto(out, ...args)
+  return [...out]
+}
+
+/** Puts a small number into the table's key scratch. */
+function keyed<R> (table: DedupTable<R>, n: number): DedupTable<R> {
+  table.key.fill(0)
+  table.key[0] = n & 0xffff
+  table.key[1] = n >>> 16
+  return table
+}
+
 describe('dedup', () => {
   test('dedup — entries expire on the injected clock, not wall time', () => {
-    const clock = new ManualClock(0) // a virtual clock that starts at 0 must still expire entries
-    const cache = new DedupCache<{ n: number }>(clock)
-    cache.set('k', { n: 1 })
-    clock.advance(DEDUP_MAX_AGE_MS - 1)
-    expect(cache.has('k')).toBe(true)
-    clock.advance(2)
-    expect(cache.has('k')).toBe(false)
+    const clock = new ManualClock(0)
+    const table = new DedupTable(clock)
+    const handle = keyed(table, 1).add(7, true)
+    clock.advance(DEDUP_MAX_AGE_MS)
+    expect(keyed(table, 1).find()).toBe(handle)
+    clock.advance(1)
+    expect(keyed(table, 1).find()).toBe(0)
+    expect(table.size).toBe(0)
+    expect(table.has(handle)).toBe(false)
   })
 
-  test('dedup — bounded by entries, least recently used goes first', () => {
-    const cache = new DedupCache<object>(new ManualClock(), { maxEntries: 3 })
-    for (const k of ['a', 'b', 'c', 'd']) cache.set(k, {})
-    expect(cache.has('a')).toBe(false)
-    expect(cache.size).toBe(3)
+  test('dedup — bounded by entries, the oldest goes first', () => {
+    const table = new DedupTable(new ManualClock(), { maxEntries: 3 })
+    const handles = [1, 2, 3, 4].map(n => keyed(table, n).add(7, true))
+    expect(keyed(table, 1).find()).toBe(0)
+    expect([2, 3, 4].map(n => keyed(table, n).find())).toEqual(handles.slice(1))
+    expect(table.size).toBe(3)
   })
 
-  test('dedup — starts no real timers (the core stays pure)', () => {
-    const original = globalThis.setTimeout
-    let calls = 0
-    globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => { calls++; return original(...args) }) as typeof setTimeout
-    try {
-      const clock = new ManualClock()
-      const cache = new DedupCache<object>(clock)
-      for (let i = 0; i < 100; i++) { cache.set(String(i), {}); cache.get(String(i)); cache.has(String(i + 1)) }
-      clock.advance(DEDUP_MAX_AGE_MS * 2)
-      cache.has('1')
-    } finally {
-      globalThis.setTimeout = original
-    }
-    expect(calls).toBe(0)
+  test('dedup — a stale handle reads as no entry and ignores writes', () => {
+    const table = new DedupTable<string>(new ManualClock(), { maxEntries: 1 })
+    const old = keyed(table, 1).add(5, false)
+    table.attach(old, 'relay')
+    const fresh = keyed(table, 2).add(3, false)
+    expect([table.has(old), table.ttl(old), table.verified(old), table.attachment(old), table.copyTtl(old, 0)]).toEqual([false, 0, false, undefined, -1])
+    table.setTtl(old, 7); table.markVerified(old); table.recordCopy(old, 0, 6); table.attach(old, 'late')
+    expect([table.ttl(fresh), table.verified(fresh), table.copyTtl(fresh, 0), table.attachment(fresh)]).toEqual([3, false, -1, undefined])
+  })
+
+  test('dedup — copy records keep the best TTL per link slot; a freed slot is forgotten everywhere', () => {
+    const table = new DedupTable(new ManualClock())
+    const a = keyed(table, 1).add(7, true)
+    const b = keyed(table, 2).add(7, true)
+    for (const [slot, ttl] of [[0, 3], [0, 5], [0, 4], [9, 0], [LINK_SLOTS - 1, 7]] as const) table.recordCopy(a, slot, ttl)
+    table.recordCopy(b, 9, 2)
+    expect([0, 1, 9, LINK_SLOTS - 1].map(slot => table.copyTtl(a, slot))).toEqual([5, -1, 0, 7])
+    expect([-1, LINK_SLOTS].map(slot => table.copyTtl(a, slot))).toEqual([-1, -1])
+    table.forgetLinkSlot(9)
+    expect([table.copyTtl(a, 9), table.copyTtl(b, 9), table.copyTtl(a, 0), table.copyTtl(a, LINK_SLOTS - 1)]).toEqual([-1, -1, 5, 7])
+  })
+
+  test('dedup — agrees with a plain first-in-first-out model under random adds, finds and time', () => {
+    // Small key space and capacity so probes collide, entries are evicted and expire mid-run.
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('add' as const), key: fc.integer({ min: 0, max: 40 }) }),
+      fc.record({ kind: fc.constant('find' as const), key: fc.integer({ min: 0, max: 40 }) }),
+      fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 400 }) }),
+    )
+    fc.assert(fc.property(fc.integer({ min: 1, max: 12 }), fc.array(op, { maxLength: 300 }), (capacity, ops) => {
+      const clock = new ManualClock(0)
+      const maxAgeMs = 1_000
+      const table = new DedupTable(clock, { maxEntries: capacity, maxAgeMs })
+      const model: Array<{ key: number, at: number, handle: number }> = []
+      const alive = (): typeof model => model.filter(e => clock.now() - e.at <= maxAgeMs)
+      for (const o of ops) {
+        if (o.kind === 'wait') { clock.advance(o.ms); continue }
+        const expected = alive().find(e => e.key === o.key)
+        const found = keyed(table, o.key).find()
+        expect(found).toBe(expected?.handle ?? 0)
+        if (o.kind === 'add' && found === 0) {
+          const handle = keyed(table, o.key).add(1, false)
+          const stale = model.findIndex(e => e.key === o.key)
+          if (stale >= 0) model.splice(stale, 1)
+          model.push({ key: o.key, at: clock.now(), handle })
+          // The ring overwrites the entry `capacity` adds back, whether or not it had expired.
+          for (let i = model.length - 1; i >= 0; i--) if (model[i]!.handle <= handle - capacity) model.splice(i, 1)
+        }
+        expect(table.size).toBeLessThanOrEqual(capacity)
+      }
+    }), { numRuns: 2_000 })
   })
 
   test.each([
@@ -54,25 +115,25 @@ describe('dedup', () => {
     ['type', { type: 3 }],
     ['payload', { payload: Uint8Array.of(1, 2, 4) }],
   ] as Array<[string, Partial<Packet>]>)('dedup — the packet key changes with the %s', (_, change) => {
-    expect(packetKey(crypto, packet(change))).not.toBe(packetKey(crypto, packet()))
+    expect(packetKey(packet(change))).not.toEqual(packetKey(packet()))
   })
 
   test.each([
     ['TTL', { ttl: 3 }],
     ['signature', { signature: new Uint8Array(64).fill(9) }],
   ] as Array<[string, Partial<Packet>]>)('dedup — the packet key ignores the %s (relayed and forged copies collide)', (_, change) => {
-    expect(packetKey(crypto, packet(change))).toBe(packetKey(crypto, packet()))
+    expect(packetKey(packet(change))).toEqual(packetKey(packet()))
   })
 
   test('dedup — fragment keys differ by sender, fragment ID, index, total and type', () => {
     const s = new Uint8Array(8).fill(1)
     const f = new Uint8Array(8).fill(2)
     const base = fragmentKey(s, f, 0, 3, 2)
-    expect(fragmentKey(s, f, 1, 3, 2)).not.toBe(base)
-    expect(fragmentKey(new Uint8Array(8).fill(3), f, 0, 3, 2)).not.toBe(base)
-    expect(fragmentKey(s, new Uint8Array(8).fill(3), 0, 3, 2)).not.toBe(base)
-    expect(fragmentKey(s, f, 0, 4, 2)).not.toBe(base)
-    expect(fragmentKey(s, f, 0, 3, 1)).not.toBe(base)
-    expect(fragmentKey(s.slice(), f.slice(), 0, 3, 2)).toBe(base)
+    expect(fragmentKey(s, f, 1, 3, 2)).not.toEqual(base)
+    expect(fragmentKey(new Uint8Array(8).fill(3), f, 0, 3, 2)).not.toEqual(base)
+    expect(fragmentKey(s, new Uint8Array(8).fill(3), 0, 3, 2)).not.toEqual(base)
+    expect(fragmentKey(s, f, 0, 4, 2)).not.toEqual(base)
+    expect(fragmentKey(s, f, 0, 3, 1)).not.toEqual(base)
+    expect(fragmentKey(s.slice(), f.slice(), 0, 3, 2)).toEqual(base)
   })
 })

@@ -385,6 +385,21 @@ describe('Router', () => {
     expect(counters.relayed).toBe(1)
   })
 
+  test('router — a link that takes a closed link\'s place is not taken to hold the copies the closed one sent', () => {
+    const { links, clock, router } = setup(waiting(), 3)
+    const frame = new Peer(1).message('x', { ttl: 6 })
+    links[2]!.deliver(frame)
+    links[2]!.close()
+    const newcomer = new FakeLink('l3')
+    router.addLink(newcomer)
+    clock.advance(50)
+    // A better copy re-runs the relay decision; the newcomer never sent us anything, so it gets the copy.
+    links[0]!.deliver(withTtl(frame, 7))
+    clock.advance(50)
+    expect(messagesOn(newcomer)).toEqual([withTtl(frame, 6)])
+    expect(messagesOn(links[1]!)).toEqual([withTtl(frame, 5), withTtl(frame, 6)])
+  })
+
   test('router — a waiting relay whose every link sent us a copy counts as cancelled', () => {
     const { links, clock, counters } = setup(waiting(), 3)
     const frame = new Peer(1).message('x', { ttl: 5 })
