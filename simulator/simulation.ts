@@ -1,6 +1,7 @@
 // One run: a scenario, a seed and a relay policy in; a summary, the report's data and a trace hash out.
 import pino from 'pino'
 import type { CryptoProvider } from '../src/crypto/provider.js'
+import type { RelayPolicy } from '../src/mesh/policy/relay-policy.js'
 import { SeededRandom } from '../src/prng.js'
 import { Air } from './air.js'
 import { type BleProfile, profileByName } from './ble-profile.js'
@@ -38,6 +39,8 @@ export interface SimulationOptions {
   seed?: number
   /** Overrides scenario.policy. */
   policy?: string
+  /** A policy object outside the registry (a variant under study); overrides `policy`. */
+  relayPolicy?: RelayPolicy
   /** Overrides scenario.crypto. */
   crypto?: CryptoChoice
   nodeFactory: SimNodeFactory
@@ -97,8 +100,8 @@ export async function runSimulation (options: SimulationOptions): Promise<Simula
   let peakRss = process.memoryUsage().rss
   const scenario = options.scenario
   const seed = options.seed ?? scenario.seed
-  const policyName = options.policy ?? scenario.policy ?? DEFAULT_POLICY
-  const policy = policyByName(policyName)
+  const policy = options.relayPolicy ?? policyByName(options.policy ?? scenario.policy ?? DEFAULT_POLICY)
+  const policyName = policy.name
   const n = scenario.topology.nodes
 
   // One stream per concern, so changing how one concern draws never shifts another (and a policy that

@@ -2,8 +2,13 @@
 // (trust on first use, bitchat-protocol.md §5.1 step 4) and a later announce with other keys is refused,
 // never silently accepted. Presence (appeared / left) is separate from pins, which outlive it.
 
-/** Our choice: once no announce was heard for this long a peer is gone — over two dense-mesh announce periods (30 ± 8 s, [iOS] TransportConfig.bleConnectedAnnounceBaseSecondsDense), so one lost announce does not flap it. */
-export const PEER_STALE_MS = 90_000
+/**
+ * Once no announce was heard for this long a peer is gone: [AND] AppConstants.Mesh.STALE_PEER_TIMEOUT_MS
+ * (3 minutes). Relays forward a sender's announces at most about once a minute (policy `adaptive`,
+ * ANNOUNCE_RELAY_INTERVAL_MS), so a peer a few hops away gets three chances before it is dropped; at our
+ * earlier 90 s one lost relayed announce flapped it.
+ */
+export const PEER_STALE_MS = 180_000
 /** Our bound on remembered pins (announces are cheap to forge under fresh IDs); the oldest pin goes first. */
 export const MAX_PINNED_PEERS = 4096
 
@@ -113,6 +118,11 @@ class PresentPeer implements Peer {
     public lastSeen: number,
   ) {}
 
+  /** Timestamp (the sender's clock) of the last announce from this peer that we relayed on every link. */
+  announceRelayedTs = -Infinity
+  /** When (our clock) we last relayed an announce from this peer on any link. */
+  announceRelayedAt = -Infinity
+
   get id (): Uint8Array {
     return idOfKey(this.key)
   }
@@ -142,6 +152,7 @@ export class PeerTable {
   private readonly pins = new Map<string, PinnedKeys>()
   private readonly staleMs: number
   private readonly maxPinned: number
+  private arrivedAt = -Infinity
 
   constructor (options: PeerTableOptions = {}) {
     this.staleMs = options.staleMs ?? PEER_STALE_MS
@@ -150,6 +161,11 @@ export class PeerTable {
       if (!/^[0-9a-f]{16}$/.test(hex)) throw new Error(`pin peer ID must be 16 lowercase hex characters, got ${hex}`)
       this.pin(String.fromCharCode(...Array.from({ length: 4 }, (_, i) => parseInt(hex.slice(i * 4, i * 4 + 4), 16))), new PinnedKeys(keys))
     }
+  }
+
+  /** When (the `now` of `announce`) a peer last appeared: new, or back after leaving or going stale. */
+  get lastArrivalAt (): number {
+    return this.arrivedAt
   }
 
   /** Peers currently present (heard within the stale window and not left). */
@@ -191,7 +207,32 @@ export class PeerTable {
     }
     const peer = new PresentPeer(key, pinned, nickname, now, now)
     this.present.set(key, peer)
+    this.arrivedAt = now
     return { outcome: 'new', peer }
+  }
+
+  /**
+   * How much newer (by the sender's own timestamps) the announce stamped `timestamp` is than the last one
+   * of this peer's we relayed: Infinity when we relayed none since it appeared, or when it is that very
+   * announce (a better copy of it may still be relayed); ≤ 0 for an older one.
+   */
+  announceRelayGap (key: string, timestamp: number): number {
+    const peer = this.present.get(key)
+    if (peer === undefined || peer.announceRelayedTs === timestamp) return Infinity
+    return timestamp - peer.announceRelayedTs
+  }
+
+  /** When (our clock) we last relayed any announce of this peer's; -Infinity if never since it appeared. */
+  announceRelayedAt (key: string): number {
+    return this.present.get(key)?.announceRelayedAt ?? -Infinity
+  }
+
+  /** We relayed this peer's announce stamped `timestamp` at `now`, on every candidate link or (`everywhere` false) some. */
+  noteAnnounceRelayed (key: string, timestamp: number, now: number, everywhere: boolean): void {
+    const peer = this.present.get(key)
+    if (peer === undefined) return
+    peer.announceRelayedAt = now
+    if (everywhere && timestamp > peer.announceRelayedTs) peer.announceRelayedTs = timestamp
   }
 
   /** The peer left (a verified leave); its pin stays. */

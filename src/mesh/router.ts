@@ -133,6 +133,8 @@ interface LinkState {
   /** peerKey of the neighbour once a direct announce told us, and since when. */
   peer: string | null
   boundAt: number
+  /** When the link was added (our clock). */
+  readonly upAt: number
   /** Where dedup entries record this link's copies (0–LINK_SLOTS − 1), or -1 when all slots are taken. */
   readonly slot: number
   /** [link], kept so directed relays need no allocation. */
@@ -198,7 +200,7 @@ export class Router {
   /** One context object for every policy call (the policy must not keep it). */
   private readonly context: {
     type: number, carriedType: number, ttl: number, directed: boolean, degree: number,
-    links: readonly Link[], knownPeers: number, seed: number, random: Random
+    links: readonly Link[], announceRelayGapMs: number, freshLinks: readonly Link[], peerArrivalAgeMs: number, knownPeers: number, seed: number, random: Random
   }
 
   constructor (private readonly deps: RouterDeps) {
@@ -208,7 +210,7 @@ export class Router {
     this.maxSkew = config.maxClockSkewMs ?? MAX_CLOCK_SKEW_MS
     this.log = deps.logger.child({ component: 'router' })
     this.localKey = peerKey(deps.localId)
-    this.context = { type: 0, carriedType: 0, ttl: 0, directed: false, degree: 0, links: [], knownPeers: 0, seed: 0, random: deps.random }
+    this.context = { type: 0, carriedType: 0, ttl: 0, directed: false, degree: 0, links: [], announceRelayGapMs: Infinity, freshLinks: [], peerArrivalAgeMs: Infinity, knownPeers: 0, seed: 0, random: deps.random }
   }
 
   get links (): readonly Link[] {
@@ -224,7 +226,7 @@ export class Router {
 
   addLink (link: Link): void {
     if (this.stopped || link.closed || this.states.has(link)) return
-    const state: LinkState = { link, queue: new SendQueue(link, this.deps.clock, this.deps.counters, this.deps.config?.queue), peer: null, boundAt: 0, slot: this.takeSlot(), singleton: [link] }
+    const state: LinkState = { link, queue: new SendQueue(link, this.deps.clock, this.deps.counters, this.deps.config?.queue), peer: null, boundAt: 0, upAt: this.deps.clock.now(), slot: this.takeSlot(), singleton: [link] }
     this.states.set(link, state)
     this.openLinks = [...this.openLinks, link]
     this.othersCache.clear()
@@ -582,13 +584,33 @@ export class Router {
     c.directed = directed
     c.degree = this.openLinks.length
     c.links = links
+    c.announceRelayGapMs = Infinity
+    c.freshLinks = links
+    if (type === MessageType.announce) {
+      const sender = peerKey(packet.senderId)
+      c.announceRelayGapMs = this.deps.peers.announceRelayGap(sender, Number(packet.timestamp))
+      if (c.announceRelayGapMs !== Infinity) c.freshLinks = this.linksUpSince(links, this.deps.peers.announceRelayedAt(sender))
+    }
+    c.peerArrivalAgeMs = this.deps.clock.now() - this.deps.peers.lastArrivalAt
     c.knownPeers = this.deps.peers.size
     c.seed = seed
     const decision = this.deps.policy.decide(c)
+    const everywhere = decision !== null && decision.links.length >= links.length
     c.links = []
+    c.freshLinks = []
     if (decision === null || decision.links.length === 0) return null
+    if (type === MessageType.announce) this.deps.peers.noteAnnounceRelayed(peerKey(packet.senderId), Number(packet.timestamp), this.deps.clock.now(), everywhere)
     if (!(decision.ttl >= 1 && decision.ttl < packet.ttl)) throw new Error(`policy ${this.deps.policy.name} returned TTL ${decision.ttl} for a packet at TTL ${packet.ttl}`)
     return decision
+  }
+
+  private linksUpSince (links: readonly Link[], since: number): readonly Link[] {
+    let fresh: Link[] | null = null
+    for (const link of links) {
+      if (this.states.get(link)!.upAt <= since) continue
+      ;(fresh ??= []).push(link)
+    }
+    return fresh ?? []
   }
 
   private relay (seen: Seen, entry: number, packet: Packet, frame: Uint8Array, ingress: LinkState, directed: boolean): void {

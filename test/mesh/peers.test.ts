@@ -28,6 +28,39 @@ describe('PeerTable', () => {
     expect(t.announce(id(1), 'a', keys(1), 1).outcome).toBe('new')
   })
 
+  test('peers — the announce relay gap counts from the last relayed announce, by the sender\'s timestamps', () => {
+    const t = new PeerTable()
+    const k = peerKey(id(1))
+    expect(t.announceRelayGap(k, 1_000)).toBe(Infinity) // not present
+    t.announce(id(1), 'a', keys(1), 0)
+    expect(t.announceRelayGap(k, 1_000)).toBe(Infinity) // none relayed yet
+    expect(t.announceRelayedAt(k)).toBe(-Infinity)
+    t.noteAnnounceRelayed(k, 1_000, 5, true)
+    expect([1_000, 31_000, 500].map(ts => t.announceRelayGap(k, ts))).toEqual([Infinity, 30_000, -500])
+    t.noteAnnounceRelayed(k, 500, 6, true) // an older one never moves the mark back
+    t.noteAnnounceRelayed(k, 31_000, 7, false) // nor does one relayed to some links only
+    expect([t.announceRelayGap(k, 61_000), t.announceRelayedAt(k)]).toEqual([60_000, 7])
+    t.expire(PEER_STALE_MS + 1)
+    t.announce(id(1), 'a', keys(1), PEER_STALE_MS + 2)
+    expect(t.announceRelayGap(k, 2_000)).toBe(Infinity) // it came back: a fresh start
+  })
+
+  test('peers — the last arrival is the last new or returning peer, not a refresh', () => {
+    const t = new PeerTable()
+    expect(t.lastArrivalAt).toBe(-Infinity)
+    t.announce(id(1), 'a', keys(1), 10)
+    t.announce(id(1), 'a', keys(1), 20)
+    expect(t.lastArrivalAt).toBe(10)
+    t.remove(peerKey(id(1)))
+    t.announce(id(1), 'a', keys(1), 30)
+    expect(t.lastArrivalAt).toBe(30)
+    t.announce(id(2), 'b', keys(2), 40)
+    t.announce(id(3), 'c', keys(3), 45)
+    t.remove(peerKey(id(3)))
+    t.announce(id(3), 'c', keys(8), 50) // other keys: refused, not an arrival
+    expect(t.lastArrivalAt).toBe(45)
+  })
+
   test('peers — pins from the store apply from the start', () => {
     const t = new PeerTable({ pins: [[toHex(id(3)), keys(3)]] })
     expect(t.announce(id(3), 'impostor', keys(4), 0).outcome).toBe('keyMismatch')

@@ -385,6 +385,33 @@ describe('Router', () => {
     expect(counters.relayed).toBe(1)
   })
 
+  test('router — the policy is told how much newer an announce is than the sender\'s last relayed one', () => {
+    const gaps: number[] = []
+    const fresh: string[] = []
+    const { links, clock, router } = setup({
+      name: 'spy',
+      decide: c => {
+        gaps.push(c.announceRelayGapMs)
+        fresh.push(c.freshLinks.map(l => l.id).join(' '))
+        return { ttl: c.ttl - 1, delayMs: 0, cancelAfterDuplicates: Infinity, links: c.links }
+      },
+    })
+    const alice = new Peer(1)
+    const announceAt = (ms: number, ttl: number): Uint8Array => {
+      const payload = encodeAnnounce({ nickname: 'p1', noisePublicKey: alice.noise, signingPublicKey: alice.signing, neighbors: [], capabilities: null, geohash: null, unknown: [] })
+      return encodePacket(alice.packet(MessageType.announce, payload, { ttl, timestamp: BigInt(NOW + ms) }))
+    }
+    links[0]!.deliver(announceAt(0, 5))
+    links[1]!.deliver(announceAt(0, 7)) // a better copy of the relayed announce
+    clock.advance(10_000)
+    router.addLink(new FakeLink('l3'))
+    links[0]!.deliver(announceAt(30_000, 7))
+    links[0]!.deliver(alice.message('not an announce', { ttl: 5 }))
+    expect(gaps).toEqual([Infinity, Infinity, 30_000, Infinity])
+    // Only a link that came up since the last relay counts as fresh for a governed announce.
+    expect(fresh).toEqual(['l1 l2', 'l0 l2', 'l3', 'l1 l2 l3'])
+  })
+
   test('router — a link that takes a closed link\'s place is not taken to hold the copies the closed one sent', () => {
     const { links, clock, router } = setup(waiting(), 3)
     const frame = new Peer(1).message('x', { ttl: 6 })

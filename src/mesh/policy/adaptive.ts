@@ -15,7 +15,9 @@
 //  - full fanout and no TTL caps: every subset or cap we tried lost more delivery than it saved;
 //  - announces are governed too (a doubled window, and the router's link skip), but never cancelled on a
 //    count: a cancelled announce relay left nodes at the TTL edge without the sender's key, and so without
-//    its messages (ANNOUNCE_THRESHOLD).
+//    its messages (ANNOUNCE_THRESHOLD). What we do limit is how often: a sender's periodic announces are
+//    relayed about once a minute (ANNOUNCE_RELAY_INTERVAL_MS), its first one and better copies of a relayed
+//    one always. Its direct neighbours still hear every announce; presence further out lasts 3 minutes.
 import type { Link } from '../link.js'
 import { MessageType } from '../../wire/packet-types.js'
 import type { RelayContext, RelayDecision, RelayPolicy } from './relay-policy.js'
@@ -62,6 +64,30 @@ export const RSSI_NEAR_DBM = -65
 export const MIN_DELAY_MS = 20
 export const FAR_WINDOW_MS = 20
 export const NEAR_WINDOW_MS = 80
+/**
+ * A sender's announce is relayed only if it is at least this much newer (by the sender's timestamps) than
+ * the last of its announces we relayed. Announces are 95–99 % of link frames at scale (bench:sim), yet a
+ * peer's keys are pinned by the first one and presence holds for PEER_STALE_MS (180 s): relaying every
+ * periodic announce (15–38 s apart, [iOS] bleConnectedAnnounce*) only refreshes presence more often than
+ * anyone needs. 60 s relays every second (dense) or fourth (sparse) announce and still gives three chances
+ * within the stale window. Measured in docs/policies.md ("Announce relay interval").
+ */
+export const ANNOUNCE_RELAY_INTERVAL_MS = 60_000
+/**
+ * The interval applies once a node knows this many peers. A node that joins learns far peers from their
+ * relayed announces, and the reciprocal announces the phones send a newcomer ([iOS]/[AND], bitchat-protocol.md
+ * §5.1) are indistinguishable from periodic ones; in a small mesh we keep relaying them all, so a newcomer
+ * knows everyone within a second (test "node — restart"). Above it, newcomers learn far peers within about
+ * a minute, and messages those peers send before that are held 10 s and then dropped for them (HOLD_MS).
+ * Our choice, set from the measurements in docs/policies.md ("Announce relay interval").
+ */
+export const ANNOUNCE_GOVERN_MIN_PEERS = 64
+/**
+ * ...and not for this long after a peer appeared here: the phones answer a new peer with an announce of
+ * their own (reciprocal, bitchat-protocol.md §5.1), and those must reach the newcomer, which knows nobody.
+ * A reciprocal leaves 0.4 s after the newcomer's announce arrives and crosses 7 hops in about a second.
+ */
+export const RECIPROCAL_WINDOW_MS = 5_000
 /** Announces are not urgent: twice the window lets more copies be heard before each relay. */
 export const ANNOUNCE_WINDOW_SCALE = 2
 /** Fragments and voice: short waits, as [iOS] bleFragmentRelayMin/MaxDelayMs (8–25 ms). */
@@ -82,6 +108,9 @@ export interface AdaptiveOptions {
   minDelayMs: number
   farWindowMs: number
   nearWindowMs: number
+  announceRelayIntervalMs: number
+  announceGovernMinPeers: number
+  reciprocalWindowMs: number
 }
 
 export const ADAPTIVE_DEFAULTS: Readonly<AdaptiveOptions> = {
@@ -92,6 +121,9 @@ export const ADAPTIVE_DEFAULTS: Readonly<AdaptiveOptions> = {
   minDelayMs: MIN_DELAY_MS,
   farWindowMs: FAR_WINDOW_MS,
   nearWindowMs: NEAR_WINDOW_MS,
+  announceRelayIntervalMs: ANNOUNCE_RELAY_INTERVAL_MS,
+  announceGovernMinPeers: ANNOUNCE_GOVERN_MIN_PEERS,
+  reciprocalWindowMs: RECIPROCAL_WINDOW_MS,
 }
 
 /** ⌈log₂ n⌉ for n ≥ 1. */
@@ -140,12 +172,18 @@ export function createAdaptivePolicy (options: Partial<AdaptiveOptions> = {}, na
         return { ttl, delayMs: uniform(c, FRAGMENT_DELAY_MS), cancelAfterDuplicates: messageThreshold + FRAGMENT_THRESHOLD_EXTRA, links: c.links }
       }
       const announce = c.type === MessageType.announce
+      let links = c.links
+      if (announce && c.knownPeers >= o.announceGovernMinPeers && c.announceRelayGapMs < o.announceRelayIntervalMs && c.peerArrivalAgeMs > o.reciprocalWindowMs) {
+        // Only neighbours linked since our last relay of this sender may not know it; nobody else needs it yet.
+        if (c.freshLinks.length === 0) return null
+        links = c.freshLinks
+      }
       const window = (o.farWindowMs + linkStrength(c.links) * (o.nearWindowMs - o.farWindowMs)) * (announce ? ANNOUNCE_WINDOW_SCALE : 1)
       return {
         ttl,
         delayMs: o.minDelayMs + c.random.next() * window,
         cancelAfterDuplicates: announce ? (sparse ? Infinity : o.announceThreshold) : messageThreshold,
-        links: c.links,
+        links,
       }
     },
   }

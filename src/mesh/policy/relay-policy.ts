@@ -21,6 +21,20 @@ export interface RelayContext {
    * recipient is a neighbour bound by its direct announce, just that neighbour's link.
    */
   readonly links: readonly Link[]
+  /**
+   * For an announce: how much newer it is (sender's timestamps) than the last announce of the same sender
+   * this node relayed — Infinity when none was relayed since the sender appeared, or for a better copy of
+   * that same announce. Infinity for every other type.
+   */
+  readonly announceRelayGapMs: number
+  /**
+   * For an announce whose gap is finite: the candidate links that came up after this node last relayed an
+   * announce of the same sender, whose neighbours may not have heard of the sender at all (a newcomer).
+   * Otherwise `links` itself.
+   */
+  readonly freshLinks: readonly Link[]
+  /** How long ago a peer last appeared at this node (Infinity if none ever did). */
+  readonly peerArrivalAgeMs: number
   /** Peers known from verified announces: the node's network-size estimate. */
   readonly knownPeers: number
   /** 32-bit number fixed per packet (from its dedup key), for choices that must agree across calls. */
