@@ -32,6 +32,17 @@ export const DENSE_DEGREE = 6
 export const LINK_ANNOUNCE_DELAY_MS = 400
 /** [iOS] TransportConfig.bleAnnounceMinInterval: link-triggered announces never come closer than this. */
 export const ANNOUNCE_MIN_INTERVAL_MS = 1_000
+/**
+ * Triggered announces (new link, new peer) that keep coming back to back back off: each one within
+ * TRIGGERED_BACKOFF_RESET_MS of the previous doubles the minimum gap, up to this. When a whole mesh starts
+ * together every node sees hundreds of new peers within seconds, and at the 1 s minimum each answered
+ * with an announce a second that flooded the whole TTL reach (500 nodes: 8.4 announces per node in the
+ * first minute, 4.5x the receptions of no reciprocal at all). Our choice, after [iOS]'s per-central
+ * announce backoff (bleSubscriptionRateLimit*: 2 s doubling to 30 s, audit fix BCH-01-004).
+ */
+export const TRIGGERED_ANNOUNCE_MAX_GAP_MS = 16_000
+/** A quiet spell this long puts triggered announces back at ANNOUNCE_MIN_INTERVAL_MS. */
+export const TRIGGERED_BACKOFF_RESET_MS = 60_000
 /** [iOS] TransportConfig.bleMaintenanceInterval: reassembly expiry and stale peers. */
 export const MAINTENANCE_INTERVAL_MS = 5_000
 /** v1 carries a 2-byte payload length; longer texts go out as v2 (as Android does for large payloads). */
@@ -59,6 +70,8 @@ export interface NodeConfig extends RouterConfig {
     denseIntervalMs?: number
     denseJitterMs?: number
     linkDelayMs?: number
+    /** Cap of the triggered-announce backoff (ms); ANNOUNCE_MIN_INTERVAL_MS turns the backoff off. */
+    triggeredMaxGapMs?: number
     /** Announce (0.4 s later, coalesced) when a new peer appears, as the phones reply to newcomers. Default true. */
     reciprocal?: boolean
   }
@@ -158,6 +171,8 @@ class Node implements MeshNode {
   private linkAnnounceTimer: TimerId | null = null
   private maintenanceTimer: TimerId | null = null
   private lastAnnounceAt = -Infinity
+  private lastTriggeredAt = -Infinity
+  private triggeredGap = ANNOUNCE_MIN_INTERVAL_MS
 
   constructor (private readonly o: NodeOptions) {
     this.config = o.config ?? {}
@@ -339,9 +354,13 @@ class Node implements MeshNode {
     if (this.linkAnnounceTimer !== null || !this.running) return
     const clock = this.o.clock
     // Links that come up together share one announce; a burst of flapping links cannot make a storm.
-    const delay = Math.max(this.config.announce?.linkDelayMs ?? LINK_ANNOUNCE_DELAY_MS, this.lastAnnounceAt + ANNOUNCE_MIN_INTERVAL_MS - clock.now())
+    const delay = Math.max(this.config.announce?.linkDelayMs ?? LINK_ANNOUNCE_DELAY_MS, this.lastAnnounceAt + this.triggeredGap - clock.now())
     this.linkAnnounceTimer = clock.setTimer(delay, () => {
       this.linkAnnounceTimer = null
+      const now = clock.now()
+      const cap = this.config.announce?.triggeredMaxGapMs ?? TRIGGERED_ANNOUNCE_MAX_GAP_MS
+      this.triggeredGap = now - this.lastTriggeredAt < TRIGGERED_BACKOFF_RESET_MS ? Math.min(this.triggeredGap * 2, cap) : ANNOUNCE_MIN_INTERVAL_MS
+      this.lastTriggeredAt = now
       this.announce()
     })
   }

@@ -190,6 +190,33 @@ describe('MeshNode', () => {
     expect(b.node.peers().map(p => p.nickname).sort()).toEqual(['n0', 'n2', 'n3'])
   })
 
+  test('node — triggered announces that keep coming back off: the gap doubles to 16 s, and a quiet minute resets it', async () => {
+    const quiet = { announce: { isolatedIntervalMs: 1e9, sparseIntervalMs: 1e9, denseIntervalMs: 1e9 } }
+    const w = new World(13)
+    const [a, ...others] = w.add(83, quiet) as [Member, ...Member[]]
+    await w.startAll()
+    const start = w.clock.now()
+    const announcedAt: number[] = []
+    let seen = a.node.stats().originated
+    const step = (ms: number): void => {
+      for (let t = 0; t < ms; t += 100) {
+        w.run(100)
+        const now = a.node.stats().originated
+        if (now > seen) { announcedAt.push(w.clock.now() - start); seen = now }
+      }
+    }
+    // A new neighbour every half second for 40 s: every one is a new link and a new peer.
+    for (let i = 0; i < 80; i++) { w.connect(a, others[i]!); step(500) }
+    expect(announcedAt).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 32_000])
+    step(80_000)
+    expect(announcedAt.at(-1)).toBe(48_000) // the one the last newcomers waited for
+    w.connect(a, others[80]!)
+    step(500)
+    w.connect(a, others[81]!)
+    step(1_500)
+    expect(announcedAt.slice(-2)).toEqual([120_400, 121_400])
+  })
+
   test.each([
     ['flood', floodPolicy],
     ['bitchat-ios', bitchatIosPolicy],
