@@ -17,6 +17,7 @@ const BROADCASTS_PER_NODE_PER_MINUTE = 0.1
 const SIZES: Array<{ nodes: number, seconds: number }> = [
   { nodes: 100, seconds: 300 },
   { nodes: 1_000, seconds: 300 },
+  { nodes: 3_000, seconds: 300 },
   { nodes: 10_000, seconds: 300 },
 ]
 const HUGE = { nodes: 100_000, seconds: 60 }
