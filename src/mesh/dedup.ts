@@ -47,7 +47,11 @@ export interface DedupOptions {
  * relay); attachments are dropped with their entry.
  */
 export class DedupTable<R> {
-  /** Scratch for the key of the next `find`/`add`: fill it with `packetKeyInto` or `fragmentKeyInto`. */
+  /**
+   * Scratch for the key of the next `find`/`add`: fill it with `packetKeyInto` or `fragmentKeyInto`. One per
+   * table, so another packet's lookup must not come between a packet's `find` and its `add` (the router is
+   * not re-entered while it handles a frame: links deliver frames from their own events).
+   */
   readonly key = new Uint16Array(KEY_UNITS)
   private readonly capacity: number
   private readonly maxAgeMs: number
