@@ -32,6 +32,11 @@ export interface Scenario {
   drainSeconds?: number
   /** Virtual seconds before the first message so links and announces settle (default 20). */
   warmupSeconds?: number
+  /**
+   * Nodes switch on at uniformly random times in [0, this) virtual seconds (default 0: all at once, the
+   * worst case: every node meets hundreds of new peers within seconds and answers with announces).
+   */
+  arrivalSpreadSeconds?: number
   topology: TopologySpec
   traffic: {
     broadcastPerNodePerMinute: number
@@ -74,7 +79,7 @@ export interface Scenario {
   node?: Record<string, unknown>
 }
 
-const TOP_KEYS = new Set(['name', 'description', 'seed', 'durationSeconds', 'drainSeconds', 'warmupSeconds', 'topology', 'traffic', 'mobility', 'churn', 'radio', 'policy', 'crypto', 'node'])
+const TOP_KEYS = new Set(['name', 'description', 'seed', 'durationSeconds', 'drainSeconds', 'warmupSeconds', 'arrivalSpreadSeconds', 'topology', 'traffic', 'mobility', 'churn', 'radio', 'policy', 'crypto', 'node'])
 const TOPOLOGY_KEYS = new Set(['kind', 'nodes', 'meanDegree', 'areaMetres', 'spacingMetres', 'clusters', 'clusterRadiusMetres', 'positions'])
 const TRAFFIC_KEYS = new Set(['broadcastPerNodePerMinute', 'messageBytes'])
 const MOBILITY_KEYS = new Set(['kind', 'speed', 'pauseSeconds'])
@@ -165,6 +170,8 @@ export function parseScenario (json: unknown): Scenario {
     const pause = optNum('mobility.pauseSeconds', m.pauseSeconds, 0, 1e6)
     if (pause !== undefined) scenario.mobility.pauseSeconds = pause
   }
+  const spread = optNum('arrivalSpreadSeconds', json.arrivalSpreadSeconds, 0, 1e7)
+  if (spread !== undefined) scenario.arrivalSpreadSeconds = spread
   if (json.churn !== undefined) {
     const c = json.churn
     if (!isObject(c)) throw new ScenarioError("scenario: 'churn' must be an object")

@@ -120,6 +120,7 @@ export async function runSimulation (options: SimulationOptions): Promise<Simula
   const nodeRandomRoot = root.fork('nodes')
   const identityRoot = root.fork('identity')
   const cryptoRandom = root.fork('crypto')
+  const arrivalRandom = root.fork('arrival')
 
   const { radio, profiles } = radioOf(scenario, profileRandom)
   const placement = placeNodes(scenario.topology, radio, placementRandom)
@@ -189,8 +190,12 @@ export async function runSimulation (options: SimulationOptions): Promise<Simula
     finishedStats.push(flattenNumbers(node.stats()))
   }
 
-  // Everyone switches on at time 0 (the air spreads their first scans over a second).
-  for (let i = 0; i < n; i++) spawn(i)
+  // Everyone switches on at time 0 (the air spreads their first scans over a second), or spread out.
+  const spreadMs = (scenario.arrivalSpreadSeconds ?? 0) * 1000
+  for (let i = 0; i < n; i++) {
+    if (spreadMs <= 0) spawn(i)
+    else engine.call(arrivalRandom.next() * spreadMs, EventKind.custom, i, () => { spawn(i) })
+  }
   await settle()
 
   // Traffic: one Poisson stream of rate n·λ with a uniformly chosen origin is n Poisson streams of rate λ.

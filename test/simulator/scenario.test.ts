@@ -6,12 +6,13 @@ const minimal = { seed: 3, durationSeconds: 60, topology: { kind: 'random', node
 
 describe('parseScenario', () => {
   test('parseScenario — accepts the issue keys and keeps them', () => {
-    const s = parseScenario({ ...minimal, mobility: { kind: 'random-waypoint', speed: 1.2 }, radio: { profile: 'android', gateDbm: -85 }, policy: 'flood', churn: { crashesPerNodePerHour: 2, restartAfterSeconds: 30 } })
+    const s = parseScenario({ ...minimal, arrivalSpreadSeconds: 30, mobility: { kind: 'random-waypoint', speed: 1.2 }, radio: { profile: 'android', gateDbm: -85 }, policy: 'flood', churn: { crashesPerNodePerHour: 2, restartAfterSeconds: 30 } })
     expect(s.topology).toEqual({ kind: 'random', nodes: 10, meanDegree: 5 })
     expect(s.mobility).toEqual({ kind: 'random-waypoint', speed: 1.2 })
     expect(s.radio).toEqual({ profile: 'android', gateDbm: -85 })
     expect(s.churn).toEqual({ crashesPerNodePerHour: 2, restartAfterSeconds: 30 })
     expect(s.policy).toBe('flood')
+    expect(s.arrivalSpreadSeconds).toBe(30)
   })
 
   test('parseScenario — file topologies take their node count from the positions', () => {
@@ -29,6 +30,7 @@ describe('parseScenario', () => {
     [{ ...minimal, mobility: { kind: 'teleport' } }, /mobility.kind/],
     [{ ...minimal, radio: { extraLoss: 2 } }, /radio.extraLoss/],
     [{ ...minimal, crypto: 'none' }, /crypto/],
+    [{ ...minimal, arrivalSpreadSeconds: -1 }, /arrivalSpreadSeconds/],
     [{ ...minimal, topology: { kind: 'file', positions: [] } }, /positions/],
     [[], /JSON object/],
   ])('parseScenario — rejects %j', (json, message) => {

@@ -82,6 +82,18 @@ describe('runSimulation', () => {
     expect(governed.txPerNodePerMessage).toBeCloseTo(ungoverned.txPerNodePerMessage, 1)
   }, 60_000)
 
+  test('runSimulation — arrivalSpreadSeconds switches nodes on over time, deterministically', async () => {
+    const base = { seed: 5, durationSeconds: 30, topology: { kind: 'grid', nodes: 40 }, traffic: { broadcastPerNodePerMinute: 1 }, crypto: 'cheap' }
+    const together = await runSimulation({ scenario: parseScenario(base), nodeFactory: meshNodeFactory })
+    // Spread over 20× the run: about one node in twenty is on by the end, so few links ever form.
+    const spread = parseScenario({ ...base, arrivalSpreadSeconds: 600 })
+    const a = await runSimulation({ scenario: spread, nodeFactory: meshNodeFactory })
+    const b = await runSimulation({ scenario: spread, nodeFactory: meshNodeFactory })
+    expect(a.traceHash).toBe(b.traceHash)
+    expect(together.linkChurn.opened).toBeGreaterThan(40)
+    expect(a.linkChurn.opened).toBeLessThan(together.linkChurn.opened / 5)
+  })
+
   test('runSimulation — the real crypto provider runs a small mesh', async () => {
     const scenario = parseScenario({ seed: 2, durationSeconds: 30, topology: { kind: 'grid', nodes: 9 }, traffic: { broadcastPerNodePerMinute: 4 }, crypto: 'real' })
     const r = await runSimulation({ scenario, nodeFactory: meshNodeFactory, policy: 'flood', realCrypto: nodeCrypto })
