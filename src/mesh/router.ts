@@ -73,11 +73,13 @@ export const LINK_REBIND_COOLDOWN_MS = 60_000
 export const MAX_TTL_UPGRADES = MAX_TTL - 1
 /**
  * Messages from a sender whose announce has not arrived yet, held for delivery once it does. Our choice:
- * a link's first announce crosses within a second or two (LINK_ANNOUNCE_DELAY_MS 400 ms + relay waits),
- * so 10 s is ample; a burst of 8 per sender and 64 in all bounds what a flood of unknown senders can pin
- * in memory (≈ 64 × 512 bytes).
+ * a link's first announce crosses within a second or two, but a node that joins a busy mesh may wait
+ * longer for a far sender's: triggered announces back off to 16 s apart (node.ts) and `adaptive` relays
+ * periodic ones about once a minute. Measured, 500 nodes switching on over 60 s, 1 message per node per
+ * minute: delivery 98.79 % with 10 s, 99.27 % with 30 s, 99.28 % with 60 s. A burst of 8 per sender and
+ * 64 in all bounds what a flood of unknown senders can pin in memory (≈ 64 × 512 bytes).
  */
-export const HOLD_MS = 10_000
+export const HOLD_MS = 30_000
 export const HOLD_MAX_PER_SENDER = 8
 export const HOLD_MAX_TOTAL = 64
 
