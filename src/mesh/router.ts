@@ -274,7 +274,6 @@ export class Router {
     this.heldCount = 0
     for (const state of this.states.values()) state.queue.close()
     this.states.clear()
-    this.usedSlots = 0
     this.bound.clear()
     this.openLinks = []
     this.othersCache.clear()
@@ -588,10 +587,11 @@ export class Router {
     c.links = links
     c.announceRelayGapMs = Infinity
     c.freshLinks = links
-    if (type === MessageType.announce) {
-      const sender = peerKey(packet.senderId)
-      c.announceRelayGapMs = this.deps.peers.announceRelayGap(sender, Number(packet.timestamp))
-      if (c.announceRelayGapMs !== Infinity) c.freshLinks = this.linksUpSince(links, this.deps.peers.announceRelayedAt(sender))
+    const announceSender = type === MessageType.announce ? peerKey(packet.senderId) : null
+    const announceTs = announceSender === null ? 0 : Number(packet.timestamp)
+    if (announceSender !== null) {
+      c.announceRelayGapMs = this.deps.peers.announceRelayGap(announceSender, announceTs)
+      if (c.announceRelayGapMs !== Infinity) c.freshLinks = this.linksUpSince(links, this.deps.peers.announceRelayedAt(announceSender))
     }
     c.peerArrivalAgeMs = this.deps.clock.now() - this.deps.peers.lastArrivalAt
     c.knownPeers = this.deps.peers.size
@@ -601,7 +601,7 @@ export class Router {
     c.links = []
     c.freshLinks = []
     if (decision === null || decision.links.length === 0) return null
-    if (type === MessageType.announce) this.deps.peers.noteAnnounceRelayed(peerKey(packet.senderId), Number(packet.timestamp), this.deps.clock.now(), everywhere)
+    if (announceSender !== null) this.deps.peers.noteAnnounceRelayed(announceSender, announceTs, this.deps.clock.now(), everywhere)
     if (!(decision.ttl >= 1 && decision.ttl < packet.ttl)) throw new Error(`policy ${this.deps.policy.name} returned TTL ${decision.ttl} for a packet at TTL ${packet.ttl}`)
     return decision
   }
