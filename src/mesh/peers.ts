@@ -2,6 +2,8 @@
 // (trust on first use, bitchat-protocol.md §5.1 step 4) and a later announce with other keys is refused,
 // never silently accepted. Presence (appeared / left) is separate from pins, which outlive it.
 
+import { ANNOUNCE_KEY_BYTES } from '../wire/announce.js'
+
 /**
  * Once no announce was heard for this long a peer is gone: [AND] AppConstants.Mesh.STALE_PEER_TIMEOUT_MS
  * (3 minutes). Relays forward a sender's announces at most about once a minute (policy `adaptive`,
@@ -17,14 +19,15 @@ export interface PeerKeys {
   readonly signingPublicKey: Uint8Array
 }
 
+/** A peer as the table saw it when asked (a copy: later announces do not change it). */
 export interface Peer extends PeerKeys {
   /** 8-byte peer ID. */
   readonly id: Uint8Array
   /** Lowercase hex of `id`, as the phones show it. */
   readonly idHex: string
-  nickname: string
+  readonly nickname: string
   readonly firstSeen: number
-  lastSeen: number
+  readonly lastSeen: number
 }
 
 export type AnnounceOutcome = 'new' | 'refreshed' | 'keyMismatch'
@@ -65,69 +68,27 @@ export function toHex (bytes: Uint8Array): string {
   return out
 }
 
-/**
- * Pinned keys, both in one Latin-1 string (a byte per character): a table holds one per pin, and at 10 000
- * simulated nodes that is millions of them. A string is one heap object of 16 + 64 bytes; the 64-byte
- * Uint8Array it replaces also carried its ArrayBuffer object (≈ 180 bytes in all; heap snapshot, 1 000
- * nodes, 262 k pins: 44 MB of Uint8Array and 41 MB of ArrayBuffer objects, keys and frames together).
- */
-class PinnedKeys implements PeerKeys {
-  private readonly bytes: string
-  private readonly split: number
+/** Bytes of a pin: the Noise key then the signing key, both 32 bytes (the announce codec refuses others). */
+const PIN_BYTES = 2 * ANNOUNCE_KEY_BYTES
+/** Float64 fields per slot: first seen, last seen, announce relayed (sender's timestamp), announce relayed at (ours). */
+const TIME_FIELDS = 4
+const FIRST_SEEN = 0
+const LAST_SEEN = 1
+const RELAYED_TS = 2
+const RELAYED_AT = 3
+/** Slots allocated at first; the arrays grow by half when full. */
+const INITIAL_SLOTS = 16
 
-  constructor (keys: PeerKeys) {
-    const noise = keys.noisePublicKey
-    const signing = keys.signingPublicKey
-    const both = new Uint8Array(noise.length + signing.length)
-    both.set(noise, 0)
-    both.set(signing, noise.length)
-    // One flat string from one call (two joined with + would be a cons string: three objects).
-    this.bytes = String.fromCharCode.apply(null, both as unknown as number[])
-    this.split = noise.length
-  }
-
-  get noisePublicKey (): Uint8Array {
-    return unlatin1(this.bytes, 0, this.split)
-  }
-
-  get signingPublicKey (): Uint8Array {
-    return unlatin1(this.bytes, this.split, this.bytes.length)
-  }
-
-  /** Whether `keys` are these keys, byte for byte (no copies made). */
-  matches (keys: PeerKeys): boolean {
-    const noise = keys.noisePublicKey
-    const signing = keys.signingPublicKey
-    const bytes = this.bytes
-    const split = this.split
-    if (noise.length !== split || signing.length !== bytes.length - split) return false
-    for (let i = 0; i < split; i++) if (bytes.charCodeAt(i) !== noise[i]) return false
-    for (let i = 0; i < signing.length; i++) if (bytes.charCodeAt(split + i) !== signing[i]) return false
-    return true
-  }
-}
-
-function unlatin1 (text: string, start: number, end: number): Uint8Array {
-  const out = new Uint8Array(end - start)
-  for (let i = start; i < end; i++) out[i - start] = text.charCodeAt(i)
-  return out
-}
-
-/** A present peer: its ID and keys are derived on demand from the map key and the pin it shares. */
-class PresentPeer implements Peer {
+/** What a caller gets from the table: a copy, so it stays true to the moment it was taken. */
+class PeerSnapshot implements Peer {
   constructor (
     private readonly key: string,
-    /** The pin in the table's map (the same object). */
-    readonly keys: PinnedKeys,
-    public nickname: string,
+    /** Noise key then signing key (a copy of the pin). */
+    private readonly pin: Uint8Array,
+    readonly nickname: string,
     readonly firstSeen: number,
-    public lastSeen: number,
+    readonly lastSeen: number,
   ) {}
-
-  /** Timestamp (the sender's clock) of the last announce from this peer that we relayed on every link. */
-  announceRelayedTs = -Infinity
-  /** When (our clock) we last relayed an announce from this peer on any link. */
-  announceRelayedAt = -Infinity
 
   get id (): Uint8Array {
     return idOfKey(this.key)
@@ -138,11 +99,11 @@ class PresentPeer implements Peer {
   }
 
   get noisePublicKey (): Uint8Array {
-    return this.keys.noisePublicKey
+    return this.pin.slice(0, ANNOUNCE_KEY_BYTES)
   }
 
   get signingPublicKey (): Uint8Array {
-    return this.keys.signingPublicKey
+    return this.pin.slice(ANNOUNCE_KEY_BYTES)
   }
 }
 
@@ -153,9 +114,24 @@ export interface PeerTableOptions {
   pins?: Iterable<[string, PeerKeys]>
 }
 
+/**
+ * Pins and presence in slots of flat typed arrays, found through one map from peer key to slot. A node
+ * learns every peer in announce reach, so at 10 000 simulated nodes the tables hold millions of entries:
+ * as objects (a peer, its pin, four boxed numbers, a key string and two map entries) that was ≈ 380 bytes
+ * an entry (heap snapshot, 1 000 nodes × 120 s, 262 783 peers: 20 MB of peer objects, 10 MB of pin
+ * objects, 21 MB of numbers, a large part of 34 MB of strings and 53 MB of map arrays).
+ */
 export class PeerTable {
-  private readonly present = new Map<string, PresentPeer>()
-  private readonly pins = new Map<string, PinnedKeys>()
+  /** Peer key → slot, for every pin; insertion order is pin age (the eviction order). */
+  private readonly slots = new Map<string, number>()
+  private keyOfSlot: string[] = []
+  private nicknames: string[] = []
+  private pinBytes = new Uint8Array(INITIAL_SLOTS * PIN_BYTES)
+  private times = new Float64Array(INITIAL_SLOTS * TIME_FIELDS)
+  private presentFlags = new Uint8Array(INITIAL_SLOTS)
+  private readonly freeSlots: number[] = []
+  private used = 0
+  private presentCount = 0
   private readonly staleMs: number
   private readonly maxPinned: number
   private arrivedAt = -Infinity
@@ -165,7 +141,8 @@ export class PeerTable {
     this.maxPinned = options.maxPinned ?? MAX_PINNED_PEERS
     for (const [hex, keys] of options.pins ?? []) {
       if (!/^[0-9a-f]{16}$/.test(hex)) throw new Error(`pin peer ID must be 16 lowercase hex characters, got ${hex}`)
-      this.pin(String.fromCharCode(...Array.from({ length: 4 }, (_, i) => parseInt(hex.slice(i * 4, i * 4 + 4), 16))), new PinnedKeys(keys))
+      if (keys.noisePublicKey.length !== ANNOUNCE_KEY_BYTES || keys.signingPublicKey.length !== ANNOUNCE_KEY_BYTES) throw new Error(`pin keys of ${hex} must be ${ANNOUNCE_KEY_BYTES} bytes each`)
+      this.pin(String.fromCharCode(...Array.from({ length: 4 }, (_, i) => parseInt(hex.slice(i * 4, i * 4 + 4), 16))), keys)
     }
   }
 
@@ -176,45 +153,56 @@ export class PeerTable {
 
   /** Peers currently present (heard within the stale window and not left). */
   get size (): number {
-    return this.present.size
+    return this.presentCount
   }
 
   list (): Peer[] {
-    return [...this.present.values()]
+    const out: Peer[] = []
+    for (const slot of this.slots.values()) if (this.presentFlags[slot] === 1) out.push(this.snapshot(slot))
+    return out
   }
 
   get (key: string): Peer | undefined {
-    return this.present.get(key)
+    const slot = this.presentSlot(key)
+    return slot === -1 ? undefined : this.snapshot(slot)
   }
 
   /** The pinned keys for a peer, present or not: what its signatures must verify against. */
   pinned (key: string): PeerKeys | undefined {
-    return this.pins.get(key)
+    const slot = this.slots.get(key)
+    if (slot === undefined) return undefined
+    const at = slot * PIN_BYTES
+    return {
+      noisePublicKey: this.pinBytes.slice(at, at + ANNOUNCE_KEY_BYTES),
+      signingPublicKey: this.pinBytes.slice(at + ANNOUNCE_KEY_BYTES, at + PIN_BYTES),
+    }
   }
 
   /** Records a verified announce. `keyMismatch`: the peer ID is pinned to other keys; nothing changed. */
-  announce (id: Uint8Array, nickname: string, keys: PeerKeys, now: number): { outcome: AnnounceOutcome, peer: Peer | null } {
+  announce (id: Uint8Array, nickname: string, keys: PeerKeys, now: number): AnnounceOutcome {
     const key = peerKey(id)
-    // A present peer's pin is the one it holds (pins of present peers are never evicted): one lookup for
-    // the common case, a refresh.
-    const existing = this.present.get(key)
-    if (existing !== undefined) {
-      if (!existing.keys.matches(keys)) return { outcome: 'keyMismatch', peer: null }
-      if (existing.nickname !== nickname) existing.nickname = nickname
-      existing.lastSeen = now
-      return { outcome: 'refreshed', peer: existing }
-    }
-    let pinned = this.pins.get(key)
-    if (pinned !== undefined) {
-      if (!pinned.matches(keys)) return { outcome: 'keyMismatch', peer: null }
+    let slot = this.slots.get(key)
+    if (slot !== undefined) {
+      if (!this.matches(slot, keys)) return 'keyMismatch'
+      if (this.presentFlags[slot] === 1) {
+        if (this.nicknames[slot] !== nickname) this.nicknames[slot] = nickname
+        this.times[slot * TIME_FIELDS + LAST_SEEN] = now
+        return 'refreshed'
+      }
     } else {
-      pinned = new PinnedKeys(keys)
-      this.pin(key, pinned)
+      if (keys.noisePublicKey.length !== ANNOUNCE_KEY_BYTES || keys.signingPublicKey.length !== ANNOUNCE_KEY_BYTES) return 'keyMismatch'
+      slot = this.pin(key, keys)
     }
-    const peer = new PresentPeer(key, pinned, nickname, now, now)
-    this.present.set(key, peer)
+    this.nicknames[slot] = nickname
+    const t = slot * TIME_FIELDS
+    this.times[t + FIRST_SEEN] = now
+    this.times[t + LAST_SEEN] = now
+    this.times[t + RELAYED_TS] = -Infinity
+    this.times[t + RELAYED_AT] = -Infinity
+    this.presentFlags[slot] = 1
+    this.presentCount++
     this.arrivedAt = now
-    return { outcome: 'new', peer }
+    return 'new'
   }
 
   /**
@@ -223,51 +211,119 @@ export class PeerTable {
    * announce (a better copy of it may still be relayed); ≤ 0 for an older one.
    */
   announceRelayGap (key: string, timestamp: number): number {
-    const peer = this.present.get(key)
-    if (peer === undefined || peer.announceRelayedTs === timestamp) return Infinity
-    return timestamp - peer.announceRelayedTs
+    const slot = this.presentSlot(key)
+    if (slot === -1) return Infinity
+    const relayedTs = this.times[slot * TIME_FIELDS + RELAYED_TS]!
+    return relayedTs === timestamp ? Infinity : timestamp - relayedTs
   }
 
   /** When (our clock) we last relayed any announce of this peer's; -Infinity if never since it appeared. */
   announceRelayedAt (key: string): number {
-    return this.present.get(key)?.announceRelayedAt ?? -Infinity
+    const slot = this.presentSlot(key)
+    return slot === -1 ? -Infinity : this.times[slot * TIME_FIELDS + RELAYED_AT]!
   }
 
   /** We relayed this peer's announce stamped `timestamp` at `now`, on every candidate link or (`everywhere` false) some. */
   noteAnnounceRelayed (key: string, timestamp: number, now: number, everywhere: boolean): void {
-    const peer = this.present.get(key)
-    if (peer === undefined) return
-    peer.announceRelayedAt = now
-    if (everywhere && timestamp > peer.announceRelayedTs) peer.announceRelayedTs = timestamp
+    const slot = this.presentSlot(key)
+    if (slot === -1) return
+    const t = slot * TIME_FIELDS
+    this.times[t + RELAYED_AT] = now
+    if (everywhere && timestamp > this.times[t + RELAYED_TS]!) this.times[t + RELAYED_TS] = timestamp
   }
 
   /** The peer left (a verified leave); its pin stays. */
   remove (key: string): Peer | undefined {
-    const peer = this.present.get(key)
-    if (peer !== undefined) this.present.delete(key)
-    return peer
+    const slot = this.presentSlot(key)
+    if (slot === -1) return undefined
+    this.absent(slot)
+    return this.snapshot(slot)
   }
 
   /** Forgets who is present (the node stopped); pins stay. */
   clearPresence (): void {
-    this.present.clear()
+    this.presentFlags.fill(0)
+    this.presentCount = 0
   }
 
   /** Removes and returns peers not heard from within the stale window. */
   expire (now: number): Peer[] {
     const gone: Peer[] = []
-    for (const [key, peer] of this.present) {
-      if (now - peer.lastSeen > this.staleMs) { this.present.delete(key); gone.push(peer) }
+    if (this.presentCount === 0) return gone
+    for (const slot of this.slots.values()) {
+      if (this.presentFlags[slot] === 1 && now - this.times[slot * TIME_FIELDS + LAST_SEEN]! > this.staleMs) {
+        this.absent(slot)
+        gone.push(this.snapshot(slot))
+      }
     }
     return gone
   }
 
-  private pin (key: string, keys: PinnedKeys): void {
-    if (this.pins.size >= this.maxPinned) {
-      for (const old of this.pins.keys()) {
-        if (!this.present.has(old)) { this.pins.delete(old); break }
+  private presentSlot (key: string): number {
+    const slot = this.slots.get(key)
+    return slot !== undefined && this.presentFlags[slot] === 1 ? slot : -1
+  }
+
+  private absent (slot: number): void {
+    this.presentFlags[slot] = 0
+    this.presentCount--
+  }
+
+  private snapshot (slot: number): PeerSnapshot {
+    const at = slot * PIN_BYTES
+    const t = slot * TIME_FIELDS
+    return new PeerSnapshot(this.keyOfSlot[slot]!, this.pinBytes.slice(at, at + PIN_BYTES), this.nicknames[slot]!, this.times[t + FIRST_SEEN]!, this.times[t + LAST_SEEN]!)
+  }
+
+  /** Whether `keys` are the pin in `slot`, byte for byte. */
+  private matches (slot: number, keys: PeerKeys): boolean {
+    const noise = keys.noisePublicKey
+    const signing = keys.signingPublicKey
+    if (noise.length !== ANNOUNCE_KEY_BYTES || signing.length !== ANNOUNCE_KEY_BYTES) return false
+    const pin = this.pinBytes
+    const at = slot * PIN_BYTES
+    for (let i = 0; i < ANNOUNCE_KEY_BYTES; i++) if (pin[at + i] !== noise[i]) return false
+    for (let i = 0; i < ANNOUNCE_KEY_BYTES; i++) if (pin[at + ANNOUNCE_KEY_BYTES + i] !== signing[i]) return false
+    return true
+  }
+
+  /** Pins `keys` (32 + 32 bytes) for `key` in a fresh slot, evicting the oldest absent peer's pin when full. */
+  private pin (key: string, keys: PeerKeys): number {
+    if (this.slots.size >= this.maxPinned) {
+      for (const [old, slot] of this.slots) {
+        if (this.presentFlags[slot] === 0) {
+          this.slots.delete(old)
+          this.keyOfSlot[slot] = ''
+          this.nicknames[slot] = ''
+          this.freeSlots.push(slot)
+          break
+        }
       }
     }
-    this.pins.set(key, keys)
+    const slot = this.freeSlots.pop() ?? this.grow()
+    this.slots.set(key, slot)
+    this.keyOfSlot[slot] = key
+    this.nicknames[slot] = ''
+    this.pinBytes.set(keys.noisePublicKey, slot * PIN_BYTES)
+    this.pinBytes.set(keys.signingPublicKey, slot * PIN_BYTES + ANNOUNCE_KEY_BYTES)
+    return slot
+  }
+
+  /** A never-used slot, growing the arrays by half when they are full (doubling left up to half of them empty). */
+  private grow (): number {
+    const slot = this.used++
+    const capacity = this.presentFlags.length
+    if (slot < capacity) return slot
+    const grown = capacity + (capacity >> 1)
+    const pinBytes = new Uint8Array(grown * PIN_BYTES)
+    pinBytes.set(this.pinBytes)
+    this.pinBytes = pinBytes
+    const times = new Float64Array(grown * TIME_FIELDS)
+    times.set(this.times)
+    this.times = times
+    const presentFlags = new Uint8Array(grown)
+    presentFlags.set(this.presentFlags)
+    this.presentFlags = presentFlags
+    return slot
   }
 }

@@ -480,7 +480,7 @@ export class Router {
       return false
     }
     const now = clock.now()
-    const { outcome, peer } = peers.announce(packet.senderId, accepted.nickname, accepted, now)
+    const outcome = peers.announce(packet.senderId, accepted.nickname, accepted, now)
     if (outcome === 'keyMismatch') {
       counters.drop('keyMismatch')
       if (this.log.isLevelEnabled('warn')) this.log.warn({ link: ingress.link.id }, 'announce with keys other than the pinned ones refused')
@@ -493,7 +493,7 @@ export class Router {
       this.bound.set(senderKey, ingress)
       ingress.boundAt = now
     }
-    if (outcome === 'new') this.deps.handlers.onPeerAppeared(peer!)
+    if (outcome === 'new') this.deps.handlers.onPeerAppeared(peers.get(senderKey)!)
     if (this.heldCount > 0) this.releaseHeld(senderKey)
     return true
   }

@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { PeerTable, peerKey, toHex, PEER_STALE_MS } from '../../src/mesh/peers.js'
 
@@ -7,10 +8,10 @@ const keys = (n: number): { noisePublicKey: Uint8Array, signingPublicKey: Uint8A
 describe('PeerTable', () => {
   test('peers — the first keys are pinned; other keys for the same ID are refused, not replaced', () => {
     const t = new PeerTable()
-    expect(t.announce(id(1), 'alice', keys(1), 0).outcome).toBe('new')
-    expect(t.announce(id(1), 'alice2', keys(1), 10).outcome).toBe('refreshed')
+    expect(t.announce(id(1), 'alice', keys(1), 0)).toBe('new')
+    expect(t.announce(id(1), 'alice2', keys(1), 10)).toBe('refreshed')
     expect(t.get(peerKey(id(1)))!.nickname).toBe('alice2')
-    expect(t.announce(id(1), 'mallory', keys(5), 20)).toEqual({ outcome: 'keyMismatch', peer: null })
+    expect(t.announce(id(1), 'mallory', keys(5), 20)).toBe('keyMismatch')
     expect(t.pinned(peerKey(id(1)))!.signingPublicKey).toEqual(keys(1).signingPublicKey)
     expect(t.get(peerKey(id(1)))!.nickname).toBe('alice2')
   })
@@ -24,8 +25,8 @@ describe('PeerTable', () => {
     expect(t.expire(PEER_STALE_MS)).toEqual([])
     expect(t.expire(PEER_STALE_MS + 1).map(p => p.nickname)).toEqual(['b'])
     expect(t.size).toBe(0)
-    expect(t.announce(id(1), 'x', keys(9), 1).outcome).toBe('keyMismatch')
-    expect(t.announce(id(1), 'a', keys(1), 1).outcome).toBe('new')
+    expect(t.announce(id(1), 'x', keys(9), 1)).toBe('keyMismatch')
+    expect(t.announce(id(1), 'a', keys(1), 1)).toBe('new')
   })
 
   test('peers — the announce relay gap counts from the last relayed announce, by the sender\'s timestamps', () => {
@@ -63,7 +64,7 @@ describe('PeerTable', () => {
 
   test('peers — pins from the store apply from the start', () => {
     const t = new PeerTable({ pins: [[toHex(id(3)), keys(3)]] })
-    expect(t.announce(id(3), 'impostor', keys(4), 0).outcome).toBe('keyMismatch')
+    expect(t.announce(id(3), 'impostor', keys(4), 0)).toBe('keyMismatch')
     expect(() => new PeerTable({ pins: [['xyz', keys(3)]] })).toThrow()
   })
 
@@ -81,7 +82,8 @@ describe('PeerTable', () => {
     const t = new PeerTable()
     const pid = new Uint8Array([0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef])
     const k = keys(7)
-    const peer = t.announce(pid, 'g', k, 5).peer!
+    t.announce(pid, 'g', k, 5)
+    const peer = t.get(peerKey(pid))!
     pid.fill(0)
     k.noisePublicKey.fill(0)
     k.signingPublicKey.fill(0)
@@ -92,14 +94,79 @@ describe('PeerTable', () => {
     const pin = t.pinned(peerKey(new Uint8Array([0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef])))!
     expect(pin.noisePublicKey).toEqual(keys(7).noisePublicKey)
     expect(pin.signingPublicKey).toEqual(keys(7).signingPublicKey)
-    expect(t.announce(new Uint8Array([0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef]), 'g', keys(7), 6)).toMatchObject({ outcome: 'refreshed', peer: { lastSeen: 6, firstSeen: 5 } })
+    const again = new Uint8Array([0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef])
+    expect(t.announce(again, 'g2', keys(7), 6)).toBe('refreshed')
+    expect(t.get(peerKey(again))).toMatchObject({ lastSeen: 6, firstSeen: 5, nickname: 'g2' })
+    expect(peer).toMatchObject({ lastSeen: 5, nickname: 'g' }) // a snapshot: the refresh did not change it
   })
 
   test('peers — keys of other lengths than the pin are a mismatch', () => {
     const t = new PeerTable()
     t.announce(id(1), 'a', keys(1), 0)
     const short = { noisePublicKey: keys(1).noisePublicKey.subarray(0, 31), signingPublicKey: keys(1).signingPublicKey }
-    expect(t.announce(id(1), 'a', short, 1).outcome).toBe('keyMismatch')
+    expect(t.announce(id(1), 'a', short, 1)).toBe('keyMismatch')
+  })
+
+  test('peers — agrees with a plain map model under random announces, leaves, expiry and relay marks', () => {
+    // Few IDs, two key sets each and a small pin bound, so pins are evicted, slots reused and the arrays grow.
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('announce' as const), who: fc.integer({ min: 0, max: 40 }), keySet: fc.integer({ min: 0, max: 1 }), nick: fc.constantFrom('a', 'b') }),
+      fc.record({ kind: fc.constant('remove' as const), who: fc.integer({ min: 0, max: 40 }) }),
+      fc.record({ kind: fc.constant('relayed' as const), who: fc.integer({ min: 0, max: 40 }), ts: fc.integer({ min: 0, max: 100 }), everywhere: fc.boolean() }),
+      fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 60 }) }),
+    )
+    fc.assert(fc.property(fc.integer({ min: 1, max: 24 }), fc.array(op, { maxLength: 300 }), (maxPinned, ops) => {
+      const staleMs = 100
+      const t = new PeerTable({ staleMs, maxPinned })
+      const pins = new Map<number, number>() // who → key set; insertion order is pin age
+      const present = new Map<number, { nick: string, first: number, last: number, ts: number, at: number }>()
+      let now = 0
+      for (const o of ops) {
+        if (o.kind === 'wait') {
+          now += o.ms
+          const gone = t.expire(now).map(p => p.id[0]!).sort((x, y) => x - y)
+          const expected = [...present].filter(([, p]) => now - p.last > staleMs).map(([who]) => who).sort((x, y) => x - y)
+          for (const who of expected) present.delete(who)
+          expect(gone).toEqual(expected)
+        } else if (o.kind === 'remove') {
+          expect(t.remove(peerKey(id(o.who)))?.nickname).toBe(present.get(o.who)?.nick)
+          present.delete(o.who)
+        } else if (o.kind === 'relayed') {
+          t.noteAnnounceRelayed(peerKey(id(o.who)), o.ts, now, o.everywhere)
+          const p = present.get(o.who)
+          if (p !== undefined) { p.at = now; if (o.everywhere && o.ts > p.ts) p.ts = o.ts }
+        } else {
+          const outcome = t.announce(id(o.who), o.nick, keys(o.who * 2 + o.keySet), now)
+          const pinned = pins.get(o.who)
+          let expected: string
+          if (pinned !== undefined && pinned !== o.keySet) expected = 'keyMismatch'
+          else if (present.has(o.who)) { expected = 'refreshed'; const p = present.get(o.who)!; p.nick = o.nick; p.last = now } else {
+            if (pinned === undefined) {
+              if (pins.size >= maxPinned) {
+                const old = [...pins.keys()].find(w => !present.has(w))
+                if (old !== undefined) pins.delete(old)
+              }
+              pins.set(o.who, o.keySet)
+            }
+            expected = 'new'
+            present.set(o.who, { nick: o.nick, first: now, last: now, ts: -Infinity, at: -Infinity })
+          }
+          expect(outcome).toBe(expected)
+        }
+        expect(t.size).toBe(present.size)
+        for (let who = 0; who <= 40; who++) {
+          const k = peerKey(id(who))
+          const p = present.get(who)
+          const got = t.get(k)
+          expect(got === undefined ? undefined : { nick: got.nickname, first: got.firstSeen, last: got.lastSeen }).toEqual(p === undefined ? undefined : { nick: p.nick, first: p.first, last: p.last })
+          if (p !== undefined) expect(got!.signingPublicKey).toEqual(keys(who * 2 + pins.get(who)!).signingPublicKey)
+          expect(t.announceRelayedAt(k)).toBe(p?.at ?? -Infinity)
+          const keySet = pins.get(who)
+          expect(t.pinned(k)?.noisePublicKey).toEqual(keySet === undefined ? undefined : keys(who * 2 + keySet).noisePublicKey)
+        }
+        expect(t.list().map(p => p.id[0]).sort((x, y) => x! - y!)).toEqual([...present.keys()].sort((x, y) => x - y))
+      }
+    }), { numRuns: 300 })
   })
 })
 
