@@ -29,9 +29,11 @@ const DIGEST_KEY_BYTES = 8
 export const KEY_UNITS = 13
 /**
  * Links whose copies an entry remembers (see `copyTtl`); a link without a slot is never known to hold a
- * copy, so it is only ever sent one more than it needed. Links per node are capped at 6–7 on BLE.
+ * copy, so it is only ever sent one more than it needed. Links per node are capped at 6–7 on BLE (our
+ * hardware cap MAX_LINKS is 6, the simulator's profiles 6–7); 16 leaves room for a raised `--max-links`
+ * and costs 8 bytes an entry, not the 16 of 32 slots.
  */
-export const LINK_SLOTS = 32
+export const LINK_SLOTS = 16
 const SLOT_WORDS = LINK_SLOTS / 8
 
 export interface DedupOptions {
@@ -64,8 +66,11 @@ export class DedupTable<R> {
   private readonly verifiedFlags: Uint8Array
   /** Per entry SLOT_WORDS words, 4 bits per link slot: 0 no copy, else TTL + 1. */
   private readonly copies: Uint32Array
-  /** Open addressing, linear probing: ring position + 1, 0 empty. */
-  private readonly index: Int32Array
+  /**
+   * Open addressing, linear probing: ring position + 1, 0 empty. 16-bit while positions fit (the tables the
+   * router makes hold ~1000 entries): 4 KB of the ~70 KB a table costs, at 10 000 simulated nodes 40 MB.
+   */
+  private readonly index: Uint16Array | Uint32Array
   private readonly mask: number
   private readonly attached = new Map<number, R>()
   private nextHandle = 1
@@ -86,7 +91,7 @@ export class DedupTable<R> {
     this.copies = new Uint32Array(capacity * SLOT_WORDS)
     let size = 2
     while (size < capacity * 2) size *= 2
-    this.index = new Int32Array(size)
+    this.index = capacity < 0xffff ? new Uint16Array(size) : new Uint32Array(size)
     this.mask = size - 1
   }
 

@@ -78,6 +78,15 @@ describe('dedup', () => {
     expect([table.copyTtl(a, 9), table.copyTtl(b, 9), table.copyTtl(a, 0), table.copyTtl(a, LINK_SLOTS - 1)]).toEqual([-1, -1, 5, 7])
   })
 
+  test.each([[1_000], [70_000]])('dedup — with %i entries (a 16- or 32-bit index) the ring keeps exactly the newest', (capacity) => {
+    const table = new DedupTable(new ManualClock(0), { maxEntries: capacity })
+    const added = capacity + 500
+    for (let n = 0; n < added; n++) keyed(table, n).add(1, false)
+    expect(table.size).toBe(capacity)
+    for (const n of [0, 499]) expect(keyed(table, n).find()).toBe(0)
+    for (const n of [500, 501, added - 1]) expect(keyed(table, n).find()).toBe(n + 1)
+  })
+
   test('dedup — agrees with a plain first-in-first-out model under random adds, finds and time', () => {
     // Small key space and capacity so probes collide, entries are evicted and expire mid-run.
     const op = fc.oneof(
