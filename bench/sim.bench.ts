@@ -27,14 +27,6 @@ const RECEPTIONS_RUN = { nodes: 1_000, seconds: 60 }
 const PROGRESS_LINE_MS = 30_000
 /** Heap ceiling for the child runs: high enough that a run over the 2 GB goal still finishes and is measured. */
 const CHILD_HEAP_MB = 16_000
-/**
- * From this size the child lets V8's old space grow by 20 % between full collections instead of its
- * default (up to 4x near the start). Live state stays ~180 KB a node either way; what this changes is
- * the garbage held between collections. Measured, 1 000 nodes x 120 s (heap sampled every 5 %): live heap
- * + buffers 180-210 MB, peak RSS 671 MB by default, 423 MB with the flag, for ~15-30 % more CPU.
- */
-const LOW_MEMORY_FROM_NODES = 10_000
-const LOW_MEMORY_V8_FLAGS = ['--heap-growing-percent=20']
 
 interface ChildResult { nodes: number, virtualSeconds: number, wallSeconds: number, cpuSeconds: number, peakRssMb: number, receptions: number, announceShare: number, summary: unknown }
 
@@ -75,8 +67,7 @@ async function child (nodes: number, seconds: number): Promise<void> {
 
 function spawnRun (nodes: number, seconds: number): ChildResult {
   const self = fileURLToPath(import.meta.url)
-  const v8Flags = [`--max-old-space-size=${CHILD_HEAP_MB}`, ...(nodes >= LOW_MEMORY_FROM_NODES ? LOW_MEMORY_V8_FLAGS : [])]
-  const out = spawnSync(process.execPath, [...v8Flags, '--import', 'tsx', self, '--child', String(nodes), String(seconds)], { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] })
+  const out = spawnSync(process.execPath, [`--max-old-space-size=${CHILD_HEAP_MB}`, '--import', 'tsx', self, '--child', String(nodes), String(seconds)], { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] })
   const line = out.stdout.split('\n').find(l => l.startsWith('RESULT '))
   if (out.status !== 0 || line === undefined) throw new Error(`sim bench child for ${nodes} nodes failed (status ${out.status}, signal ${out.signal})`)
   return JSON.parse(line.slice('RESULT '.length)) as ChildResult
