@@ -10,6 +10,7 @@
 // seconds of the first, long before 1000 newer packets push it out, so recency adds nothing here.
 import type { Clock } from '../clock.js'
 import type { CryptoProvider } from '../crypto/provider.js'
+import type { FrameHeader } from '../wire/packet.js'
 import type { Packet } from '../wire/packet-types.js'
 
 /** [iOS] TransportConfig.messageDedupMaxCount. */
@@ -256,6 +257,20 @@ export function packetKeyInto (out: Uint16Array, crypto: CryptoProvider, packet:
   const lo = Number(ts & 0xffffffffn) >>> 0
   out[0] = packet.type
   out[1] = (s[0]! << 8) | s[1]!; out[2] = (s[2]! << 8) | s[3]!; out[3] = (s[4]! << 8) | s[5]!; out[4] = (s[6]! << 8) | s[7]!
+  out[5] = hi >>> 16; out[6] = hi & 0xffff; out[7] = lo >>> 16; out[8] = lo & 0xffff
+  out[9] = (digest[0]! << 8) | digest[1]!; out[10] = (digest[2]! << 8) | digest[3]!
+  out[11] = (digest[4]! << 8) | digest[5]!; out[12] = (digest[6]! << 8) | digest[DIGEST_KEY_BYTES - 1]!
+}
+
+/** `packetKeyInto` of the packet `frame` decodes to, from a header `peekHeader` accepted (no decoding). */
+export function frameKeyInto (out: Uint16Array, crypto: CryptoProvider, frame: Uint8Array, header: FrameHeader): void {
+  const s = header.senderAt
+  const digest = crypto.sha256(frame.subarray(header.payloadAt, header.payloadAt + header.payloadLength))
+  const hi = header.timestampHi
+  const lo = header.timestampLo
+  out[0] = header.type
+  out[1] = (frame[s]! << 8) | frame[s + 1]!; out[2] = (frame[s + 2]! << 8) | frame[s + 3]!
+  out[3] = (frame[s + 4]! << 8) | frame[s + 5]!; out[4] = (frame[s + 6]! << 8) | frame[s + 7]!
   out[5] = hi >>> 16; out[6] = hi & 0xffff; out[7] = lo >>> 16; out[8] = lo & 0xffff
   out[9] = (digest[0]! << 8) | digest[1]!; out[10] = (digest[2]! << 8) | digest[3]!
   out[11] = (digest[4]! << 8) | digest[5]!; out[12] = (digest[6]! << 8) | digest[DIGEST_KEY_BYTES - 1]!

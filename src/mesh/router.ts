@@ -48,10 +48,10 @@ import type { CryptoProvider } from '../crypto/provider.js'
 import type { Logger } from '../logger.js'
 import { DecodeError } from '../wire/decode-error.js'
 import { decodeFragment, FRAGMENT_ID_BYTES } from '../wire/fragment.js'
-import { decodePacket, encodedPacketLength, encodePacket } from '../wire/packet.js'
-import { MessageType, PEER_ID_BYTES, type Packet } from '../wire/packet-types.js'
+import { decodePacket, emptyFrameHeader, encodedPacketLength, encodePacket, peekHeader, type FrameHeader } from '../wire/packet.js'
+import { MessageType, PacketFlag, PEER_ID_BYTES, type Packet } from '../wire/packet-types.js'
 import { padFrame } from '../wire/padding.js'
-import { DedupTable, fragmentKeyInto, LINK_SLOTS, packetKeyInto, type DedupOptions, FRAGMENT_DEDUP_MAX_AGE_MS, FRAGMENT_DEDUP_MAX_ENTRIES } from './dedup.js'
+import { DedupTable, fragmentKeyInto, frameKeyInto, LINK_SLOTS, packetKeyInto, type DedupOptions, FRAGMENT_DEDUP_MAX_AGE_MS, FRAGMENT_DEDUP_MAX_ENTRIES } from './dedup.js'
 import { fragmentFrame, frameLimit } from './fragmenter.js'
 import type { Link } from './link.js'
 import { peerKey, type Peer, type PeerKeys, type PeerTable } from './peers.js'
@@ -179,6 +179,11 @@ function sameId (a: Uint8Array, b: Uint8Array): boolean {
   return true
 }
 
+function sameIdAt (frame: Uint8Array, at: number, id: Uint8Array): boolean {
+  for (let i = 0; i < PEER_ID_BYTES; i++) if (frame[at + i] !== id[i]) return false
+  return true
+}
+
 export class Router {
   private readonly states = new Map<Link, LinkState>()
   /** The link each neighbour's direct announce came on (peerKey → link), for directed traffic. */
@@ -199,6 +204,8 @@ export class Router {
   private readonly log: Logger
   private readonly localKey: string
   private stopped = false
+  /** Scratch for `plainCopy` (one frame at a time: the router is not re-entered while it handles one). */
+  private readonly header: FrameHeader = emptyFrameHeader()
   /** One context object for every policy call (the policy must not keep it). */
   private readonly context: {
     type: number, carriedType: number, ttl: number, directed: boolean, degree: number,
@@ -303,6 +310,8 @@ export class Router {
     const counters = this.deps.counters
     counters.received++
     counters.bytesIn += frame.length
+    const keyed = this.plainCopy(state, frame)
+    if (keyed === true) return
     let packet: Packet
     try {
       packet = decodePacket(frame)
@@ -314,10 +323,37 @@ export class Router {
       }
       throw error
     }
-    this.process(packet, frame, state, false)
+    this.process(packet, frame, state, false, keyed === 'keyed')
   }
 
-  private process (packet: Packet, frame: Uint8Array, ingress: LinkState, reassembled: boolean): void {
+  /**
+   * Most receptions in a dense mesh are copies of packets seen already. From the header alone (no decode,
+   * no allocation) this handles a copy that changes nothing but its bookkeeping — what `duplicate` does
+   * when there is no TTL upgrade and nothing left to verify — and returns true. Else it returns 'keyed'
+   * when it left the packet's dedup key in `seen.key` (`process` need not hash the payload again), or
+   * false. Frames that `process` treats specially before dedup (fragments, sync requests, stale or own
+   * packets, compressed ones) take the full path.
+   */
+  private plainCopy (ingress: LinkState, frame: Uint8Array): boolean | 'keyed' {
+    const h = this.header
+    if (!peekHeader(frame, h)) return false
+    const type = h.type
+    if (type === MessageType.fragment || type === MessageType.requestSync || (h.flags & PacketFlag.isRSR) !== 0) return false
+    const skew = h.timestampHi * 0x1_0000_0000 + h.timestampLo - this.deps.clock.now()
+    if (skew > this.maxSkew || skew < -this.maxSkew) return false
+    if (sameIdAt(frame, h.senderAt, this.deps.localId)) return false
+    const seen = this.seen
+    frameKeyInto(seen.key, this.deps.crypto, frame, h)
+    const entry = seen.find()
+    if (entry === 0) return 'keyed'
+    const ttl = h.ttl > MAX_TTL ? MAX_TTL : h.ttl
+    if (this.copyUpgrades(seen, entry, ttl, false) || !(seen.verified(entry) || !SIGNED_TYPES.has(type))) return 'keyed'
+    this.countCopy(seen, entry, ttl, ingress)
+    return true
+  }
+
+  /** `keyed`: `seen.key` already holds this packet's key (`plainCopy` computed it from the frame). */
+  private process (packet: Packet, frame: Uint8Array, ingress: LinkState, reassembled: boolean, keyed = false): void {
     const { counters, clock, localId } = this.deps
     if (packet.ttl > MAX_TTL) packet.ttl = MAX_TTL
     if (reassembled) packet.ttl = 0
@@ -335,7 +371,7 @@ export class Router {
     if (type === MessageType.fragment) { this.fragment(packet, frame, ingress, senderKey, toUs, directed); return }
 
     const seen = this.seen
-    packetKeyInto(seen.key, this.deps.crypto, packet)
+    if (!keyed) packetKeyInto(seen.key, this.deps.crypto, packet)
     const found = seen.find()
     if (found !== 0) { this.duplicate(seen, found, packet, frame, senderKey, ingress, reassembled); return }
 
@@ -359,17 +395,8 @@ export class Router {
 
   /** A copy of something already seen. Delivers nothing, except a first verified copy of a packet we relayed blind. */
   private duplicate (seen: Seen, entry: number, packet: Packet, frame: Uint8Array, senderKey: string, ingress: LinkState, reassembled: boolean): void {
-    const counters = this.deps.counters
-    counters.duplicates++
-    seen.recordCopy(entry, ingress.slot, packet.ttl)
-    const relay = seen.attachment(entry)
-    if (relay !== undefined && ++relay.heard >= relay.threshold) {
-      this.deps.clock.clearTimer(relay.timer)
-      this.pending.delete(relay)
-      seen.attach(entry, undefined)
-      counters.relaysCancelled++
-    }
-    if (packet.ttl > seen.ttl(entry) && !reassembled && seen.upgrades(entry) < MAX_TTL_UPGRADES) this.upgrade(seen, entry, packet, frame, senderKey, ingress)
+    this.countCopy(seen, entry, packet.ttl, ingress)
+    if (this.copyUpgrades(seen, entry, packet.ttl, reassembled)) this.upgrade(seen, entry, packet, frame, senderKey, ingress)
     if (seen.verified(entry) || !SIGNED_TYPES.has(packet.type)) return
     const pinned = this.deps.peers.pinned(senderKey)
     if (pinned === undefined || !this.deps.security.verify(pinned.signingPublicKey, packet)) return
@@ -377,6 +404,24 @@ export class Router {
     const recipient = packet.recipientId
     const toUs = recipient !== null && sameId(recipient, this.deps.localId)
     this.deliver(packet, senderKey, ingress, recipient !== null && !toUs && !isBroadcastId(recipient), reassembled)
+  }
+
+  /** A copy's bookkeeping: which link holds it at what TTL, and a waiting relay that heard enough copies gives up. */
+  private countCopy (seen: Seen, entry: number, ttl: number, ingress: LinkState): void {
+    const counters = this.deps.counters
+    counters.duplicates++
+    seen.recordCopy(entry, ingress.slot, ttl)
+    const relay = seen.attachment(entry)
+    if (relay !== undefined && ++relay.heard >= relay.threshold) {
+      this.deps.clock.clearTimer(relay.timer)
+      this.pending.delete(relay)
+      seen.attach(entry, undefined)
+      counters.relaysCancelled++
+    }
+  }
+
+  private copyUpgrades (seen: Seen, entry: number, ttl: number, reassembled: boolean): boolean {
+    return ttl > seen.ttl(entry) && !reassembled && seen.upgrades(entry) < MAX_TTL_UPGRADES
   }
 
   /**

@@ -117,6 +117,62 @@ export function decodePacket (frame: Uint8Array): Packet {
   }
 }
 
+/** Where a frame's fields lie, as `peekHeader` read them. Reused between calls: it allocates nothing. */
+export interface FrameHeader {
+  type: number
+  ttl: number
+  flags: number
+  /** The 64-bit timestamp in two 32-bit halves (no BigInt on this path). */
+  timestampHi: number
+  timestampLo: number
+  /** Offset of the 8-byte sender ID. */
+  senderAt: number
+  payloadAt: number
+  payloadLength: number
+}
+
+export function emptyFrameHeader (): FrameHeader {
+  return { type: 0, ttl: 0, flags: 0, timestampHi: 0, timestampLo: 0, senderAt: 0, payloadAt: 0, payloadLength: 0 }
+}
+
+/**
+ * Reads a frame's header into `out` without decoding the frame: true only when `decodePacket` would
+ * decode these raw bytes, with these fields, to the end of the signature. False when it would not, or
+ * might not (a compressed payload, whose size prefix needs checks): decode such a frame in full. The
+ * router uses it to drop the copies it has already seen (most receptions in a dense mesh) unallocated.
+ */
+export function peekHeader (frame: Uint8Array, out: FrameHeader): boolean {
+  const version = frame[0]
+  if (version !== 1 && version !== 2) return false
+  const lengthAt = COMMON_HEADER_BYTES
+  let at = lengthAt + lengthBytes(version)
+  if (frame.length < at + PEER_ID_BYTES) return false
+  const flags = frame[11]!
+  if ((flags & PacketFlag.isCompressed) !== 0) return false
+  const payloadLength = version === 2
+    ? ((frame[lengthAt]! << 24) >>> 0) + ((frame[lengthAt + 1]! << 16) | (frame[lengthAt + 2]! << 8) | frame[lengthAt + 3]!)
+    : (frame[lengthAt]! << 8) | frame[lengthAt + 1]!
+  if (payloadLength > MAX_PAYLOAD_BYTES) return false
+  out.senderAt = at
+  at += PEER_ID_BYTES
+  if ((flags & PacketFlag.hasRecipient) !== 0) at += PEER_ID_BYTES
+  if (version === 2 && (flags & PacketFlag.hasRoute) !== 0) {
+    if (at >= frame.length) return false
+    at += 1 + frame[at]! * PEER_ID_BYTES
+  }
+  out.payloadAt = at
+  at += payloadLength
+  if ((flags & PacketFlag.hasSignature) !== 0) at += SIGNATURE_BYTES
+  if (at > frame.length) return false
+  out.type = frame[1]!
+  out.ttl = frame[2]!
+  out.flags = flags
+  out.timestampHi = ((frame[3]! << 24) >>> 0) + ((frame[4]! << 16) | (frame[5]! << 8) | frame[6]!)
+  out.timestampLo = ((frame[7]! << 24) >>> 0) + ((frame[8]! << 16) | (frame[9]! << 8) | frame[10]!)
+  out.payloadLength = payloadLength
+  return true
+}
+
 function decodeCore (frame: Uint8Array): Packet {
   const r = new ByteReader(frame)
   const version = r.u8('version')

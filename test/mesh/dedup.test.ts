@@ -1,9 +1,11 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import { DedupTable, fragmentKeyInto, packetKeyInto, DEDUP_MAX_AGE_MS, KEY_UNITS, LINK_SLOTS } from '../../src/mesh/dedup.js'
+import { DedupTable, fragmentKeyInto, frameKeyInto, packetKeyInto, DEDUP_MAX_AGE_MS, KEY_UNITS, LINK_SLOTS } from '../../src/mesh/dedup.js'
 import type { CryptoProvider } from '../../src/crypto/provider.js'
 import type { Packet } from '../../src/wire/packet-types.js'
 import { ManualClock } from '../helpers/manual-clock.js'
+import { decodePacket, emptyFrameHeader, encodePacket, peekHeader } from '../../src/wire/packet.js'
+import { packetArb } from '../wire/arbitraries.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 
 const crypto = { sha256: (d: Uint8Array) => sha256(d) } as unknown as CryptoProvider
@@ -132,6 +134,17 @@ describe('dedup', () => {
     ['signature', { signature: new Uint8Array(64).fill(9) }],
   ] as Array<[string, Partial<Packet>]>)('dedup — the packet key ignores the %s (relayed and forged copies collide)', (_, change) => {
     expect(packetKey(packet(change))).toEqual(packetKey(packet()))
+  })
+
+  test('dedup — a frame\'s key from its header equals the key of the packet it decodes to', () => {
+    fc.assert(fc.property(packetArb(80), fc.boolean(), (p, pad) => {
+      const frame = encodePacket(p, { pad })
+      const header = emptyFrameHeader()
+      fc.pre(peekHeader(frame, header))
+      const out = new Uint16Array(KEY_UNITS)
+      frameKeyInto(out, crypto, frame, header)
+      expect([...out]).toEqual(packetKey(decodePacket(frame)))
+    }), { numRuns: 2_000 })
   })
 
   test('dedup — fragment keys differ by sender, fragment ID, index, total and type', () => {

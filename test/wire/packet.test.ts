@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { DecodeError } from '../../src/wire/decode-error.js'
 import { MAX_COMPRESSION_RATIO, MAX_PAYLOAD_BYTES } from '../../src/wire/limits.js'
-import { decodePacket, encodePacket, encodedPacketLength } from '../../src/wire/packet.js'
+import { decodePacket, emptyFrameHeader, encodePacket, encodedPacketLength, peekHeader } from '../../src/wire/packet.js'
 import type { Packet } from '../../src/wire/packet-types.js'
 import { padFrame } from '../../src/wire/padding.js'
 import vectors from '../fixtures/wire/android-contract-vectors.json' with { type: 'json' }
@@ -230,6 +230,36 @@ describe('§2.1 packet — properties', () => {
       const cut = padded.subarray(0, n)
       if (n >= core.length) expect(plainPacket(decodePacket(cut))).toEqual(plainPacket(packet))
       else expect(() => decodePacket(cut)).toThrow(DecodeError)
+    }
+  })
+
+  test('§2.1 packet — peekHeader accepts only frames decodePacket decodes raw, and finds the same fields', () => {
+    // Valid frames (padded or not), then the same with a few bytes changed or cut: the header peek must
+    // never claim a frame the decoder would refuse or read differently.
+    const frameArb = fc.tuple(packetArb(60), fc.boolean(), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }), fc.nat())
+    fc.assert(fc.property(frameArb, ([packet, pad, edits, cut]) => {
+      const frame = encodePacket(packet, { pad }).slice()
+      for (const [at, value] of edits) frame[at % frame.length] = value
+      const bytes = edits.length > 0 && cut % 3 === 0 ? frame.subarray(0, cut % (frame.length + 1)) : frame
+      const h = emptyFrameHeader()
+      const peeked = peekHeader(bytes, h)
+      if (edits.length === 0 && bytes === frame) expect(peeked).toBe(!packet.isCompressed)
+      if (!peeked) return
+      const p = decodePacket(bytes)
+      expect(p.isCompressed).toBe(false)
+      expect([h.type, h.ttl, (BigInt(h.timestampHi) << 32n) | BigInt(h.timestampLo)]).toEqual([p.type, p.ttl, p.timestamp])
+      expect(bytes.subarray(h.senderAt, h.senderAt + 8)).toEqual(p.senderId)
+      expect(bytes.subarray(h.payloadAt, h.payloadAt + h.payloadLength)).toEqual(p.payload)
+      expect((h.flags & 0x10) !== 0).toBe(p.isRSR)
+    }), fcOptions(10_000))
+  })
+
+  test('§2.1 packet — peekHeader refuses what is not a whole frame', () => {
+    const frame = encodePacket(basePacket({ signature: new Uint8Array(64).fill(1) }))
+    const h = emptyFrameHeader()
+    expect(peekHeader(frame, h)).toBe(true)
+    for (const bytes of [new Uint8Array(0), frame.subarray(0, 20), frame.subarray(0, frame.length - 1), Uint8Array.of(3, ...frame.subarray(1))]) {
+      expect(peekHeader(bytes, h)).toBe(false)
     }
   })
 
