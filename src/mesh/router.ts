@@ -347,7 +347,8 @@ export class Router {
     const entry = seen.find()
     if (entry === 0) return 'keyed'
     const ttl = h.ttl > MAX_TTL ? MAX_TTL : h.ttl
-    if (this.copyUpgrades(seen, entry, ttl, false) || !(seen.verified(entry) || !SIGNED_TYPES.has(type))) return 'keyed'
+    const unverified = SIGNED_TYPES.has(type) && !seen.verified(entry)
+    if (unverified || this.copyUpgrades(seen, entry, ttl, false)) return 'keyed'
     this.countCopy(seen, entry, ttl, ingress)
     return true
   }
