@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import { DedupTable, fragmentKeyInto, frameKeyInto, packetKeyInto, DEDUP_MAX_AGE_MS, KEY_UNITS, LINK_SLOTS } from '../../src/mesh/dedup.js'
+import { DedupTable, fragmentKeyInto, frameKeyInto, keyCheck, keySeed, packetKeyInto, DEDUP_MAX_AGE_MS, KEY_UNITS, LINK_SLOTS } from '../../src/mesh/dedup.js'
 import type { CryptoProvider } from '../../src/crypto/provider.js'
 import type { Packet } from '../../src/wire/packet-types.js'
 import { ManualClock } from '../helpers/manual-clock.js'
@@ -87,6 +87,31 @@ describe('dedup', () => {
     expect(table.size).toBe(capacity)
     for (const n of [0, 499]) expect(keyed(table, n).find()).toBe(0)
     for (const n of [500, 501, added - 1]) expect(keyed(table, n).find()).toBe(n + 1)
+  })
+
+  test('dedup — two keys with the same 32-bit hash stay apart (the second hash decides)', () => {
+    // A birthday search over pseudo-random keys finds an FNV-1a collision within ~10^5 keys.
+    const table = new DedupTable(new ManualClock(0))
+    let state = 12345
+    const fill = (out: Uint16Array): void => { for (let i = 0; i < KEY_UNITS; i++) { state = (Math.imul(state, 1103515245) + 12345) >>> 0; out[i] = state >>> 16 } }
+    const seen = new Map<number, Uint16Array>()
+    let pair: [Uint16Array, Uint16Array] | undefined
+    for (let n = 0; pair === undefined && n < 1_000_000; n++) {
+      const key = new Uint16Array(KEY_UNITS)
+      fill(key)
+      const other = seen.get(keySeed(key))
+      if (other === undefined) seen.set(keySeed(key), key)
+      else pair = [other, key]
+    }
+    expect(pair).toBeDefined()
+    const [a, b] = pair!
+    expect(keyCheck(a)).not.toBe(keyCheck(b))
+    table.key.set(a)
+    const handle = table.add(3, false)
+    table.key.set(b)
+    expect(table.find()).toBe(0)
+    table.key.set(a)
+    expect(table.find()).toBe(handle)
   })
 
   test('dedup — agrees with a plain first-in-first-out model under random adds, finds and time', () => {
