@@ -8,8 +8,9 @@
 //
 // Entries keep a 64-bit fingerprint of the key (two independent 32-bit hashes), not its 26 bytes: at
 // 10 000 simulated nodes the stored keys alone were ~260 MB. Two different packets share a fingerprint
-// with probability 2^-64 per pair — about 2^-45 over a full table's lifetime of lookups, far below a lost
-// radio frame. Forging a collision gains an attacker nothing: the key leaves out the signature and TTL,
+// with probability 2^-64 per pair, so a lookup against 1000 entries wrongly says "seen" with about 2^-54:
+// a node looking up 100 frames a second for a year (2^31.6) has about a 2^-22 chance of one false
+// duplicate, far below the chance of losing that frame on the radio. Forging a collision gains an attacker nothing: the key leaves out the signature and TTL,
 // so a forged copy of a packet already collides by design, and a collision with a packet not yet sent
 // would need that packet's timestamp and payload digest in advance.
 //
