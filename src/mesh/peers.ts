@@ -107,6 +107,129 @@ class PeerSnapshot implements Peer {
   }
 }
 
+/**
+ * Peer ID → slot by open addressing over the ID's two 32-bit words, and the slots in pin order (oldest
+ * first) as a linked list, all in typed arrays: a Map from key strings cost ≈ 60 bytes a peer more (its
+ * entry plus the string it keeps; heap snapshot, 3 000 nodes: 37 MB of map tables, and key strings).
+ */
+class SlotIndex {
+  /** Per slot: the ID's high and low words. */
+  private words = new Uint32Array(INITIAL_SLOTS * 2)
+  /** Per slot: the next older and next newer slot in pin order, -1 at either end. */
+  private olderOf = new Int32Array(INITIAL_SLOTS)
+  private newerOf = new Int32Array(INITIAL_SLOTS)
+  /** Linear probing: slot + 1, 0 empty; at least twice the slot capacity, a power of two. */
+  private table = new Int32Array(INITIAL_SLOTS * 2)
+  private mask = INITIAL_SLOTS * 2 - 1
+  private oldestSlot = -1
+  private newestSlot = -1
+  count = 0
+
+  /** The oldest slot in pin order, or -1. */
+  get oldest (): number {
+    return this.oldestSlot
+  }
+
+  /** The slot pinned right after `slot`, or -1. */
+  newer (slot: number): number {
+    return this.newerOf[slot]!
+  }
+
+  find (key: string): number {
+    const hi = wordOf(key, 0)
+    const lo = wordOf(key, 2)
+    const words = this.words
+    for (let p = hashWords(hi, lo) & this.mask; ; p = (p + 1) & this.mask) {
+      const slot = this.table[p]! - 1
+      if (slot < 0) return -1
+      if (words[slot * 2] === hi && words[slot * 2 + 1] === lo) return slot
+    }
+  }
+
+  keyOf (slot: number): string {
+    const hi = this.words[slot * 2]!
+    const lo = this.words[slot * 2 + 1]!
+    return String.fromCharCode(hi >>> 16, hi & 0xffff, lo >>> 16, lo & 0xffff)
+  }
+
+  /** Adds `key` (not present) in `slot`, as the newest pin. `slot` must be below the capacity given to `reserve`. */
+  insert (key: string, slot: number): void {
+    this.words[slot * 2] = wordOf(key, 0)
+    this.words[slot * 2 + 1] = wordOf(key, 2)
+    this.place(slot)
+    this.olderOf[slot] = this.newestSlot
+    this.newerOf[slot] = -1
+    if (this.newestSlot === -1) this.oldestSlot = slot
+    else this.newerOf[this.newestSlot] = slot
+    this.newestSlot = slot
+    this.count++
+  }
+
+  remove (slot: number): void {
+    const mask = this.mask
+    const table = this.table
+    let p = hashWords(this.words[slot * 2]!, this.words[slot * 2 + 1]!) & mask
+    while (table[p] !== slot + 1) p = (p + 1) & mask
+    // Backward-shift deletion, as in the dedup table: probe chains stay unbroken without tombstones.
+    let hole = p
+    for (let q = (hole + 1) & mask; table[q] !== 0; q = (q + 1) & mask) {
+      const s = table[q]! - 1
+      const home = hashWords(this.words[s * 2]!, this.words[s * 2 + 1]!) & mask
+      const stays = hole <= q ? (home > hole && home <= q) : (home > hole || home <= q)
+      if (stays) continue
+      table[hole] = table[q]!
+      hole = q
+    }
+    table[hole] = 0
+    const older = this.olderOf[slot]!
+    const newer = this.newerOf[slot]!
+    if (older === -1) this.oldestSlot = newer
+    else this.newerOf[older] = newer
+    if (newer === -1) this.newestSlot = older
+    else this.olderOf[newer] = older
+    this.count--
+  }
+
+  /** Makes room for slots below `capacity`. */
+  reserve (capacity: number): void {
+    if (capacity * 2 > this.words.length) {
+      const words = new Uint32Array(capacity * 2)
+      words.set(this.words)
+      this.words = words
+      const olderOf = new Int32Array(capacity)
+      olderOf.set(this.olderOf)
+      this.olderOf = olderOf
+      const newerOf = new Int32Array(capacity)
+      newerOf.set(this.newerOf)
+      this.newerOf = newerOf
+    }
+    if (capacity * 2 <= this.table.length) return
+    let size = this.table.length
+    while (size < capacity * 2) size *= 2
+    const old = this.table
+    this.table = new Int32Array(size)
+    this.mask = size - 1
+    for (const entry of old) if (entry !== 0) this.place(entry - 1)
+  }
+
+  private place (slot: number): void {
+    let p = hashWords(this.words[slot * 2]!, this.words[slot * 2 + 1]!) & this.mask
+    while (this.table[p] !== 0) p = (p + 1) & this.mask
+    this.table[p] = slot + 1
+  }
+}
+
+/** Units `at` and `at + 1` of a peer key as one 32-bit word. */
+function wordOf (key: string, at: number): number {
+  return ((key.charCodeAt(at) << 16) | key.charCodeAt(at + 1)) >>> 0
+}
+
+/** A peer ID's two words mixed into a probe position (IDs are hash output already; this spreads both). */
+function hashWords (hi: number, lo: number): number {
+  const h = Math.imul(hi ^ Math.imul(lo, 0x9e3779b1), 0x85ebca6b)
+  return (h ^ (h >>> 15)) >>> 0
+}
+
 export interface PeerTableOptions {
   staleMs?: number
   maxPinned?: number
@@ -115,16 +238,15 @@ export interface PeerTableOptions {
 }
 
 /**
- * Pins and presence in slots of flat typed arrays, found through one map from peer key to slot. A node
+ * Pins and presence in slots of flat typed arrays, found through a `SlotIndex`. A node
  * learns every peer in announce reach, so at 10 000 simulated nodes the tables hold millions of entries:
  * as objects (a peer, its pin, four boxed numbers, a key string and two map entries) that was ≈ 380 bytes
  * an entry (heap snapshot, 1 000 nodes × 120 s, 262 783 peers: 20 MB of peer objects, 10 MB of pin
  * objects, 21 MB of numbers, a large part of 34 MB of strings and 53 MB of map arrays).
  */
 export class PeerTable {
-  /** Peer key → slot, for every pin; insertion order is pin age (the eviction order). */
-  private readonly slots = new Map<string, number>()
-  private keyOfSlot: string[] = []
+  /** Every pin's slot, in pin order (the eviction order). */
+  private readonly slots = new SlotIndex()
   private nicknames: string[] = []
   private pinBytes = new Uint8Array(INITIAL_SLOTS * PIN_BYTES)
   private times = new Float64Array(INITIAL_SLOTS * TIME_FIELDS)
@@ -158,7 +280,7 @@ export class PeerTable {
 
   list (): Peer[] {
     const out: Peer[] = []
-    for (const slot of this.slots.values()) if (this.presentFlags[slot] === 1) out.push(this.snapshot(slot))
+    for (let slot = this.slots.oldest; slot !== -1; slot = this.slots.newer(slot)) if (this.presentFlags[slot] === 1) out.push(this.snapshot(slot))
     return out
   }
 
@@ -169,8 +291,8 @@ export class PeerTable {
 
   /** The pinned keys for a peer, present or not: what its signatures must verify against. */
   pinned (key: string): PeerKeys | undefined {
-    const slot = this.slots.get(key)
-    if (slot === undefined) return undefined
+    const slot = this.slots.find(key)
+    if (slot === -1) return undefined
     const at = slot * PIN_BYTES
     return {
       noisePublicKey: this.pinBytes.slice(at, at + ANNOUNCE_KEY_BYTES),
@@ -181,8 +303,8 @@ export class PeerTable {
   /** Records a verified announce. `keyMismatch`: the peer ID is pinned to other keys; nothing changed. */
   announce (id: Uint8Array, nickname: string, keys: PeerKeys, now: number): AnnounceOutcome {
     const key = peerKey(id)
-    let slot = this.slots.get(key)
-    if (slot !== undefined) {
+    let slot = this.slots.find(key)
+    if (slot !== -1) {
       if (!this.matches(slot, keys)) return 'keyMismatch'
       if (this.presentFlags[slot] === 1) {
         if (this.nicknames[slot] !== nickname) this.nicknames[slot] = nickname
@@ -250,7 +372,7 @@ export class PeerTable {
   expire (now: number): Peer[] {
     const gone: Peer[] = []
     if (this.presentCount === 0) return gone
-    for (const slot of this.slots.values()) {
+    for (let slot = this.slots.oldest; slot !== -1; slot = this.slots.newer(slot)) {
       if (this.presentFlags[slot] === 1 && now - this.times[slot * TIME_FIELDS + LAST_SEEN]! > this.staleMs) {
         this.absent(slot)
         gone.push(this.snapshot(slot))
@@ -260,8 +382,8 @@ export class PeerTable {
   }
 
   private presentSlot (key: string): number {
-    const slot = this.slots.get(key)
-    return slot !== undefined && this.presentFlags[slot] === 1 ? slot : -1
+    const slot = this.slots.find(key)
+    return slot !== -1 && this.presentFlags[slot] === 1 ? slot : -1
   }
 
   private absent (slot: number): void {
@@ -272,7 +394,7 @@ export class PeerTable {
   private snapshot (slot: number): PeerSnapshot {
     const at = slot * PIN_BYTES
     const t = slot * TIME_FIELDS
-    return new PeerSnapshot(this.keyOfSlot[slot]!, this.pinBytes.slice(at, at + PIN_BYTES), this.nicknames[slot]!, this.times[t + FIRST_SEEN]!, this.times[t + LAST_SEEN]!)
+    return new PeerSnapshot(this.slots.keyOf(slot), this.pinBytes.slice(at, at + PIN_BYTES), this.nicknames[slot]!, this.times[t + FIRST_SEEN]!, this.times[t + LAST_SEEN]!)
   }
 
   /** Whether `keys` are the pin in `slot`, byte for byte. */
@@ -289,20 +411,18 @@ export class PeerTable {
 
   /** Pins `keys` (32 + 32 bytes) for `key` in a fresh slot, evicting the oldest absent peer's pin when full. */
   private pin (key: string, keys: PeerKeys): number {
-    if (this.slots.size >= this.maxPinned) {
-      for (const [old, slot] of this.slots) {
-        if (this.presentFlags[slot] === 0) {
-          this.slots.delete(old)
-          this.keyOfSlot[slot] = ''
-          this.nicknames[slot] = ''
-          this.freeSlots.push(slot)
+    if (this.slots.count >= this.maxPinned) {
+      for (let old = this.slots.oldest; old !== -1; old = this.slots.newer(old)) {
+        if (this.presentFlags[old] === 0) {
+          this.slots.remove(old)
+          this.nicknames[old] = ''
+          this.freeSlots.push(old)
           break
         }
       }
     }
     const slot = this.freeSlots.pop() ?? this.grow()
-    this.slots.set(key, slot)
-    this.keyOfSlot[slot] = key
+    this.slots.insert(key, slot)
     this.nicknames[slot] = ''
     this.pinBytes.set(keys.noisePublicKey, slot * PIN_BYTES)
     this.pinBytes.set(keys.signingPublicKey, slot * PIN_BYTES + ANNOUNCE_KEY_BYTES)
@@ -315,6 +435,7 @@ export class PeerTable {
     const capacity = this.presentFlags.length
     if (slot < capacity) return slot
     const grown = capacity + (capacity >> 1)
+    this.slots.reserve(grown)
     const pinBytes = new Uint8Array(grown * PIN_BYTES)
     pinBytes.set(this.pinBytes)
     this.pinBytes = pinBytes

@@ -107,6 +107,39 @@ describe('PeerTable', () => {
     expect(t.announce(id(1), 'a', short, 1)).toBe('keyMismatch')
   })
 
+  test('peers — pins evicted from inside probe chains leave every other pin findable', () => {
+    // Random IDs and a bound of 64: from the 65th pin on, every announce evicts one (its peer left first),
+    // so deletions land all over the index's probe chains.
+    const t = new PeerTable({ maxPinned: 64 })
+    let state = 7
+    const randomId = (): Uint8Array => Uint8Array.from({ length: 8 }, () => { state = (Math.imul(state, 1103515245) + 12345) >>> 0; return state >>> 24 })
+    const pinnedIds: Uint8Array[] = []
+    for (let n = 0; n < 500; n++) {
+      const pid = randomId()
+      expect(t.announce(pid, 'p', keys(n % 200), n)).toBe('new')
+      t.remove(peerKey(pid))
+      pinnedIds.push(pid)
+      if (pinnedIds.length > 64) pinnedIds.shift()
+      for (const [i, kept] of pinnedIds.entries()) expect(t.pinned(peerKey(kept))?.noisePublicKey[0], `pin ${i} after ${n}`).toBe((n - pinnedIds.length + 1 + i) % 200)
+    }
+  })
+
+  test('peers — evicting the newest pin keeps the pin order for the ones after it', () => {
+    const t = new PeerTable({ maxPinned: 2 })
+    t.announce(id(1), 'a', keys(1), 0)
+    t.announce(id(2), 'b', keys(2), 0)
+    t.remove(peerKey(id(2)))
+    t.announce(id(3), 'c', keys(3), 0) // evicts b, the newest pin
+    t.announce(id(4), 'd', keys(4), 0) // all present: nothing to evict
+    expect(t.list().map(p => p.nickname)).toEqual(['a', 'c', 'd'])
+    t.remove(peerKey(id(1)))
+    t.remove(peerKey(id(4)))
+    t.announce(id(5), 'e', keys(5), 0) // evicts a, the oldest absent
+    expect(t.pinned(peerKey(id(1)))).toBeUndefined()
+    expect(t.list().map(p => p.nickname)).toEqual(['c', 'e'])
+    expect(t.pinned(peerKey(id(4)))).toBeDefined()
+  })
+
   test('peers — agrees with a plain map model under random announces, leaves, expiry and relay marks', () => {
     // Few IDs, two key sets each and a small pin bound, so pins are evicted, slots reused and the arrays grow.
     const op = fc.oneof(
