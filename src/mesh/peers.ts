@@ -238,11 +238,11 @@ export interface PeerTableOptions {
 }
 
 /**
- * Pins and presence in slots of flat typed arrays, found through a `SlotIndex`. A node
- * learns every peer in announce reach, so at 10 000 simulated nodes the tables hold millions of entries:
- * as objects (a peer, its pin, four boxed numbers, a key string and two map entries) that was ≈ 380 bytes
- * an entry (heap snapshot, 1 000 nodes × 120 s, 262 783 peers: 20 MB of peer objects, 10 MB of pin
- * objects, 21 MB of numbers, a large part of 34 MB of strings and 53 MB of map arrays).
+ * Pins and presence in slots of flat typed arrays, found through a `SlotIndex`. A node learns every peer
+ * in announce reach, so at 10 000 simulated nodes the tables hold millions of entries. As objects (a
+ * peer, its pin, four boxed numbers, a key string, two map entries) they cost ≈ 380 bytes an entry; heap
+ * snapshot, 1 000 nodes × 120 s, 262 783 peers: 20 MB of peer objects, 10 MB of pin objects and 21 MB of
+ * boxed numbers besides their strings and map tables. Here an entry is ≈ 150 bytes.
  */
 export class PeerTable {
   /** Every pin's slot, in pin order (the eviction order). */
