@@ -58,6 +58,12 @@ export const LINK_INBOUND_HOLD_FRAMES = 16
  */
 export const STOP_DISCONNECT_WAIT_MS = 2_000
 
+/** A role's stop(): waits up to STOP_DISCONNECT_WAIT_MS for `disconnects` to be confirmed; a shortfall is only logged. */
+export async function awaitDisconnects (clock: Clock, logger: Logger, disconnects: Iterable<Promise<unknown>>): Promise<void> {
+  await withTimeout(clock, async () => { await Promise.all(disconnects) }, STOP_DISCONNECT_WAIT_MS, 'disconnects on stop')
+    .catch((error: unknown) => { logger.debug({ err: error }, 'not every disconnect was confirmed') })
+}
+
 export const DEFAULT_LINK_PACING: LinkPacing = {
   queueFrames: LINK_QUEUE_FRAMES,
   burstFrames: LINK_BURST_FRAMES,

@@ -4,7 +4,7 @@
 import type { Clock, TimerId } from '../src/clock.js'
 import type { Logger } from '../src/logger.js'
 import { ATT_DEFAULT_MTU, ATT_HEADER_BYTES, ATT_MAX_MTU, MESH_CHARACTERISTIC, MESH_SERVICE, normalizeAddress } from './gatt-profile.js'
-import { BleLink, STOP_DISCONNECT_WAIT_MS, type LinkPacing } from './ble-link.js'
+import { awaitDisconnects, BleLink, type LinkPacing } from './ble-link.js'
 import type { NobleCharacteristicLike, NobleLike, NoblePeripheralLike } from './library-types.js'
 import type { Verdict } from './link-policy.js'
 import { withTimeout } from './with-timeout.js'
@@ -102,8 +102,7 @@ export class CentralRole {
     this.noble.removeListener('discover', this.onDiscover)
     await this.setScanning(false)
     for (const link of [...this.links.values()]) link.close('transport stopped')
-    await withTimeout(this.clock, async () => { await Promise.all(this.disconnecting) }, STOP_DISCONNECT_WAIT_MS, 'disconnects on stop')
-      .catch((error: unknown) => { this.logger.debug({ err: error }, 'not every disconnect was confirmed') })
+    await awaitDisconnects(this.clock, this.logger, this.disconnecting)
   }
 
   /** Stops and starts the scan, then retries remembered advertisers whose backoff ran out. */

@@ -4,7 +4,7 @@
 import type { Clock, TimerId } from '../src/clock.js'
 import type { Logger } from '../src/logger.js'
 import { ATT_HEADER_BYTES, MESH_CHARACTERISTIC, MESH_CHARACTERISTIC_PROPERTIES, MESH_SERVICE } from './gatt-profile.js'
-import { BleLink, LINK_INBOUND_HOLD_FRAMES, STOP_DISCONNECT_WAIT_MS, type LinkPacing } from './ble-link.js'
+import { awaitDisconnects, BleLink, LINK_INBOUND_HOLD_FRAMES, type LinkPacing } from './ble-link.js'
 import type { BlenoLike, ConnectionHandle } from './library-types.js'
 import type { Verdict } from './link-policy.js'
 import { withTimeout } from './with-timeout.js'
@@ -121,8 +121,7 @@ export class PeripheralRole {
       this.drop(connection, 'transport stopped')
       await gone
     })
-    await withTimeout(this.clock, async () => { await Promise.all(confirmed) }, STOP_DISCONNECT_WAIT_MS, 'disconnects on stop')
-      .catch((error: unknown) => { this.logger.debug({ err: error }, 'not every disconnect was confirmed') })
+    await awaitDisconnects(this.clock, this.logger, confirmed)
     this.departing.clear()
     for (const [event, listener] of this.listeners.splice(0)) this.bleno.removeListener(event, listener)
   }
