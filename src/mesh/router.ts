@@ -1,6 +1,10 @@
 // The router: what happens to a frame between the link that delivered it and the links it leaves on.
 //
 // Ingress, in this order (each step may end the walk; untrusted bytes never throw past `receive`):
+//  0. plain copies      first, from the header alone (`plainCopy`): a copy of a packet already seen that
+//                       would pass steps 2–5 and change nothing but step 6's bookkeeping (no TTL upgrade,
+//                       nothing left to verify) is counted there and dropped undecoded. Such copies are
+//                       most receptions in a dense mesh; anything else goes on to step 1.
 //  1. decode            wire/packet; DecodeError → dropped.decode
 //  2. TTL clamp         received TTL capped at 7, as both phones do
 //  3. freshness         |timestamp − now| ≤ maxClockSkewMs (120 s) unless REQUEST_SYNC or RSR → dropped.stale
