@@ -10,9 +10,10 @@
 // 10 000 simulated nodes the stored keys alone were ~260 MB. Two different packets share a fingerprint
 // with probability 2^-64 per pair, so a lookup against 1000 entries wrongly says "seen" with about 2^-54:
 // a node looking up 100 frames a second for a year (2^31.6) has about a 2^-22 chance of one false
-// duplicate, far below the chance of losing that frame on the radio. Forging a collision gains an attacker nothing: the key leaves out the signature and TTL,
-// so a forged copy of a packet already collides by design, and a collision with a packet not yet sent
-// would need that packet's timestamp and payload digest in advance.
+// duplicate, far below the chance of losing that frame on the radio. Forging a collision gains an
+// attacker nothing: the key leaves out the signature and TTL, so a forged copy of a packet already
+// collides by design, and a collision with a packet not yet sent would need that packet's timestamp and
+// payload digest in advance.
 //
 // Eviction is first in, first out (a ring), not least recently used: copies of a packet arrive within
 // seconds of the first, long before 1000 newer packets push it out, so recency adds nothing here.
@@ -78,7 +79,7 @@ export class DedupTable<R> {
   private readonly copies: Uint32Array
   /**
    * Open addressing, linear probing: ring position + 1, 0 empty. 16-bit while positions fit (the tables the
-   * router makes hold ~1000 entries): 4 KB of the ~70 KB a table costs, at 10 000 simulated nodes 40 MB.
+   * router makes hold ~1000 entries): 4 KB of the ~40 KB a table costs, at 10 000 simulated nodes 40 MB.
    */
   private readonly index: Uint16Array | Uint32Array
   private readonly mask: number
