@@ -56,6 +56,7 @@ import { decodePacket, emptyFrameHeader, encodedPacketLength, encodePacket, peek
 import { MessageType, PacketFlag, PEER_ID_BYTES, type Packet } from '../wire/packet-types.js'
 import { padFrame } from '../wire/padding.js'
 import { DedupTable, fragmentKeyInto, frameKeyInto, LINK_SLOTS, packetKeyInto, type DedupOptions, FRAGMENT_DEDUP_MAX_AGE_MS, FRAGMENT_DEDUP_MAX_ENTRIES } from './dedup.js'
+import { FrameSlab } from './frame-slab.js'
 import { fragmentFrame, frameLimit } from './fragmenter.js'
 import type { Link } from './link.js'
 import { peerKey, type Peer, type PeerKeys, type PeerTable } from './peers.js'
@@ -208,6 +209,7 @@ export class Router {
   private readonly log: Logger
   private readonly localKey: string
   private stopped = false
+  private readonly relayFrames = new FrameSlab()
   /** Scratch for `plainCopy` (one frame at a time: the router is not re-entered while it handles one). */
   private readonly header: FrameHeader = emptyFrameHeader()
   /** One context object for every policy call (the policy must not keep it). */
@@ -672,7 +674,7 @@ export class Router {
     const decision = this.decide(packet, ingress, directed, seen.seed(entry))
     if (decision === null) return
     // The received bytes with only the TTL changed; Noise types padded on the air as the phones do.
-    let out: Uint8Array = frame.slice(0, encodedPacketLength(packet))
+    let out: Uint8Array = this.relayFrames.copy(frame, encodedPacketLength(packet))
     out[2] = decision.ttl
     if (isNoise(type)) out = padFrame(out)
     if (decision.delayMs <= 0) {
