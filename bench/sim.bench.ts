@@ -94,6 +94,8 @@ export function printSize (s: ChildResult): void {
   report(`sim ${nodes} nodes real-time factor`, s.virtualSeconds / s.wallSeconds, 'x')
   report(`sim ${nodes} nodes announce share`, s.announceShare * 100, '% of link frames')
   report(`sim ${nodes} nodes receptions`, s.receptions / s.cpuSeconds, 'receptions/s')
+  // A speed figure means little if the run stopped delivering: print delivery beside it.
+  report(`sim ${nodes} nodes delivery`, (s.summary as { deliveryRatio: number }).deliveryRatio * 100, '% within TTL reach')
 }
 
 const args = process.argv.slice(2)
