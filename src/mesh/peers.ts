@@ -193,15 +193,9 @@ class SlotIndex {
   /** Makes room for slots below `capacity`. */
   reserve (capacity: number): void {
     if (capacity * 2 > this.words.length) {
-      const words = new Uint32Array(capacity * 2)
-      words.set(this.words)
-      this.words = words
-      const olderOf = new Int32Array(capacity)
-      olderOf.set(this.olderOf)
-      this.olderOf = olderOf
-      const newerOf = new Int32Array(capacity)
-      newerOf.set(this.newerOf)
-      this.newerOf = newerOf
+      this.words = widened(this.words, capacity * 2)
+      this.olderOf = widened(this.olderOf, capacity)
+      this.newerOf = widened(this.newerOf, capacity)
     }
     if (capacity * 2 <= this.table.length) return
     let size = this.table.length
@@ -228,6 +222,18 @@ function wordOf (key: string, at: number): number {
 function hashWords (hi: number, lo: number): number {
   const h = Math.imul(hi ^ Math.imul(lo, 0x9e3779b1), 0x85ebca6b)
   return (h ^ (h >>> 15)) >>> 0
+}
+
+/** A copy of `array` with room for `length` elements, the new ones zero. */
+function widened<T extends Uint8Array | Int32Array | Uint32Array | Float64Array> (array: T, length: number): T {
+  const out = new (array.constructor as new (length: number) => T)(length)
+  out.set(array as ArrayLike<number>)
+  return out
+}
+
+/** Whether `keys` have the sizes a pin holds: 32 bytes each (the announce codec refuses others). */
+function fitsPin (keys: PeerKeys): boolean {
+  return keys.noisePublicKey.length === ANNOUNCE_KEY_BYTES && keys.signingPublicKey.length === ANNOUNCE_KEY_BYTES
 }
 
 export interface PeerTableOptions {
@@ -264,7 +270,7 @@ export class PeerTable {
     this.maxPinned = options.maxPinned ?? MAX_PINNED_PEERS
     for (const [hex, keys] of options.pins ?? []) {
       if (!/^[0-9a-f]{16}$/.test(hex)) throw new Error(`pin peer ID must be 16 lowercase hex characters, got ${hex}`)
-      if (keys.noisePublicKey.length !== ANNOUNCE_KEY_BYTES || keys.signingPublicKey.length !== ANNOUNCE_KEY_BYTES) throw new Error(`pin keys of ${hex} must be ${ANNOUNCE_KEY_BYTES} bytes each`)
+      if (!fitsPin(keys)) throw new Error(`pin keys of ${hex} must be ${ANNOUNCE_KEY_BYTES} bytes each`)
       this.pin(String.fromCharCode(...Array.from({ length: 4 }, (_, i) => parseInt(hex.slice(i * 4, i * 4 + 4), 16))), keys)
     }
   }
@@ -313,7 +319,7 @@ export class PeerTable {
         return 'refreshed'
       }
     } else {
-      if (keys.noisePublicKey.length !== ANNOUNCE_KEY_BYTES || keys.signingPublicKey.length !== ANNOUNCE_KEY_BYTES) return 'keyMismatch'
+      if (!fitsPin(keys)) return 'keyMismatch'
       slot = this.pin(key, keys)
     }
     this.nicknames[slot] = nickname
@@ -400,9 +406,9 @@ export class PeerTable {
 
   /** Whether `keys` are the pin in `slot`, byte for byte. */
   private matches (slot: number, keys: PeerKeys): boolean {
+    if (!fitsPin(keys)) return false
     const noise = keys.noisePublicKey
     const signing = keys.signingPublicKey
-    if (noise.length !== ANNOUNCE_KEY_BYTES || signing.length !== ANNOUNCE_KEY_BYTES) return false
     const pin = this.pinBytes
     const at = slot * PIN_BYTES
     for (let i = 0; i < ANNOUNCE_KEY_BYTES; i++) if (pin[at + i] !== noise[i]) return false
@@ -437,15 +443,9 @@ export class PeerTable {
     if (slot < capacity) return slot
     const grown = capacity + (capacity >> 1)
     this.slots.reserve(grown)
-    const pinBytes = new Uint8Array(grown * PIN_BYTES)
-    pinBytes.set(this.pinBytes)
-    this.pinBytes = pinBytes
-    const times = new Float64Array(grown * TIME_FIELDS)
-    times.set(this.times)
-    this.times = times
-    const presentFlags = new Uint8Array(grown)
-    presentFlags.set(this.presentFlags)
-    this.presentFlags = presentFlags
+    this.pinBytes = widened(this.pinBytes, grown * PIN_BYTES)
+    this.times = widened(this.times, grown * TIME_FIELDS)
+    this.presentFlags = widened(this.presentFlags, grown)
     return slot
   }
 }
