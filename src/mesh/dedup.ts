@@ -253,27 +253,21 @@ export class DedupTable<R> {
  * which is why only verified copies may be recorded when the sender is known.
  */
 export function packetKeyInto (out: Uint16Array, crypto: CryptoProvider, packet: Packet): void {
-  const s = packet.senderId
-  const digest = crypto.sha256(packet.payload)
   const ts = packet.timestamp
-  const hi = Number(ts >> 32n) >>> 0
-  const lo = Number(ts & 0xffffffffn) >>> 0
-  out[0] = packet.type
-  out[1] = (s[0]! << 8) | s[1]!; out[2] = (s[2]! << 8) | s[3]!; out[3] = (s[4]! << 8) | s[5]!; out[4] = (s[6]! << 8) | s[7]!
-  out[5] = hi >>> 16; out[6] = hi & 0xffff; out[7] = lo >>> 16; out[8] = lo & 0xffff
-  out[9] = (digest[0]! << 8) | digest[1]!; out[10] = (digest[2]! << 8) | digest[3]!
-  out[11] = (digest[4]! << 8) | digest[5]!; out[12] = (digest[6]! << 8) | digest[DIGEST_KEY_BYTES - 1]!
+  writeKey(out, packet.type, packet.senderId, 0, Number(ts >> 32n) >>> 0, Number(ts & 0xffffffffn) >>> 0, crypto.sha256(packet.payload))
 }
 
 /** `packetKeyInto` of the packet `frame` decodes to, from a header `peekHeader` accepted (no decoding). */
 export function frameKeyInto (out: Uint16Array, crypto: CryptoProvider, frame: Uint8Array, header: FrameHeader): void {
-  const s = header.senderAt
   const digest = crypto.sha256(frame.subarray(header.payloadAt, header.payloadAt + header.payloadLength))
-  const hi = header.timestampHi
-  const lo = header.timestampLo
-  out[0] = header.type
-  out[1] = (frame[s]! << 8) | frame[s + 1]!; out[2] = (frame[s + 2]! << 8) | frame[s + 3]!
-  out[3] = (frame[s + 4]! << 8) | frame[s + 5]!; out[4] = (frame[s + 6]! << 8) | frame[s + 7]!
+  writeKey(out, header.type, frame, header.senderAt, header.timestampHi, header.timestampLo, digest)
+}
+
+/** The key's layout, one place for both: type, the sender ID at `s` in `bytes`, timestamp halves, digest. */
+function writeKey (out: Uint16Array, type: number, bytes: Uint8Array, s: number, hi: number, lo: number, digest: Uint8Array): void {
+  out[0] = type
+  out[1] = (bytes[s]! << 8) | bytes[s + 1]!; out[2] = (bytes[s + 2]! << 8) | bytes[s + 3]!
+  out[3] = (bytes[s + 4]! << 8) | bytes[s + 5]!; out[4] = (bytes[s + 6]! << 8) | bytes[s + 7]!
   out[5] = hi >>> 16; out[6] = hi & 0xffff; out[7] = lo >>> 16; out[8] = lo & 0xffff
   out[9] = (digest[0]! << 8) | digest[1]!; out[10] = (digest[2]! << 8) | digest[3]!
   out[11] = (digest[4]! << 8) | digest[5]!; out[12] = (digest[6]! << 8) | digest[DIGEST_KEY_BYTES - 1]!
