@@ -345,8 +345,7 @@ export class Router {
     if (!peekHeader(frame, h)) return false
     const type = h.type
     if (type === MessageType.fragment || type === MessageType.requestSync || (h.flags & PacketFlag.isRSR) !== 0) return false
-    const skew = h.timestampHi * 0x1_0000_0000 + h.timestampLo - this.deps.clock.now()
-    if (skew > this.maxSkew || skew < -this.maxSkew) return false
+    if (this.outsideSkew(h.timestampHi * 0x1_0000_0000 + h.timestampLo)) return false
     if (sameIdAt(frame, h.senderAt, this.deps.localId)) return false
     const seen = this.seen
     frameKeyInto(seen.key, this.deps.crypto, frame, h)
@@ -359,15 +358,20 @@ export class Router {
     return true
   }
 
+  /** Whether a packet stamped `timestamp` (ms) is further from our clock than the allowed skew (step 3). */
+  private outsideSkew (timestamp: number): boolean {
+    const skew = timestamp - this.deps.clock.now()
+    return skew > this.maxSkew || skew < -this.maxSkew
+  }
+
   /** `keyed`: `seen.key` already holds this packet's key (`plainCopy` computed it from the frame). */
   private process (packet: Packet, frame: Uint8Array, ingress: LinkState, reassembled: boolean, keyed = false): void {
-    const { counters, clock, localId } = this.deps
+    const { counters, localId } = this.deps
     if (packet.ttl > MAX_TTL) packet.ttl = MAX_TTL
     if (reassembled) packet.ttl = 0
     const type = packet.type
     if (type !== MessageType.requestSync && !packet.isRSR) {
-      const skew = Number(packet.timestamp) - clock.now()
-      if (skew > this.maxSkew || skew < -this.maxSkew) { counters.drop('stale'); return }
+      if (this.outsideSkew(Number(packet.timestamp))) { counters.drop('stale'); return }
     }
     if (sameId(packet.senderId, localId)) { counters.drop('own'); return }
     const recipient = packet.recipientId
