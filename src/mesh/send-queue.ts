@@ -44,22 +44,34 @@ export function carriedType (frame: Uint8Array): number {
   return frame[at + 12] ?? type
 }
 
+/** Frames with the caller's tag for each (0: none), oldest first. */
 class Fifo {
   items: Uint8Array[] = []
+  tags: number[] = []
   head = 0
   get length (): number { return this.items.length - this.head }
-  push (frame: Uint8Array): void { this.items.push(frame) }
+  push (frame: Uint8Array, tag: number): void { this.items.push(frame); this.tags.push(tag) }
   peek (): Uint8Array | undefined { return this.items[this.head] }
+  peekTag (): number { return this.tags[this.head]! }
   shift (): void {
     this.items[this.head++] = undefined as unknown as Uint8Array
-    if (this.head === this.items.length) { this.items = []; this.head = 0 } else if (this.head > 64 && this.head * 2 > this.items.length) {
+    if (this.head === this.items.length) this.reset()
+    else if (this.head > 64 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head)
+      this.tags = this.tags.slice(this.head)
       this.head = 0
     }
   }
-  pop (): void { this.items.pop(); if (this.head === this.items.length) { this.items = []; this.head = 0 } }
-  clear (): number { const n = this.length; this.items = []; this.head = 0; return n }
+  pop (): void { this.items.pop(); this.tags.pop(); if (this.head === this.items.length) this.reset() }
+  clear (): number { const n = this.length; this.reset(); return n }
+  private reset (): void { this.items = []; this.tags = []; this.head = 0 }
 }
+
+/**
+ * Asked, just before a frame that had to wait is sent, whether the neighbour meanwhile got as good a copy
+ * elsewhere (`tag` as given to `enqueue`, `ttl` the frame's TTL byte): true withdraws the frame.
+ */
+export type Withdrawn = (tag: number, ttl: number) => boolean
 
 export interface SendQueueOptions {
   maxFrames?: number
@@ -81,6 +93,7 @@ export class SendQueue {
     private readonly clock: Clock,
     private readonly counters: Counters,
     options: SendQueueOptions = {},
+    private readonly withdrawn: Withdrawn | null = null,
   ) {
     this.maxFrames = options.maxFrames ?? SEND_QUEUE_MAX_FRAMES
     this.spacing = options.fragmentSpacingMs ?? FRAGMENT_SPACING_MS
@@ -90,8 +103,11 @@ export class SendQueue {
     return this.size
   }
 
-  /** Queues one frame (≤ the link's MTU) and tries to send. False when it was dropped. */
-  enqueue (frame: Uint8Array): boolean {
+  /**
+   * Queues one frame (≤ the link's MTU) and tries to send. False when it was dropped. A non-zero `tag` lets
+   * `withdrawn` cancel the frame if it has to wait.
+   */
+  enqueue (frame: Uint8Array, tag = 0): boolean {
     if (this.closed) {
       this.counters.drop('linkClosed')
       return false
@@ -113,12 +129,12 @@ export class SendQueue {
           return true
         }
         this.blocked = true
-        this.levels[priority]!.push(frame)
+        this.levels[priority]!.push(frame, tag)
         this.size++
         return true
       }
     }
-    this.levels[priority]!.push(frame)
+    this.levels[priority]!.push(frame, tag)
     this.size++
     if (!this.blocked) this.drain()
     return true
@@ -147,6 +163,13 @@ export class SendQueue {
       for (const level of this.levels) if (level.length > 0) { fifo = level; break }
       if (fifo === undefined) return
       const frame = fifo.peek()!
+      const tag = fifo.peekTag()
+      if (tag !== 0 && this.withdrawn !== null && this.withdrawn(tag, frame[2]!)) {
+        fifo.shift()
+        this.size--
+        this.counters.withdrawn++
+        continue
+      }
       const type = frame[1]!
       const isFragment = type === MessageType.fragment
       if (isFragment && this.spacing > 0) {

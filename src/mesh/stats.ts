@@ -45,6 +45,8 @@ export interface MeshStats {
   relaysCancelled: number
   /** Copies of packets (and fragments) already seen. */
   duplicates: number
+  /** Relayed frames taken back out of a send queue: while they waited, the neighbour sent us as good a copy. */
+  withdrawn: number
   /** Public messages not shown because their sender's key is not known yet. */
   unverifiable: number
   /** Packets rebuilt from fragments. */
@@ -84,6 +86,7 @@ export class Counters {
   relayed = 0
   relaysCancelled = 0
   duplicates = 0
+  withdrawn = 0
   unverifiable = 0
   reassembled = 0
   framesOut = 0
@@ -120,6 +123,7 @@ export class Counters {
       relayed: this.relayed,
       relaysCancelled: this.relaysCancelled,
       duplicates: this.duplicates,
+      withdrawn: this.withdrawn,
       unverifiable: this.unverifiable,
       reassembled: this.reassembled,
       dropped,

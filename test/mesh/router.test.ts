@@ -70,9 +70,12 @@ class FakeLink implements Link {
   closed = false
   handlers!: LinkHandlers
   sent: Uint8Array[] = []
+  /** While true, `send` refuses frames (a link whose buffer is full) and they wait in the router's queue. */
+  full = false
   constructor (readonly id: string, readonly mtu = 512) {}
   attach (h: LinkHandlers): void { this.handlers = h }
-  send (frame: Uint8Array): boolean { this.sent.push(frame); return true }
+  send (frame: Uint8Array): boolean { if (this.full) return false; this.sent.push(frame); return true }
+  unblock (): void { this.full = false; this.handlers.onDrain() }
   close (): void { this.closed = true; this.handlers.onClose('closed') }
   deliver (frame: Uint8Array): void { this.handlers.onFrame(frame) }
 }
@@ -488,6 +491,20 @@ describe('Router', () => {
     links[2]!.deliver(withTtl(frame, 2)) // it held ≥ 3: ours is better
     clock.advance(50)
     expect(links.map(l => messagesOn(l).map(f => f[2]))).toEqual([[], [], [5], [5]])
+  })
+
+  test('router — a relay waiting on a full link is withdrawn when that neighbour sends us as good a copy, kept for a poorer one', () => {
+    const { links, counters } = setup(floodPolicy, 4)
+    links[2]!.full = true
+    links[3]!.full = true
+    const frame = new Peer(1).message('x', { ttl: 6 })
+    links[0]!.deliver(frame) // relayed at TTL 5: l1 takes it, l2 and l3 queue it
+    links[2]!.deliver(withTtl(frame, 4)) // l2's neighbour held ≥ 5
+    links[3]!.deliver(withTtl(frame, 2)) // l3's neighbour held only 3
+    links[2]!.unblock()
+    links[3]!.unblock()
+    expect(links.map(l => messagesOn(l).map(f => f[2]))).toEqual([[], [5], [], [5]])
+    expect(counters.withdrawn).toBe(1)
   })
 
   test('router — relays of one packet are bounded by MAX_TTL_UPGRADES + 1 however its copies arrive', () => {

@@ -67,6 +67,25 @@ describe('SendQueue', () => {
     expect(link.sent.map(f => f[3])).toEqual([3, 2])
   })
 
+  test('send-queue — a frame that waited is asked about once before it leaves; tag 0 and frames sent at once never are', () => {
+    const link = new FakeLink()
+    const counters = new Counters()
+    const asked: Array<[number, number]> = []
+    const q = new SendQueue(link, new ManualClock(), counters, { fragmentSpacingMs: 0 }, (tag, ttl) => { asked.push([tag, ttl]); return tag === 2 })
+    q.enqueue(frame(MessageType.message, 1), 1) // sent at once: never asked
+    link.full = true
+    q.enqueue(frame(MessageType.message, 2), 2) // withdrawn
+    q.enqueue(frame(MessageType.announce, 3), 3) // kept
+    q.enqueue(frame(MessageType.message, 4)) // untagged: never asked
+    link.full = false
+    q.drain()
+    expect(link.sent.map(f => f[3])).toEqual([1, 3, 4])
+    expect(asked).toEqual([[3, 7], [2, 7]])
+    expect(counters.snapshot().withdrawn).toBe(1)
+    expect(counters.snapshot().framesOut).toBe(3)
+    expect(q.length).toBe(0)
+  })
+
   test('send-queue — fragments are paced on the clock; other frames are not held behind them', () => {
     const link = new FakeLink()
     const clock = new ManualClock()
