@@ -14,7 +14,18 @@ import type { CryptoProvider } from './provider.js'
  * preimage never has them. The payload is the wire bytes — compressed bytes stay as received (§5.3).
  */
 export function signingPreimage (packet: Packet): Uint8Array {
-  const canonical: Packet = {
+  return encodePacket(canonicalForSigning(packet), { pad: true })
+}
+
+/**
+ * Where sign and verify build preimages that fit (the largest padding bucket): every accepted announce is
+ * verified, and a fresh buffer for each was 4 % of a 1 000-node simulation's CPU (cpuprofile, 60 s). The
+ * view is handed to the provider and dropped before they return, and nothing here is re-entered.
+ */
+const preimageScratch = new Uint8Array(2048)
+
+function canonicalForSigning (packet: Packet): Packet {
+  return {
     version: packet.version,
     type: packet.type,
     ttl: 0,
@@ -27,16 +38,19 @@ export function signingPreimage (packet: Packet): Uint8Array {
     isRSR: false,
     signature: null,
   }
-  return encodePacket(canonical, { pad: true })
+}
+
+function preimageView (packet: Packet): Uint8Array {
+  return encodePacket(canonicalForSigning(packet), { pad: true, into: preimageScratch })
 }
 
 /** A copy of `packet` carrying the identity's signature over its preimage (any old signature replaced). */
 export function signPacket (crypto: CryptoProvider, identity: Identity, packet: Packet): Packet {
-  return { ...packet, signature: crypto.ed25519Sign(identity.signingSecretKey, signingPreimage(packet)) }
+  return { ...packet, signature: crypto.ed25519Sign(identity.signingSecretKey, preimageView(packet)) }
 }
 
 /** True only for a present signature that verifies (strictly) under `signingPublicKey`. */
 export function verifyPacket (crypto: CryptoProvider, signingPublicKey: Uint8Array, packet: Packet): boolean {
   if (packet.signature === null) return false
-  return crypto.ed25519Verify(signingPublicKey, signingPreimage(packet), packet.signature)
+  return crypto.ed25519Verify(signingPublicKey, preimageView(packet), packet.signature)
 }

@@ -22,6 +22,11 @@ const UNKNOWN_FLAG_BITS = 0xe0
 export interface EncodeOptions {
   /** PKCS#7-pad to the 256/512/1024/2048 bucket (§6.1). Default false: the caller decides per type and link. */
   pad?: boolean
+  /**
+   * Encode into this buffer when it is long enough: the result is then a view of it, valid until the
+   * caller reuses it. Otherwise a new buffer, as without it.
+   */
+  into?: Uint8Array
 }
 
 const MAX_U64 = 0xffff_ffff_ffff_ffffn
@@ -77,7 +82,7 @@ export function encodePacket (packet: Packet, options?: EncodeOptions): Uint8Arr
   // preimage of every verified packet is padded, so this is on the receive path too).
   const length = encodedPacketLength(packet)
   const target = options?.pad === true ? paddedLength(length) : length
-  const w = new ByteWriter(length, target)
+  const w = new ByteWriter(length, target, options?.into)
   w.u8(version)
   w.u8(packet.type)
   w.u8(packet.ttl)

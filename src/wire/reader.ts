@@ -88,11 +88,17 @@ export class ByteWriter {
 
   /**
    * `size` bytes are written; `capacity` (≥ size) is allocated, so a caller that appends a tail of its own
-   * after finish (padding) needs no second buffer and copy.
+   * after finish (padding) needs no second buffer and copy. With `into` at least `capacity` long, its first
+   * `capacity` bytes are zeroed and written instead of a new buffer (the caller owns reuse).
    */
-  constructor (size: number, capacity = size) {
+  constructor (size: number, capacity = size, into?: Uint8Array) {
     if (capacity < size) throw new Error(`ByteWriter capacity ${capacity} below size ${size}`)
-    this.bytes = new Uint8Array(capacity)
+    if (into !== undefined && into.length >= capacity) {
+      this.bytes = into.subarray(0, capacity)
+      this.bytes.fill(0)
+    } else {
+      this.bytes = new Uint8Array(capacity)
+    }
     this.size = size
   }
 

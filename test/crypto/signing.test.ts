@@ -115,6 +115,23 @@ describe.each([nobleCrypto, nodeCrypto])('signPacket / verifyPacket ($name)', (c
     expect(verifyPacket(crypto, alice.signingPublicKey, signPacket(crypto, mallory, packet({})))).toBe(false)
   })
 
+  test('signPacket / verifyPacket — preimages built one after another in a reused buffer match fresh ones', () => {
+    // Longest first, so every later preimage lands on bytes an earlier one wrote: a short recipient ID is
+    // zero-padded on the wire, and stale bytes under it would sign something the phones never hash.
+    const sequence = [
+      packet({ payload: new Uint8Array(1500).fill(0xaa), recipientId: new Uint8Array(8).fill(0xff) }),
+      packet({ version: 2, route: [new Uint8Array(8).fill(0xee)], recipientId: new Uint8Array(8).fill(0xdd) }),
+      packet({ recipientId: Uint8Array.of(1, 2, 3) }),
+      packet({ payload: new Uint8Array(0) }),
+      packet({ payload: new Uint8Array(5000).fill(0x55) }), // no padding bucket fits: a buffer of its own
+    ]
+    for (const p of sequence) {
+      const fresh = crypto.ed25519Sign(alice.signingSecretKey, signingPreimage(p))
+      expect(signPacket(crypto, alice, p).signature).toEqual(fresh)
+      expect(verifyPacket(crypto, alice.signingPublicKey, { ...p, signature: fresh })).toBe(true)
+    }
+  })
+
   test('verifyPacket — a missing signature is false', () => {
     expect(verifyPacket(crypto, alice.signingPublicKey, packet({ signature: null }))).toBe(false)
   })

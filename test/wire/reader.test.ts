@@ -92,6 +92,20 @@ describe('ByteWriter', () => {
     expect(() => new ByteWriter(3, 2)).toThrow(/capacity/)
   })
 
+  test.each([
+    ['long enough: written in place, zeroed first', 8, true],
+    ['too short: a buffer of its own', 3, false],
+  ])('ByteWriter — into a given buffer %s', (_name, length, inPlace) => {
+    const into = new Uint8Array(length).fill(0xee)
+    const w = new ByteWriter(3, 4, into)
+    w.writeFixed(hex('01'), 2)
+    w.u8(9)
+    const out = w.finish()
+    expect([...out]).toEqual([1, 0, 9, 0])
+    expect(out.buffer === into.buffer).toBe(inPlace)
+    if (inPlace) expect([...into.subarray(4)]).toEqual([0xee, 0xee, 0xee, 0xee])
+  })
+
   test('ByteWriter — overrun and under-filled finish are programmer errors', () => {
     const w = new ByteWriter(1)
     expect(() => { w.u16(1) }).toThrow(Error)
