@@ -307,6 +307,14 @@ export class PeerTable {
     }
   }
 
+  /** `pinned(key)?.signingPublicKey` without copying the Noise key too: what every signature check needs. */
+  signingKey (key: string): Uint8Array | undefined {
+    const slot = this.slots.find(key)
+    if (slot === -1) return undefined
+    const at = slot * PIN_BYTES + ANNOUNCE_KEY_BYTES
+    return this.pinBytes.slice(at, at + ANNOUNCE_KEY_BYTES)
+  }
+
   /** Records a verified announce. `keyMismatch`: the peer ID is pinned to other keys; nothing changed. */
   announce (id: Uint8Array, nickname: string, keys: PeerKeys, now: number): AnnounceOutcome {
     const key = peerKey(id)

@@ -397,9 +397,9 @@ export class Router {
     if (type === MessageType.announce) {
       if (!this.announce(packet, ingress, senderKey, reassembled)) return
     } else if (SIGNED_TYPES.has(type)) {
-      const pinned = this.deps.peers.pinned(senderKey)
-      if (pinned === undefined) verified = false
-      else if (!this.deps.security.verify(pinned.signingPublicKey, packet)) { counters.drop('badSignature'); return }
+      const signingKey = this.deps.peers.signingKey(senderKey)
+      if (signingKey === undefined) verified = false
+      else if (!this.deps.security.verify(signingKey, packet)) { counters.drop('badSignature'); return }
     }
     const entry = seen.add(packet.ttl, verified)
     seen.recordCopy(entry, ingress.slot, packet.ttl)
@@ -416,8 +416,8 @@ export class Router {
     this.countCopy(seen, entry, packet.ttl, ingress)
     if (this.copyUpgrades(seen, entry, packet.ttl, reassembled)) this.upgrade(seen, entry, packet, frame, senderKey, ingress)
     if (seen.verified(entry) || !SIGNED_TYPES.has(packet.type)) return
-    const pinned = this.deps.peers.pinned(senderKey)
-    if (pinned === undefined || !this.deps.security.verify(pinned.signingPublicKey, packet)) return
+    const signingKey = this.deps.peers.signingKey(senderKey)
+    if (signingKey === undefined || !this.deps.security.verify(signingKey, packet)) return
     seen.markVerified(entry)
     const recipient = packet.recipientId
     const toUs = recipient !== null && sameId(recipient, this.deps.localId)
@@ -468,9 +468,9 @@ export class Router {
   private copyVerifies (packet: Packet, senderKey: string): boolean {
     if (packet.type === MessageType.announce) return typeof this.deps.security.acceptAnnounce(packet) !== 'string'
     if (!SIGNED_TYPES.has(packet.type)) return true
-    const pinned = this.deps.peers.pinned(senderKey)
+    const signingKey = this.deps.peers.signingKey(senderKey)
     // Unknown sender: relayed blind, as its first copy was.
-    return pinned === undefined || this.deps.security.verify(pinned.signingPublicKey, packet)
+    return signingKey === undefined || this.deps.security.verify(signingKey, packet)
   }
 
   // ---- messages held until their sender's announce --------------------------------------------------
@@ -517,12 +517,12 @@ export class Router {
     if (list === undefined) return
     this.held.delete(senderKey)
     this.heldCount -= list.length
-    const pinned = this.deps.peers.pinned(senderKey)
-    if (pinned === undefined) return
+    const signingKey = this.deps.peers.signingKey(senderKey)
+    if (signingKey === undefined) return
     const now = this.deps.clock.now()
     for (const h of list) {
       if (h.until <= now || this.seen.verified(h.entry)) continue
-      if (!this.deps.security.verify(pinned.signingPublicKey, h.packet)) { this.deps.counters.drop('badSignature'); continue }
+      if (!this.deps.security.verify(signingKey, h.packet)) { this.deps.counters.drop('badSignature'); continue }
       this.seen.markVerified(h.entry)
       this.deliver(h.packet, senderKey, h.ingress, false, h.reassembled)
     }

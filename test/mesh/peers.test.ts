@@ -16,6 +16,20 @@ describe('PeerTable', () => {
     expect(t.get(peerKey(id(1)))!.nickname).toBe('alice2')
   })
 
+  test('peers — signingKey is a copy of the pinned signing key, for present and absent peers alike', () => {
+    const t = new PeerTable()
+    for (let n = 1; n <= 100; n++) t.announce(id(n), `p${n}`, keys(n), 0) // past the first growth
+    t.remove(peerKey(id(7)))
+    for (const n of [1, 7, 50, 100]) {
+      const key = t.signingKey(peerKey(id(n)))!
+      expect(key).toEqual(keys(n).signingPublicKey)
+      expect(key).toEqual(t.pinned(peerKey(id(n)))!.signingPublicKey)
+      key.fill(0)
+      expect(t.signingKey(peerKey(id(n)))).toEqual(keys(n).signingPublicKey)
+    }
+    expect(t.signingKey(peerKey(id(101)))).toBeUndefined()
+  })
+
   test('peers — leave and timeout remove presence; the pin outlives both', () => {
     const t = new PeerTable()
     t.announce(id(1), 'a', keys(1), 0)
