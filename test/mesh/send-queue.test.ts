@@ -67,7 +67,7 @@ describe('SendQueue', () => {
     expect(link.sent.map(f => f[3])).toEqual([3, 2])
   })
 
-  test('send-queue — a frame that waited is asked about once before it leaves; tag 0 and frames sent at once never are', () => {
+  test('send-queue — a frame that waited is asked about before it leaves; tag 0 and frames sent at once never are', () => {
     const link = new FakeLink()
     const counters = new Counters()
     const asked: Array<[number, number]> = []

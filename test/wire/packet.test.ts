@@ -189,6 +189,17 @@ describe('§2.1 packet — rejections', () => {
 })
 
 describe('§2.1 packet — properties', () => {
+  test('§2.1 packet — encoding into a dirty buffer of ours gives the bytes of a fresh encode, padded or not', () => {
+    const into = new Uint8Array(2048)
+    fc.assert(fc.property(packetArb(), fc.boolean(), fc.integer({ min: 1, max: 8 }), (arb, pad, idBytes) => {
+      // Short IDs are zero-padded on the wire: the bytes under them must not be the buffer's old ones.
+      const packet = { ...arb, senderId: arb.senderId.subarray(0, idBytes) }
+      into.fill(0xa5)
+      const fresh = encodePacket(packet, { pad })
+      expect(toHex(encodePacket(packet, { pad, into }))).toBe(toHex(fresh))
+    }), fcOptions(2_000))
+  })
+
   test('§2.1 packet — decode(encode(p)) = p and re-encodes byte for byte', () => {
     fc.assert(fc.property(packetArb(), (packet) => {
       const frame = encodePacket(packet)
