@@ -185,10 +185,10 @@ function isBroadcastId (id: Uint8Array): boolean {
 }
 
 function sameId (a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < PEER_ID_BYTES; i++) if (a[i] !== b[i]) return false
-  return true
+  return sameIdAt(a, 0, b)
 }
 
+/** Whether the peer ID at `at` in `frame` is `id`. */
 function sameIdAt (frame: Uint8Array, at: number, id: Uint8Array): boolean {
   for (let i = 0; i < PEER_ID_BYTES; i++) if (frame[at + i] !== id[i]) return false
   return true

@@ -4,6 +4,7 @@
 import { DecodeError } from './decode-error.js'
 import { MAX_COMPRESSION_RATIO, MAX_PAYLOAD_BYTES } from './limits.js'
 import type { Packet } from './packet-types.js'
+import { u32At } from './reader.js'
 
 export interface Deflater {
   /** Raw DEFLATE (RFC 1951, no zlib header), as both phones send. */
@@ -54,7 +55,7 @@ export function compressedOriginalSize (packet: Packet): number | null {
   const p = packet.payload
   if (packet.version === 2) {
     if (p.length < 4) return null
-    return ((p[0]! << 24) >>> 0) + ((p[1]! << 16) | (p[2]! << 8) | p[3]!)
+    return u32At(p, 0)
   }
   if (p.length < 2) return null
   return (p[0]! << 8) | p[1]!

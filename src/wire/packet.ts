@@ -7,7 +7,7 @@ import { checkCompressedBounds } from './compression.js'
 import { MAX_PAYLOAD_BYTES } from './limits.js'
 import { paddedLength, unpadFrame } from './padding.js'
 import { PEER_ID_BYTES, PacketFlag, SIGNATURE_BYTES, type Packet } from './packet-types.js'
-import { ByteReader, ByteWriter } from './reader.js'
+import { ByteReader, ByteWriter, u32At } from './reader.js'
 
 /** version(1) type(1) ttl(1) timestamp(8) flags(1): the part both versions share. [iOS] BinaryProtocol.swift. */
 const COMMON_HEADER_BYTES = 12
@@ -155,7 +155,7 @@ export function peekHeader (frame: Uint8Array, out: FrameHeader): boolean {
   const flags = frame[11]!
   if ((flags & PacketFlag.isCompressed) !== 0) return false
   const payloadLength = version === 2
-    ? ((frame[lengthAt]! << 24) >>> 0) + ((frame[lengthAt + 1]! << 16) | (frame[lengthAt + 2]! << 8) | frame[lengthAt + 3]!)
+    ? u32At(frame, lengthAt)
     : (frame[lengthAt]! << 8) | frame[lengthAt + 1]!
   if (payloadLength > MAX_PAYLOAD_BYTES) return false
   out.senderAt = at
@@ -172,8 +172,8 @@ export function peekHeader (frame: Uint8Array, out: FrameHeader): boolean {
   out.type = frame[1]!
   out.ttl = frame[2]!
   out.flags = flags
-  out.timestampHi = ((frame[3]! << 24) >>> 0) + ((frame[4]! << 16) | (frame[5]! << 8) | frame[6]!)
-  out.timestampLo = ((frame[7]! << 24) >>> 0) + ((frame[8]! << 16) | (frame[9]! << 8) | frame[10]!)
+  out.timestampHi = u32At(frame, 3)
+  out.timestampLo = u32At(frame, 7)
   out.payloadLength = payloadLength
   return true
 }
@@ -214,7 +214,7 @@ function decodeCore (frame: Uint8Array): Packet {
     if (payloadLength < prefix) throw new DecodeError('originalSize', 'compressed payload shorter than its size prefix')
     const originalSize = prefix === 2
       ? (payload[0]! << 8) | payload[1]!
-      : ((payload[0]! << 24) >>> 0) + ((payload[1]! << 16) | (payload[2]! << 8) | payload[3]!)
+      : u32At(payload, 0)
     checkCompressedBounds(originalSize, payloadLength - prefix)
   }
   const signature = (flags & PacketFlag.hasSignature) !== 0 ? r.bytes(SIGNATURE_BYTES, 'signature') : null

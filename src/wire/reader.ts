@@ -5,6 +5,11 @@
 // encoder, hence a plain Error.
 import { DecodeError } from './decode-error.js'
 
+/** The big-endian u32 at `at`; the caller has checked that four bytes are there. */
+export function u32At (b: Uint8Array, at: number): number {
+  return ((b[at]! << 24) >>> 0) + ((b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!)
+}
+
 export class ByteReader {
   private offset: number
   private readonly end: number
@@ -37,24 +42,20 @@ export class ByteReader {
   }
 
   u32 (field: string): number {
-    const at = this.need(4, field)
-    const b = this.buf
-    return ((b[at]! << 24) >>> 0) + ((b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!)
+    return u32At(this.buf, this.need(4, field))
   }
 
   /** The next u32 without consuming it, or null when fewer than 4 bytes are left (for format sniffing). */
   peekU32 (): number | null {
     const at = this.offset
     if (this.end - at < 4) return null
-    const b = this.buf
-    return ((b[at]! << 24) >>> 0) + ((b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!)
+    return u32At(this.buf, at)
   }
 
   u64 (field: string): bigint {
     const at = this.need(8, field)
-    const b = this.buf
-    const hi = ((b[at]! << 24) >>> 0) + ((b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!)
-    const lo = ((b[at + 4]! << 24) >>> 0) + ((b[at + 5]! << 16) | (b[at + 6]! << 8) | b[at + 7]!)
+    const hi = u32At(this.buf, at)
+    const lo = u32At(this.buf, at + 4)
     // Millisecond timestamps fit 53 bits: one BigInt conversion instead of shift-and-or on the hot path.
     if (hi < 0x20_0000) return BigInt(hi * 0x1_0000_0000 + lo)
     return (BigInt(hi) << 32n) | BigInt(lo)

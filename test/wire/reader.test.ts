@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { DecodeError } from '../../src/wire/decode-error.js'
-import { ByteReader, ByteWriter } from '../../src/wire/reader.js'
+import { ByteReader, ByteWriter, u32At } from '../../src/wire/reader.js'
 import { fcOptions, hex } from './fc.js'
 
 describe('ByteReader', () => {
@@ -50,6 +50,12 @@ describe('ByteReader', () => {
     expect([...r.rest()]).toEqual([0xcc, 0xdd])
     expect(() => r.u8('y')).toThrow(DecodeError)
   })
+})
+
+test.each([
+  ['00000000ff', 0, 0], ['ff00000001', 1, 1], ['ffffffffff', 1, 0xffffffff], ['0080000000', 1, 0x8000_0000], ['0102030405', 1, 0x02030405],
+])('u32At — %s at %i reads %i big-endian, never negative', (bytes, at, value) => {
+  expect(u32At(hex(bytes), at)).toBe(value)
 })
 
 describe('ByteWriter', () => {
