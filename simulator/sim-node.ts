@@ -2,6 +2,7 @@
 // the unchanged src/ MeshNode; tests may pass their own.
 import type { CryptoProvider } from '../src/crypto/provider.js'
 import type { Logger } from '../src/logger.js'
+import type { PinPool } from '../src/mesh/pin-pool.js'
 import type { RelayPolicy } from '../src/mesh/policy/relay-policy.js'
 import type { SeededRandom } from '../src/prng.js'
 import type { SimTransport } from './sim-transport.js'
@@ -19,6 +20,8 @@ export interface SimNodeContext {
   identitySeed: Uint8Array
   /** Scenario `node` overrides for the node config. */
   config: Record<string, unknown>
+  /** One pool of pinned keys for every node of the run: they all pin the same identities. */
+  pinPool: PinPool
   /** Call with the text of every public message the node hands to its application. */
   deliver (text: string): void
 }

@@ -1,6 +1,7 @@
 // One run: a scenario, a seed and a relay policy in; a summary, the report's data and a trace hash out.
 import pino from 'pino'
 import type { CryptoProvider } from '../src/crypto/provider.js'
+import { SharedPinPool } from '../src/mesh/pin-pool.js'
 import type { RelayPolicy } from '../src/mesh/policy/relay-policy.js'
 import { SeededRandom } from '../src/prng.js'
 import { Air } from './air.js'
@@ -145,6 +146,7 @@ export async function runSimulation (options: SimulationOptions): Promise<Simula
   if (choice === 'real' && options.realCrypto === undefined) throw new Error("crypto 'real' asked for but no real provider given")
   const crypto = useReal ? options.realCrypto! : createCheapCrypto(cryptoRandom)
   const logger = pino({ level: 'silent' })
+  const pinPool = new SharedPinPool()
 
   const nodeRandoms = Array.from({ length: n }, (_, i) => nodeRandomRoot.fork(`node${i}`))
   const identitySeeds = Array.from({ length: n }, () => identityRoot.bytes(64))
@@ -169,6 +171,7 @@ export async function runSimulation (options: SimulationOptions): Promise<Simula
       crypto,
       logger,
       policy,
+      pinPool,
       identitySeed: identitySeeds[i]!,
       config: scenario.node ?? {},
       deliver (text: string) {

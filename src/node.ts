@@ -8,6 +8,7 @@ import { signPacket, verifyPacket } from './crypto/signing.js'
 import type { Logger } from './logger.js'
 import type { Link, Transport } from './mesh/link.js'
 import { PeerTable, toHex, type Peer, type PeerKeys } from './mesh/peers.js'
+import type { PinPool } from './mesh/pin-pool.js'
 import { adaptivePolicy } from './mesh/policy/adaptive.js'
 import type { RelayPolicy } from './mesh/policy/relay-policy.js'
 import { MAX_TTL, Router, type PacketSecurity, type RouterConfig } from './mesh/router.js'
@@ -85,6 +86,8 @@ export interface NodeOptions {
   crypto: CryptoProvider
   logger: Logger
   config?: NodeConfig
+  /** Where the peer table keeps pinned keys; default its own (a simulation shares one among its nodes). */
+  pinPool?: PinPool
 }
 
 export interface PublicMessage {
@@ -180,7 +183,7 @@ class Node implements MeshNode {
     this.nickname = this.config.nickname ?? this.peerId.slice(0, 8)
     if (encodeUtf8(this.nickname).length > MAX_NICKNAME_BYTES) throw new Error(`nickname longer than ${MAX_NICKNAME_BYTES} UTF-8 bytes`)
     this.log = o.logger.child({ component: 'node', peer: this.peerId })
-    this.peerTable = new PeerTable({ staleMs: this.config.peerStaleMs, pins: this.config.pins })
+    this.peerTable = new PeerTable({ staleMs: this.config.peerStaleMs, pins: this.config.pins, pinPool: o.pinPool })
     const crypto = o.crypto
     const inflater = this.config.inflater
     this.security = {

@@ -3,6 +3,8 @@
 // never silently accepted. Presence (appeared / left) is separate from pins, which outlive it.
 
 import { ANNOUNCE_KEY_BYTES } from '../wire/announce.js'
+import { LocalPinPool, PIN_BYTES, type PinPool } from './pin-pool.js'
+import { mixWords, widened } from './slots.js'
 
 /**
  * Once no announce was heard for this long a peer is gone: [AND] AppConstants.Mesh.STALE_PEER_TIMEOUT_MS
@@ -68,8 +70,6 @@ export function toHex (bytes: Uint8Array): string {
   return out
 }
 
-/** Bytes of a pin: the Noise key then the signing key, both 32 bytes (the announce codec refuses others). */
-const PIN_BYTES = 2 * ANNOUNCE_KEY_BYTES
 /** Float64 fields per slot: first seen, last seen, announce relayed (sender's timestamp), announce relayed at (ours). */
 const TIME_FIELDS = 4
 const FIRST_SEEN = 0
@@ -139,7 +139,7 @@ class SlotIndex {
     const hi = wordOf(key, 0)
     const lo = wordOf(key, 2)
     const words = this.words
-    for (let p = hashWords(hi, lo) & this.mask; ; p = (p + 1) & this.mask) {
+    for (let p = mixWords(hi, lo) & this.mask; ; p = (p + 1) & this.mask) {
       const slot = this.table[p]! - 1
       if (slot < 0) return -1
       if (words[slot * 2] === hi && words[slot * 2 + 1] === lo) return slot
@@ -168,13 +168,13 @@ class SlotIndex {
   remove (slot: number): void {
     const mask = this.mask
     const table = this.table
-    let p = hashWords(this.words[slot * 2]!, this.words[slot * 2 + 1]!) & mask
+    let p = mixWords(this.words[slot * 2]!, this.words[slot * 2 + 1]!) & mask
     while (table[p] !== slot + 1) p = (p + 1) & mask
     // Backward-shift deletion, as in the dedup table: probe chains stay unbroken without tombstones.
     let hole = p
     for (let q = (hole + 1) & mask; table[q] !== 0; q = (q + 1) & mask) {
       const s = table[q]! - 1
-      const home = hashWords(this.words[s * 2]!, this.words[s * 2 + 1]!) & mask
+      const home = mixWords(this.words[s * 2]!, this.words[s * 2 + 1]!) & mask
       const stays = hole <= q ? (home > hole && home <= q) : (home > hole || home <= q)
       if (stays) continue
       table[hole] = table[q]!
@@ -207,7 +207,7 @@ class SlotIndex {
   }
 
   private place (slot: number): void {
-    let p = hashWords(this.words[slot * 2]!, this.words[slot * 2 + 1]!) & this.mask
+    let p = mixWords(this.words[slot * 2]!, this.words[slot * 2 + 1]!) & this.mask
     while (this.table[p] !== 0) p = (p + 1) & this.mask
     this.table[p] = slot + 1
   }
@@ -218,18 +218,7 @@ function wordOf (key: string, at: number): number {
   return ((key.charCodeAt(at) << 16) | key.charCodeAt(at + 1)) >>> 0
 }
 
-/** A peer ID's two words mixed into a probe position (IDs are hash output already; this spreads both). */
-function hashWords (hi: number, lo: number): number {
-  const h = Math.imul(hi ^ Math.imul(lo, 0x9e3779b1), 0x85ebca6b)
-  return (h ^ (h >>> 15)) >>> 0
-}
 
-/** A copy of `array` with room for `length` elements, the new ones zero. */
-function widened<T extends Uint8Array | Int32Array | Uint32Array | Float64Array> (array: T, length: number): T {
-  const out = new (array.constructor as new (length: number) => T)(length)
-  out.set(array as ArrayLike<number>)
-  return out
-}
 
 /** Whether `keys` have the sizes a pin holds: 32 bytes each (the announce codec refuses others). */
 function fitsPin (keys: PeerKeys): boolean {
@@ -241,6 +230,8 @@ export interface PeerTableOptions {
   maxPinned?: number
   /** Pins known from earlier runs (the store), by 16-hex peer ID. */
   pins?: Iterable<[string, PeerKeys]>
+  /** Where the pins' bytes live; default a pool of the table's own (the simulator shares one). */
+  pinPool?: PinPool
 }
 
 /**
@@ -255,7 +246,9 @@ export class PeerTable {
   /** Every pin's slot, in pin order (the eviction order). */
   private readonly slots = new SlotIndex()
   private nicknames: string[] = []
-  private pinBytes = new Uint8Array(INITIAL_SLOTS * PIN_BYTES)
+  private readonly pinPool: PinPool
+  /** Per slot: the handle of its pin in `pinPool`. */
+  private pinHandles = new Uint32Array(INITIAL_SLOTS)
   private times = new Float64Array(INITIAL_SLOTS * TIME_FIELDS)
   private presentFlags = new Uint8Array(INITIAL_SLOTS)
   private readonly freeSlots: number[] = []
@@ -268,6 +261,7 @@ export class PeerTable {
   constructor (options: PeerTableOptions = {}) {
     this.staleMs = options.staleMs ?? PEER_STALE_MS
     this.maxPinned = options.maxPinned ?? MAX_PINNED_PEERS
+    this.pinPool = options.pinPool ?? new LocalPinPool()
     for (const [hex, keys] of options.pins ?? []) {
       if (!/^[0-9a-f]{16}$/.test(hex)) throw new Error(`pin peer ID must be 16 lowercase hex characters, got ${hex}`)
       if (!fitsPin(keys)) throw new Error(`pin keys of ${hex} must be ${ANNOUNCE_KEY_BYTES} bytes each`)
@@ -300,10 +294,11 @@ export class PeerTable {
   pinned (key: string): PeerKeys | undefined {
     const slot = this.slots.find(key)
     if (slot === -1) return undefined
-    const at = slot * PIN_BYTES
+    const at = this.pinHandles[slot]! * PIN_BYTES
+    const bytes = this.pinPool.bytes
     return {
-      noisePublicKey: this.pinBytes.slice(at, at + ANNOUNCE_KEY_BYTES),
-      signingPublicKey: this.pinBytes.slice(at + ANNOUNCE_KEY_BYTES, at + PIN_BYTES),
+      noisePublicKey: bytes.slice(at, at + ANNOUNCE_KEY_BYTES),
+      signingPublicKey: bytes.slice(at + ANNOUNCE_KEY_BYTES, at + PIN_BYTES),
     }
   }
 
@@ -311,8 +306,8 @@ export class PeerTable {
   signingKey (key: string): Uint8Array | undefined {
     const slot = this.slots.find(key)
     if (slot === -1) return undefined
-    const at = slot * PIN_BYTES + ANNOUNCE_KEY_BYTES
-    return this.pinBytes.slice(at, at + ANNOUNCE_KEY_BYTES)
+    const at = this.pinHandles[slot]! * PIN_BYTES + ANNOUNCE_KEY_BYTES
+    return this.pinPool.bytes.slice(at, at + ANNOUNCE_KEY_BYTES)
   }
 
   /** Records a verified announce. `keyMismatch`: the peer ID is pinned to other keys; nothing changed. */
@@ -322,7 +317,7 @@ export class PeerTable {
     if (slot !== -1) {
       if (!this.matches(slot, keys)) return 'keyMismatch'
       if (this.presentFlags[slot] === 1) {
-        if (this.nicknames[slot] !== nickname) this.nicknames[slot] = nickname
+        if (this.nicknames[slot] !== nickname) this.nicknames[slot] = this.pinPool.name(this.pinHandles[slot]!, nickname)
         this.times[slot * TIME_FIELDS + LAST_SEEN] = now
         return 'refreshed'
       }
@@ -330,7 +325,7 @@ export class PeerTable {
       if (!fitsPin(keys)) return 'keyMismatch'
       slot = this.pin(key, keys)
     }
-    this.nicknames[slot] = nickname
+    this.nicknames[slot] = this.pinPool.name(this.pinHandles[slot]!, nickname)
     const t = slot * TIME_FIELDS
     this.times[t + FIRST_SEEN] = now
     this.times[t + LAST_SEEN] = now
@@ -407,9 +402,9 @@ export class PeerTable {
   }
 
   private snapshot (slot: number): PeerSnapshot {
-    const at = slot * PIN_BYTES
+    const at = this.pinHandles[slot]! * PIN_BYTES
     const t = slot * TIME_FIELDS
-    return new PeerSnapshot(this.slots.keyOf(slot), this.pinBytes.slice(at, at + PIN_BYTES), this.nicknames[slot]!, this.times[t + FIRST_SEEN]!, this.times[t + LAST_SEEN]!)
+    return new PeerSnapshot(this.slots.keyOf(slot), this.pinPool.bytes.slice(at, at + PIN_BYTES), this.nicknames[slot]!, this.times[t + FIRST_SEEN]!, this.times[t + LAST_SEEN]!)
   }
 
   /** Whether `keys` are the pin in `slot`, byte for byte. */
@@ -417,8 +412,8 @@ export class PeerTable {
     if (!fitsPin(keys)) return false
     const noise = keys.noisePublicKey
     const signing = keys.signingPublicKey
-    const pin = this.pinBytes
-    const at = slot * PIN_BYTES
+    const pin = this.pinPool.bytes
+    const at = this.pinHandles[slot]! * PIN_BYTES
     for (let i = 0; i < ANNOUNCE_KEY_BYTES; i++) if (pin[at + i] !== noise[i]) return false
     for (let i = 0; i < ANNOUNCE_KEY_BYTES; i++) if (pin[at + ANNOUNCE_KEY_BYTES + i] !== signing[i]) return false
     return true
@@ -430,6 +425,7 @@ export class PeerTable {
       for (let old = this.slots.oldest; old !== -1; old = this.slots.newer(old)) {
         if (this.presentFlags[old] === 0) {
           this.slots.remove(old)
+          this.pinPool.release(this.pinHandles[old]!)
           this.nicknames[old] = ''
           this.freeSlots.push(old)
           break
@@ -439,8 +435,7 @@ export class PeerTable {
     const slot = this.freeSlots.pop() ?? this.grow()
     this.slots.insert(key, slot)
     this.nicknames[slot] = ''
-    this.pinBytes.set(keys.noisePublicKey, slot * PIN_BYTES)
-    this.pinBytes.set(keys.signingPublicKey, slot * PIN_BYTES + ANNOUNCE_KEY_BYTES)
+    this.pinHandles[slot] = this.pinPool.acquire(keys.noisePublicKey, keys.signingPublicKey)
     return slot
   }
 
@@ -451,7 +446,7 @@ export class PeerTable {
     if (slot < capacity) return slot
     const grown = capacity + (capacity >> 1)
     this.slots.reserve(grown)
-    this.pinBytes = widened(this.pinBytes, grown * PIN_BYTES)
+    this.pinHandles = widened(this.pinHandles, grown)
     this.times = widened(this.times, grown * TIME_FIELDS)
     this.presentFlags = widened(this.presentFlags, grown)
     return slot

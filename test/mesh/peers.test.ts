@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { PeerTable, peerKey, toHex, PEER_STALE_MS } from '../../src/mesh/peers.js'
+import { SharedPinPool } from '../../src/mesh/pin-pool.js'
 
 const id = (n: number): Uint8Array => new Uint8Array(8).fill(n)
 const keys = (n: number): { noisePublicKey: Uint8Array, signingPublicKey: Uint8Array } => ({ noisePublicKey: new Uint8Array(32).fill(n), signingPublicKey: new Uint8Array(32).fill(n + 1) })
@@ -214,6 +215,25 @@ describe('PeerTable', () => {
         expect(t.list().map(p => p.id[0]).sort((x, y) => x! - y!)).toEqual([...present.keys()].sort((x, y) => x - y))
       }
     }), { numRuns: 300 })
+  })
+
+  test('peers — tables sharing a pin pool store each identity once and still refuse other keys', () => {
+    const pool = new SharedPinPool()
+    const a = new PeerTable({ pinPool: pool })
+    const b = new PeerTable({ pinPool: pool, maxPinned: 2 })
+    for (let n = 1; n <= 40; n++) a.announce(id(n), `p${n}`, keys(n), 0)
+    for (let n = 40; n >= 1; n--) { b.announce(id(n), `p${n}`, keys(n), 0); b.remove(peerKey(id(n))) } // b keeps evicting: 2 pins
+    expect(pool.size).toBe(40)
+    expect(a.announce(id(3), 'mallory', keys(9), 1)).toBe('keyMismatch')
+    expect(b.announce(id(2), 'mallory', keys(9), 1)).toBe('keyMismatch')
+    for (const n of [1, 3, 40]) expect(a.pinned(peerKey(id(n)))).toEqual(keys(n))
+    expect(b.pinned(peerKey(id(1)))).toEqual(keys(1))
+    expect(b.pinned(peerKey(id(40)))).toBeUndefined()
+    expect(b.announce(id(1), 'p1', keys(1), 2)).toBe('new')
+    expect(b.get(peerKey(id(1)))!.signingPublicKey).toEqual(keys(1).signingPublicKey)
+    a.announce(id(1), 'renamed', keys(1), 3)
+    expect(a.get(peerKey(id(1)))!.nickname).toBe('renamed')
+    expect(b.get(peerKey(id(1)))!.nickname).toBe('p1')
   })
 })
 
