@@ -3,7 +3,7 @@
 // Why not lru-cache with an object per entry (what this was): a node holds ~1000 entries for minutes, and at
 // simulator scale those objects were most of the heap — heap snapshot, 300 nodes × 60 s: ~100 MB of
 // 139 MB were entry objects, their key strings, copy-source arrays and the cache's own arrays (≈ 330 KB a
-// node). Here an entry is ~40 bytes in a few typed arrays, a key is written into a scratch array instead of
+// node). Here an entry is ~31 bytes in a few typed arrays, a key is written into a scratch array instead of
 // allocated as a string, and the copy sources are 4-bit TTLs per link slot.
 //
 // Entries keep a 64-bit fingerprint of the key (two independent 32-bit hashes), not its 26 bytes: at
@@ -45,6 +45,10 @@ export const KEY_UNITS = 13
  */
 export const LINK_SLOTS = 16
 const SLOT_WORDS = LINK_SLOTS / 8
+/** Entry states. */
+const EMPTY = 0
+const RECORDED = 1
+const VERIFIED = 2
 
 export interface DedupOptions {
   maxEntries?: number
@@ -70,21 +74,26 @@ export class DedupTable<R> {
   /** Per entry: the key's hash (`keySeed`, also the table's probe hash) and a second, independent one. */
   private readonly hashes: Uint32Array
   private readonly checks: Uint32Array
-  private readonly handles: Float64Array
   private readonly times: Float64Array
   private readonly ttls: Uint8Array
   private readonly upgradeCounts: Uint8Array
-  private readonly verifiedFlags: Uint8Array
+  /** Per entry: EMPTY, RECORDED or VERIFIED. */
+  private readonly states: Uint8Array
   /** Per entry SLOT_WORDS words, 4 bits per link slot: 0 no copy, else TTL + 1. */
   private readonly copies: Uint32Array
   /**
    * Open addressing, linear probing: ring position + 1, 0 empty. 16-bit while positions fit (the tables the
-   * router makes hold ~1000 entries): 4 KB of the ~40 KB a table costs, at 10 000 simulated nodes 40 MB.
+   * router makes hold ~1000 entries): 4 KB of the ~31 KB a table costs, at 10 000 simulated nodes 40 MB.
    */
   private readonly index: Uint16Array | Uint32Array
   private readonly mask: number
   private readonly attached = new Map<number, R>()
-  private nextHandle = 1
+  /**
+   * The handle of the newest entry. Handles are given in ring order, so ring position p holds the newest
+   * handle h ≤ lastHandle with (h − 1) mod capacity = p: no per-entry handle array (8 bytes an entry,
+   * 80 MB at 10 000 simulated nodes).
+   */
+  private lastHandle = 0
   private live = 0
 
   constructor (private readonly clock: Clock, options: DedupOptions = {}) {
@@ -94,11 +103,10 @@ export class DedupTable<R> {
     this.maxAgeMs = options.maxAgeMs ?? DEDUP_MAX_AGE_MS
     this.hashes = new Uint32Array(capacity)
     this.checks = new Uint32Array(capacity)
-    this.handles = new Float64Array(capacity)
     this.times = new Float64Array(capacity)
     this.ttls = new Uint8Array(capacity)
     this.upgradeCounts = new Uint8Array(capacity)
-    this.verifiedFlags = new Uint8Array(capacity)
+    this.states = new Uint8Array(capacity)
     this.copies = new Uint32Array(capacity * SLOT_WORDS)
     let size = 2
     while (size < capacity * 2) size *= 2
@@ -119,23 +127,22 @@ export class DedupTable<R> {
       if (slot < 0) return 0
       if (this.hashes[slot] !== hash || this.checks[slot] !== check) continue
       if (this.clock.now() - this.times[slot]! > this.maxAgeMs) { this.evict(slot); return 0 }
-      return this.handles[slot]!
+      return this.handleIn(slot)
     }
   }
 
   /** Records the key in `key` (which must not be present: `find` first) and returns its handle. */
   add (ttl: number, verified: boolean): number {
-    const handle = this.nextHandle++
-    const slot = (handle - 1) % this.capacity
-    if (this.handles[slot] !== 0) this.evict(slot)
+    const slot = this.lastHandle % this.capacity
+    if (this.states[slot] !== EMPTY) this.evict(slot)
+    const handle = ++this.lastHandle
     const hash = keySeed(this.key)
     this.hashes[slot] = hash
     this.checks[slot] = keyCheck(this.key)
-    this.handles[slot] = handle
     this.times[slot] = this.clock.now()
     this.ttls[slot] = ttl
     this.upgradeCounts[slot] = 0
-    this.verifiedFlags[slot] = verified ? 1 : 0
+    this.states[slot] = verified ? VERIFIED : RECORDED
     this.copies.fill(0, slot * SLOT_WORDS, slot * SLOT_WORDS + SLOT_WORDS)
     let p = hash & this.mask
     while (this.index[p] !== 0) p = (p + 1) & this.mask
@@ -177,12 +184,12 @@ export class DedupTable<R> {
 
   verified (handle: number): boolean {
     const slot = this.slotOf(handle)
-    return slot >= 0 && this.verifiedFlags[slot] === 1
+    return slot >= 0 && this.states[slot] === VERIFIED
   }
 
   markVerified (handle: number): void {
     const slot = this.slotOf(handle)
-    if (slot >= 0) this.verifiedFlags[slot] = 1
+    if (slot >= 0) this.states[slot] = VERIFIED
   }
 
   /** The best TTL a copy on link slot `linkSlot` carried, or -1 when none came on it (or no slot). */
@@ -220,9 +227,14 @@ export class DedupTable<R> {
   }
 
   private slotOf (handle: number): number {
-    if (handle < 1) return -1
+    if (handle < 1 || handle > this.lastHandle || handle <= this.lastHandle - this.capacity) return -1
     const slot = (handle - 1) % this.capacity
-    return this.handles[slot] === handle ? slot : -1
+    return this.states[slot] !== EMPTY ? slot : -1
+  }
+
+  /** The handle of the entry in ring position `slot` (which holds one). */
+  private handleIn (slot: number): number {
+    return this.lastHandle - ((this.lastHandle - 1 - slot) % this.capacity)
   }
 
   /** Removes the entry in ring position `slot` from the index (backward-shift deletion keeps probes short). */
@@ -241,8 +253,8 @@ export class DedupTable<R> {
       hole = q
     }
     index[hole] = 0
-    if (this.attached.size > 0) this.attached.delete(this.handles[slot]!)
-    this.handles[slot] = 0
+    if (this.attached.size > 0) this.attached.delete(this.handleIn(slot))
+    this.states[slot] = EMPTY
     this.live--
   }
 }

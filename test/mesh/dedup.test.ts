@@ -68,6 +68,23 @@ describe('dedup', () => {
     expect([table.ttl(fresh), table.verified(fresh), table.copyTtl(fresh, 0), table.attachment(fresh)]).toEqual([3, false, -1, undefined])
   })
 
+  test('dedup — an attachment goes with its entry, pushed out or expired, and never passes to the next', () => {
+    const clock = new ManualClock(0)
+    const table = new DedupTable<string>(clock, { maxEntries: 3 })
+    const [a, b] = [1, 2].map(n => keyed(table, n).add(7, true))
+    clock.advance(10)
+    const c = keyed(table, 3).add(7, true)
+    for (const [h, v] of [[a, 'a'], [b, 'b'], [c, 'c']] as const) table.attach(h!, v)
+    clock.advance(DEDUP_MAX_AGE_MS - 9)
+    expect(keyed(table, 2).find()).toBe(0) // expired: b's ring position empties in the middle
+    const d = keyed(table, 4).add(7, true) // pushes out a
+    const e = keyed(table, 5).add(7, true) // takes b's empty position
+    expect([a, b, c, d, e].map(h => table.attachment(h!))).toEqual([undefined, undefined, 'c', undefined, undefined])
+    expect([a, b, c, d, e].map(h => table.has(h!))).toEqual([false, false, true, true, true])
+    keyed(table, 6).add(7, true) // pushes out c
+    expect(table.attachment(c!)).toBeUndefined()
+  })
+
   test('dedup — copy records keep the best TTL per link slot; a freed slot is forgotten everywhere', () => {
     const table = new DedupTable(new ManualClock())
     const a = keyed(table, 1).add(7, true)
