@@ -218,8 +218,6 @@ function wordOf (key: string, at: number): number {
   return ((key.charCodeAt(at) << 16) | key.charCodeAt(at + 1)) >>> 0
 }
 
-
-
 /** Whether `keys` have the sizes a pin holds: 32 bytes each (the announce codec refuses others). */
 function fitsPin (keys: PeerKeys): boolean {
   return keys.noisePublicKey.length === ANNOUNCE_KEY_BYTES && keys.signingPublicKey.length === ANNOUNCE_KEY_BYTES
@@ -230,7 +228,7 @@ export interface PeerTableOptions {
   maxPinned?: number
   /** Pins known from earlier runs (the store), by 16-hex peer ID. */
   pins?: Iterable<[string, PeerKeys]>
-  /** Where the pins' bytes live; default a pool of the table's own (the simulator shares one). */
+  /** Where the pins' bytes and the nicknames live; default a pool of the table's own (the simulator shares one). */
   pinPool?: PinPool
 }
 
@@ -239,8 +237,10 @@ export interface PeerTableOptions {
  * in announce reach, so at 10 000 simulated nodes the tables hold millions of entries. As objects (a
  * peer, its pin, four boxed numbers, a key string, two map entries) they cost 337–375 bytes an entry; heap
  * snapshot, 1 000 nodes × 120 s, 262 783 peers: 20 MB of peer objects, 10 MB of pin objects and 21 MB of
- * boxed numbers besides their strings and map tables. Here an entry costs 208 bytes, its nickname
- * included (heap + array buffers after GC, 300 tables × 300 peers and 100 × 1 000, 8-character names).
+ * boxed numbers besides their strings and map tables. Here an entry cost 208 bytes, its nickname
+ * included (heap + array buffers after GC, 300 tables × 300 peers and 100 × 1 000, 8-character names),
+ * before the pin moved to a `PinPool` (4 bytes of handle more with a pool of the table's own; 64 bytes
+ * and the nickname's string fewer when the pool is shared).
  */
 export class PeerTable {
   /** Every pin's slot, in pin order (the eviction order). */
