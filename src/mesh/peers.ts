@@ -3,7 +3,7 @@
 // never silently accepted. Presence (appeared / left) is separate from pins, which outlive it.
 
 import { ANNOUNCE_KEY_BYTES } from '../wire/announce.js'
-import { LocalPinPool, PIN_BYTES, type PinPool } from './pin-pool.js'
+import { LocalPinPool, PIN_BYTES, pinEquals, type PinPool } from './pin-pool.js'
 import { mixWords, widened } from './slots.js'
 
 /**
@@ -409,14 +409,7 @@ export class PeerTable {
 
   /** Whether `keys` are the pin in `slot`, byte for byte. */
   private matches (slot: number, keys: PeerKeys): boolean {
-    if (!fitsPin(keys)) return false
-    const noise = keys.noisePublicKey
-    const signing = keys.signingPublicKey
-    const pin = this.pinPool.bytes
-    const at = this.pinHandles[slot]! * PIN_BYTES
-    for (let i = 0; i < ANNOUNCE_KEY_BYTES; i++) if (pin[at + i] !== noise[i]) return false
-    for (let i = 0; i < ANNOUNCE_KEY_BYTES; i++) if (pin[at + ANNOUNCE_KEY_BYTES + i] !== signing[i]) return false
-    return true
+    return fitsPin(keys) && pinEquals(this.pinPool.bytes, this.pinHandles[slot]!, keys.noisePublicKey, keys.signingPublicKey)
   }
 
   /** Pins `keys` (32 + 32 bytes) for `key` in a fresh slot, evicting the oldest absent peer's pin when full. */

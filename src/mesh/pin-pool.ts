@@ -71,7 +71,7 @@ export class SharedPinPool implements PinPool {
     let p = pinHash(noise, signing) & mask
     for (; this.table[p] !== 0; p = (p + 1) & mask) {
       const handle = this.table[p]! - 1
-      if (this.holds(handle, noise, signing)) return handle
+      if (pinEquals(this.bytes, handle, noise, signing)) return handle
     }
     const handle = this.count++
     if (this.count * PIN_BYTES > this.bytes.length) this.bytes = widened(this.bytes, this.count * 2 * PIN_BYTES)
@@ -90,13 +90,6 @@ export class SharedPinPool implements PinPool {
     return nickname
   }
 
-  private holds (handle: number, noise: Uint8Array, signing: Uint8Array): boolean {
-    const at = handle * PIN_BYTES
-    const bytes = this.bytes
-    for (let i = 0; i < ANNOUNCE_KEY_BYTES; i++) if (bytes[at + i] !== noise[i] || bytes[at + ANNOUNCE_KEY_BYTES + i] !== signing[i]) return false
-    return true
-  }
-
   private rehash (): void {
     this.table = new Int32Array(this.table.length * 2)
     const mask = this.table.length - 1
@@ -108,6 +101,13 @@ export class SharedPinPool implements PinPool {
       this.table[p] = handle + 1
     }
   }
+}
+
+/** Whether the pin at `handle` in a pool's `bytes` is these keys (32 bytes each), byte for byte. */
+export function pinEquals (bytes: Uint8Array, handle: number, noise: Uint8Array, signing: Uint8Array): boolean {
+  const at = handle * PIN_BYTES
+  for (let i = 0; i < ANNOUNCE_KEY_BYTES; i++) if (bytes[at + i] !== noise[i] || bytes[at + ANNOUNCE_KEY_BYTES + i] !== signing[i]) return false
+  return true
 }
 
 function write (bytes: Uint8Array, handle: number, noise: Uint8Array, signing: Uint8Array): void {
