@@ -1,0 +1,42 @@
+import { describe, expect, test } from 'vitest'
+import { idWords, NEIGHBOUR_SET_CAPACITY, NeighbourSet } from '../../src/mesh/neighbour-set.js'
+
+const id = (n: number): Uint8Array => Uint8Array.of(0xa0, 0, 0, n >> 8, 0, 0, 0, n & 0xff)
+const has = (set: NeighbourSet, n: number, since = 0): boolean => set.has(...idWords(id(n)), since)
+
+describe('NeighbourSet', () => {
+  test('neighbour set — an ID is held from when it was heard; IDs that differ in either word are not', () => {
+    const set = new NeighbourSet()
+    set.note(id(1), 0, 100)
+    expect(has(set, 1, 100)).toBe(true)
+    expect(has(set, 1, 101)).toBe(false)
+    expect(has(set, 2)).toBe(false)
+    expect(set.has(idWords(id(1))[0], 0, 0)).toBe(false)
+    expect(set.has(0, idWords(id(1))[1], 0)).toBe(false)
+  })
+
+  test('neighbour set — hearing an ID again refreshes it rather than taking a second place', () => {
+    const set = new NeighbourSet()
+    for (let n = 1; n <= NEIGHBOUR_SET_CAPACITY; n++) set.note(id(n), 0, n)
+    set.note(id(1), 0, 100) // refreshed: now the newest
+    set.note(id(99), 0, 101) // pushes out the least recently heard, 2
+    expect(has(set, 1)).toBe(true)
+    expect(has(set, 2)).toBe(false)
+    expect(has(set, 99)).toBe(true)
+    for (let n = 3; n <= NEIGHBOUR_SET_CAPACITY; n++) expect(has(set, n)).toBe(true)
+  })
+
+  test('neighbour set — reads the ID at an offset, and clear forgets every ID', () => {
+    const set = new NeighbourSet()
+    const frame = new Uint8Array(20)
+    frame.set(id(7), 11)
+    set.note(frame, 11, 5)
+    expect(has(set, 7)).toBe(true)
+    set.clear()
+    expect(has(set, 7, -Infinity)).toBe(false)
+  })
+
+  test('neighbour set — idWords refuses fewer than 8 bytes', () => {
+    expect(() => idWords(new Uint8Array(7))).toThrow(RangeError)
+  })
+})
