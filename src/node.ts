@@ -13,7 +13,7 @@ import { adaptivePolicy } from './mesh/policy/adaptive.js'
 import type { RelayPolicy } from './mesh/policy/relay-policy.js'
 import { MAX_TTL, Router, type PacketSecurity, type RouterConfig } from './mesh/router.js'
 import { Counters, type MeshStats } from './mesh/stats.js'
-import { encodeAnnounce } from './wire/announce.js'
+import { capabilitiesFromBits, encodeAnnounce, hasCapability, PeerCapability } from './wire/announce.js'
 import { decompressPayload, type Deflater } from './wire/compression.js'
 import { DecodeError } from './wire/decode-error.js'
 import { MessageType, type Packet } from './wire/packet-types.js'
@@ -44,6 +44,8 @@ export const ANNOUNCE_MIN_INTERVAL_MS = 1_000
 export const TRIGGERED_ANNOUNCE_MAX_GAP_MS = 16_000
 /** A quiet spell this long puts triggered announces back at ANNOUNCE_MIN_INTERVAL_MS. */
 export const TRIGGERED_BACKOFF_RESET_MS = 60_000
+/** Our announce's capabilities TLV when the policy relays everywhere (4 bytes on the air; none otherwise). */
+const FULL_FANOUT_CAPABILITIES = capabilitiesFromBits([PeerCapability.fullFanout])
 /** [iOS] TransportConfig.bleMaintenanceInterval: reassembly expiry and stale peers. */
 export const MAINTENANCE_INTERVAL_MS = 5_000
 /** v1 carries a 2-byte payload length; longer texts go out as v2 (as Android does for large payloads). */
@@ -168,6 +170,7 @@ class Node implements MeshNode {
   private readonly listeners: { [K in keyof MeshEvents]?: Set<(event: MeshEvents[K]) => void> } = {}
   private readonly log: Logger
   private readonly config: NodeConfig
+  private readonly policy: RelayPolicy
   private readonly security: PacketSecurity
   private running = false
   private announceTimer: TimerId | null = null
@@ -179,6 +182,7 @@ class Node implements MeshNode {
 
   constructor (private readonly o: NodeOptions) {
     this.config = o.config ?? {}
+    this.policy = this.config.policy ?? adaptivePolicy
     this.peerId = toHex(o.identity.peerId)
     this.nickname = this.config.nickname ?? this.peerId.slice(0, 8)
     if (encodeUtf8(this.nickname).length > MAX_NICKNAME_BYTES) throw new Error(`nickname longer than ${MAX_NICKNAME_BYTES} UTF-8 bytes`)
@@ -190,7 +194,9 @@ class Node implements MeshNode {
       acceptAnnounce (packet) {
         const result = acceptAnnounce(crypto, packet, inflater)
         if (!result.ok) return result.reason
-        return { nickname: result.announce.nickname, noisePublicKey: result.noisePublicKey, signingPublicKey: result.signingPublicKey }
+        const { nickname, capabilities } = result.announce
+        const fullFanout = hasCapability(capabilities, PeerCapability.fullFanout)
+        return { nickname, noisePublicKey: result.noisePublicKey, signingPublicKey: result.signingPublicKey, fullFanout }
       },
       verify (signingPublicKey, packet) {
         return packet.signature !== null && verifyPacket(crypto, signingPublicKey, packet)
@@ -207,7 +213,7 @@ class Node implements MeshNode {
       random: o.random,
       crypto: o.crypto,
       logger: o.logger,
-      policy: this.config.policy ?? adaptivePolicy,
+      policy: this.policy,
       peers: this.peerTable,
       counters: this.counters,
       security: this.security,
@@ -270,7 +276,7 @@ class Node implements MeshNode {
       noisePublicKey: id.noisePublicKey,
       signingPublicKey: id.signingPublicKey,
       neighbors: [],
-      capabilities: null,
+      capabilities: this.policy.fullFanout === true ? FULL_FANOUT_CAPABILITIES : null,
       geohash: null,
       unknown: [],
     })

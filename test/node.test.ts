@@ -437,4 +437,31 @@ describe('MeshNode', () => {
         }
       }), fcOptions(12))
   }, 60_000)
+
+  test.each<[string, RelayPolicy | undefined, boolean]>([
+    // [the sender's policy, whether the link between the other two stays silent]
+    ['adaptive, which announces full fanout', undefined, true],
+    ['bitchat-ios, which relays to a subset and does not', bitchatIosPolicy, false],
+  ])('node — in a triangle whose sender runs %s, its neighbours skip each other only if they can count on it', async (_, senderPolicy, silent) => {
+    const w = new World(31)
+    const [a] = w.add(1, { policy: senderPolicy })
+    const [b, c] = w.add(2) as [Member, Member]
+    w.connect(a!, b)
+    w.connect(a!, c)
+    w.connect(b, c)
+    await w.startAll()
+    // A relayed announce teaches an edge only when it wins the race against the direct copy's relay, so
+    // give the periodic announces (15 ± 4 s) a minute to teach every edge.
+    w.run(60_000)
+    const sent = new Map<string, number>()
+    w.net.setTap((from, to, frame) => {
+      if (frame[1] === MessageType.message) sent.set(`${from}>${to}`, (sent.get(`${from}>${to}`) ?? 0) + 1)
+    })
+    a!.node.sendPublic('round the triangle')
+    w.run(1_000)
+    expect(deliveries(w, 'round the triangle')).toEqual([0, 1, 1])
+    const between = (sent.get('n1>n2') ?? 0) + (sent.get('n2>n1') ?? 0)
+    if (silent) expect(between).toBe(0)
+    else expect(between).toBeGreaterThan(0)
+  })
 })

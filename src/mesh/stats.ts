@@ -47,6 +47,8 @@ export interface MeshStats {
   duplicates: number
   /** Relayed frames taken back out of a send queue: while they waited, the neighbour sent us as good a copy. */
   withdrawn: number
+  /** Relayed frames not sent because a neighbour that relays everywhere also links to that link's neighbour. */
+  twoHopSkips: number
   /** Public messages not shown because their sender's key is not known yet. */
   unverifiable: number
   /** Packets rebuilt from fragments. */
@@ -87,6 +89,7 @@ export class Counters {
   relaysCancelled = 0
   duplicates = 0
   withdrawn = 0
+  twoHopSkips = 0
   unverifiable = 0
   reassembled = 0
   framesOut = 0
@@ -124,6 +127,7 @@ export class Counters {
       relaysCancelled: this.relaysCancelled,
       duplicates: this.duplicates,
       withdrawn: this.withdrawn,
+      twoHopSkips: this.twoHopSkips,
       unverifiable: this.unverifiable,
       reassembled: this.reassembled,
       dropped,

@@ -203,6 +203,13 @@ export const PeerCapability = {
   bridge: 7,
   privateMedia: 8,
   privateMediaReceipts: 9,
+  /**
+   * Ours, not bitchat's: the sender relays every broadcast on all its links but those whose neighbour is
+   * known to hold it (router.ts, two-hop skip). The phones keep bits they do not know ([AND]
+   * IdentityAnnouncementTest "unknown bits kept", [iOS] PacketsTests raw capability bytes). Bit 15, well
+   * above bitchat's reserved 10, makes a clash with a bit it assigns later unlikely; a phone never sets it.
+   */
+  fullFanout: 15,
 } as const
 
 /** Set bit positions of a raw little-endian capabilities value, ascending. Unknown bits are reported too. */

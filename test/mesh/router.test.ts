@@ -1,14 +1,14 @@
 import { describe, expect, test } from 'vitest'
 import { sha256 } from '@noble/hashes/sha2.js'
 import pino from 'pino'
-import { Router, MAX_CLOCK_SKEW_MS, MAX_TTL_UPGRADES, HOLD_MAX_PER_SENDER, HOLD_MAX_TOTAL, HOLD_MS, type PacketSecurity, type RouterHandlers } from '../../src/mesh/router.js'
+import { Router, NEIGHBOUR_MAX_AGE_MS, TWO_HOP_STABLE_MS, MAX_CLOCK_SKEW_MS, MAX_TTL_UPGRADES, HOLD_MAX_PER_SENDER, HOLD_MAX_TOTAL, HOLD_MS, type PacketSecurity, type RouterHandlers } from '../../src/mesh/router.js'
 import { PeerTable } from '../../src/mesh/peers.js'
 import { Counters } from '../../src/mesh/stats.js'
 import { floodPolicy } from '../../src/mesh/policy/flood.js'
 import type { RelayPolicy } from '../../src/mesh/policy/relay-policy.js'
 import type { Link, LinkHandlers } from '../../src/mesh/link.js'
 import type { CryptoProvider } from '../../src/crypto/provider.js'
-import { decodeAnnounce, encodeAnnounce } from '../../src/wire/announce.js'
+import { capabilitiesFromBits, decodeAnnounce, encodeAnnounce, hasCapability, PeerCapability } from '../../src/wire/announce.js'
 import { decodePacket, encodePacket } from '../../src/wire/packet.js'
 import { MessageType, type Packet } from '../../src/wire/packet-types.js'
 import { SeededRandom } from '../../src/prng.js'
@@ -30,7 +30,7 @@ const security: PacketSecurity = {
     const id = sha256(a.noisePublicKey).subarray(0, 8)
     if (!id.every((b, i) => b === p.senderId[i])) return 'peerId'
     if (p.signature === null || !fakeSign(a.signingPublicKey, p).every((b, i) => b === p.signature![i])) return 'signature'
-    return { nickname: a.nickname, noisePublicKey: a.noisePublicKey, signingPublicKey: a.signingPublicKey }
+    return { nickname: a.nickname, noisePublicKey: a.noisePublicKey, signingPublicKey: a.signingPublicKey, fullFanout: hasCapability(a.capabilities, PeerCapability.fullFanout) }
   },
   verify (key, p) {
     return p.signature !== null && fakeSign(key, p).every((b, i) => b === p.signature![i])
@@ -55,8 +55,10 @@ class Peer {
     return p
   }
 
-  announce (ttl = 7): Uint8Array {
-    const payload = encodeAnnounce({ nickname: `p${this.n}`, noisePublicKey: this.noise, signingPublicKey: this.signing, neighbors: [], capabilities: null, geohash: null, unknown: [] })
+  /** `fullFanout`: the announce says so (PeerCapability.fullFanout). */
+  announce (ttl = 7, fullFanout = false): Uint8Array {
+    const capabilities = fullFanout ? capabilitiesFromBits([PeerCapability.fullFanout]) : null
+    const payload = encodeAnnounce({ nickname: `p${this.n}`, noisePublicKey: this.noise, signingPublicKey: this.signing, neighbors: [], capabilities, geohash: null, unknown: [] })
     return encodePacket(this.packet(MessageType.announce, payload, { ttl }))
   }
 
@@ -585,5 +587,84 @@ describe('Router', () => {
     links[0]!.deliver(others[0]!.announce()) // the oldest, evicted
     links[0]!.deliver(others[HOLD_MAX_TOTAL]!.announce())
     expect(messages().slice(texts.length - 2)).toEqual([`from ${10 + HOLD_MAX_TOTAL}`])
+  })
+
+  describe('two-hop skip', () => {
+    // We have neighbours X (l0), B (l1) and C (l2). X and B are neighbours of each other too, which we learn
+    // from each relaying the other's announce to us at TTL 6. A message then comes from X.
+    const skipping: RelayPolicy = { name: 'skipping', decide: c => ({ ttl: c.ttl - 1, delayMs: 0, cancelAfterDuplicates: Infinity, links: c.links, twoHopSkip: true }) }
+    const x = new Peer(1)
+    const b = new Peer(2)
+    const c = new Peer(3)
+    interface Case { xFullFanout?: boolean, xListsB?: boolean, bListsX?: boolean, ageMs?: number, linkLostAgoMs?: number, policy?: RelayPolicy }
+    function run ({ xFullFanout = true, xListsB = true, bListsX = true, ageMs = TWO_HOP_STABLE_MS, linkLostAgoMs, policy = skipping }: Case) {
+      const t = setup(policy, 4)
+      const [l0, l1, l2, l3] = t.links as [FakeLink, FakeLink, FakeLink, FakeLink]
+      l0.deliver(x.announce(7, xFullFanout))
+      l1.deliver(b.announce(7, true))
+      l2.deliver(c.announce(7, true))
+      if (xListsB) l0.deliver(b.announce(6, true))
+      if (bListsX) l1.deliver(x.announce(6, xFullFanout))
+      if (linkLostAgoMs === undefined) t.clock.advance(ageMs)
+      else {
+        t.clock.advance(ageMs - linkLostAgoMs)
+        l3.close()
+        t.clock.advance(linkLostAgoMs)
+      }
+      for (const l of t.links) l.sent = []
+      l0.deliver(new Peer(9).message('m', { ttl: 5, timestamp: BigInt(t.clock.now()) }))
+      return { ...t, onB: messagesOn(l1).length, onC: messagesOn(l2).length }
+    }
+
+    test('router — a relay skips a neighbour that a full-fanout neighbour who sent us the copy also links to', () => {
+      const { onB, onC, counters } = run({})
+      expect([onB, onC]).toEqual([0, 1])
+      expect(counters.twoHopSkips).toBe(1)
+    })
+
+    test.each<[string, Case]>([
+      ['X does not announce full fanout (a phone)', { xFullFanout: false }],
+      ['only X claims the edge', { bListsX: false }],
+      ['only B claims the edge', { xListsB: false }],
+      ['the edge was last heard longer ago than NEIGHBOUR_MAX_AGE_MS', { ageMs: NEIGHBOUR_MAX_AGE_MS + 1 }],
+      ['the policy does not ask for it', { policy: floodPolicy }],
+      ['our links came up less than TWO_HOP_STABLE_MS ago', { ageMs: TWO_HOP_STABLE_MS - 1 }],
+      ['one of our links went down less than TWO_HOP_STABLE_MS ago', { ageMs: 60_000, linkLostAgoMs: TWO_HOP_STABLE_MS - 1 }],
+    ])('router — no two-hop skip when %s', (_, c) => {
+      const { onB, onC, counters } = run(c)
+      expect([onB, onC]).toEqual([1, 1])
+      expect(counters.twoHopSkips).toBe(0)
+    })
+
+    test('router — no two-hop skip when the full-fanout neighbour\'s copy carries less TTL than ours', () => {
+      const t = setup({ ...skipping, decide: ctx => ({ ...skipping.decide(ctx)!, delayMs: 50 }) }, 3)
+      const [l0, l1, l2] = t.links as [FakeLink, FakeLink, FakeLink]
+      l0.deliver(x.announce(7, true))
+      l1.deliver(b.announce(7, true))
+      l0.deliver(b.announce(6, true))
+      l1.deliver(x.announce(6, true))
+      t.clock.advance(TWO_HOP_STABLE_MS)
+      for (const l of t.links) l.sent = []
+      const frame = new Peer(9).message('m', { ttl: 6, timestamp: BigInt(t.clock.now()) })
+      l2.deliver(frame) // we relay TTL 5
+      l0.deliver(withTtl(frame, 4)) // X's copy gave B only 4
+      t.clock.advance(50)
+      expect(messagesOn(l1).map(f => f[2])).toEqual([5])
+      expect(t.counters.twoHopSkips).toBe(0)
+    })
+
+    test('router — a neighbour rebound to another peer forgets the old one\'s neighbours', () => {
+      const t = run({})
+      const [l0, l1] = t.links as [FakeLink, FakeLink, FakeLink]
+      // B's place on l1 is taken by D after the rebind cool-down. X claims D, but D never relays X's
+      // announce: only B did, and what B told us went with B.
+      t.clock.advance(60_000)
+      const d = new Peer(4)
+      l1.deliver(d.announce(7, true))
+      l0.deliver(d.announce(6, true))
+      for (const l of t.links) l.sent = []
+      l0.deliver(new Peer(9).message('n', { ttl: 5, timestamp: BigInt(t.clock.now()) }))
+      expect(messagesOn(l1).length).toBe(1)
+    })
   })
 })

@@ -79,7 +79,10 @@ describe('runSimulation', () => {
     expect(governed.deliveryRatio).toBe(1)
     expect(ungoverned.deliveryRatio).toBe(1)
     expect(governed.controlTxPerNodePerMinute).toBeLessThan(0.6 * ungoverned.controlTxPerNodePerMinute)
-    expect(governed.txPerNodePerMessage).toBeCloseTo(ungoverned.txPerNodePerMessage, 1)
+    // Message frames barely move. They rise a little, because the router's two-hop skip learns its
+    // neighbours' neighbours from relayed announces, and governed ones are relayed less often.
+    expect(governed.txPerNodePerMessage).toBeGreaterThanOrEqual(ungoverned.txPerNodePerMessage)
+    expect(governed.txPerNodePerMessage).toBeLessThan(1.05 * ungoverned.txPerNodePerMessage)
   }, 60_000)
 
   test('runSimulation — arrivalSpreadSeconds switches nodes on over time, deterministically', async () => {

@@ -161,6 +161,7 @@ describe('§5.1 capabilities', () => {
     ['Android: privateMedia', [PeerCapability.privateMedia], '0001'],
     ['iOS: vouch, prekeys, groups, privateMedia, privateMediaReceipts',
       [PeerCapability.vouch, PeerCapability.prekeys, PeerCapability.groups, PeerCapability.privateMedia, PeerCapability.privateMediaReceipts], '2903'],
+    ['blemesh: fullFanout (ours, bit 15)', [PeerCapability.fullFanout], '0080'],
   ])('§5.1 capabilities — %s encodes minimal little-endian', (_name, bits, wire) => {
     expect(toHex(capabilitiesFromBits(bits))).toBe(wire)
     expect(capabilityBits(hex(wire))).toEqual([...bits].sort((x, y) => x - y))

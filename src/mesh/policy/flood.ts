@@ -3,6 +3,7 @@ import type { RelayContext, RelayDecision, RelayPolicy } from './relay-policy.js
 
 export const floodPolicy: RelayPolicy = {
   name: 'flood',
+  fullFanout: true,
   decide (context: RelayContext): RelayDecision | null {
     if (context.links.length === 0) return null
     return { ttl: context.ttl - 1, delayMs: 0, cancelAfterDuplicates: Infinity, links: context.links }

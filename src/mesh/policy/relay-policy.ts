@@ -54,10 +54,20 @@ export interface RelayDecision {
   cancelAfterDuplicates: number
   /** The subset of `RelayContext.links` to send on (may be that very array). */
   links: readonly Link[]
+  /**
+   * Also skip a link whose neighbour a full-fanout neighbour already served (the router's two-hop skip,
+   * router.ts step 11). Ignored for directed packets. Absent: false.
+   */
+  twoHopSkip?: boolean
 }
 
 export interface RelayPolicy {
   readonly name: string
+  /**
+   * Every relay goes to all candidate links but those the router skips: the node announces so
+   * (PeerCapability.fullFanout) and its neighbours may count on it. Absent: false.
+   */
+  readonly fullFanout?: boolean
   /** null: do not relay. */
   decide (context: RelayContext): RelayDecision | null
 }

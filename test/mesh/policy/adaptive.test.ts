@@ -108,6 +108,18 @@ describe('adaptive policy', () => {
     expect(f.cancelAfterDuplicates).toBe(2 + FRAGMENT_THRESHOLD_EXTRA)
   })
 
+  test.each([
+    // [case, context, two-hop skip asked for]
+    ['a broadcast message', {}, true],
+    ['a fragment', { type: MessageType.fragment, carriedType: MessageType.message }, true],
+    ['an announce', { type: MessageType.announce, carriedType: MessageType.announce }, false],
+    ['a directed packet', { directed: true }, false],
+  ] as Array<[string, Partial<RelayContext>, boolean]>)('adaptive — %s: two-hop skip %s', (_, over, skip) => {
+    expect(adaptivePolicy.fullFanout).toBe(true)
+    expect(adaptivePolicy.decide(ctx(over))!.twoHopSkip === true).toBe(skip)
+    expect(createAdaptivePolicy({ twoHopSkip: false }).decide(ctx(over))!.twoHopSkip === true).toBe(false)
+  })
+
   test('adaptive — nothing to relay on when there are no other links', () => {
     expect(adaptivePolicy.decide(ctx({ degree: 1, links: [] }))).toBeNull()
   })
