@@ -3,7 +3,6 @@
 // that reaches us at TTL 6 over a neighbour's link left its origin at 7 and crossed exactly one link, so
 // its origin is that neighbour's neighbour. A few IDs in one typed array, each with when it was last
 // heard, allocated at the first: every node holds one set per link, and a simulation runs thousands.
-import { PEER_ID_BYTES } from '../wire/packet-types.js'
 import { u32At } from '../wire/reader.js'
 
 /** A phone's 7 links plus one; when a neighbour's links churn, the least recently heard makes room. */
@@ -43,10 +42,4 @@ export class NeighbourSet {
   clear (): void {
     this.places = null
   }
-}
-
-/** The two words `NeighbourSet.has` takes for the 8-byte ID at `at`. */
-export function idWords (bytes: Uint8Array, at = 0): [number, number] {
-  if (bytes.length < at + PEER_ID_BYTES) throw new RangeError('idWords: fewer than 8 bytes')
-  return [u32At(bytes, at), u32At(bytes, at + 4)]
 }

@@ -606,7 +606,9 @@ export class Router {
       if (this.log.isLevelEnabled('warn')) this.log.warn({ link: ingress.link.id }, 'announce with keys other than the pinned ones refused')
       return false
     }
-    if (!reassembled && packet.ttl === MAX_TTL && ingress.peer !== senderKey &&
+    // A direct announce: it came straight from the neighbour on this link.
+    const direct = !reassembled && packet.ttl === MAX_TTL
+    if (direct && ingress.peer !== senderKey &&
         (ingress.peer === null || now - ingress.boundAt >= LINK_REBIND_COOLDOWN_MS)) {
       if (ingress.peer !== null && this.bound.get(ingress.peer) === ingress) this.bound.delete(ingress.peer)
       ingress.peer = senderKey
@@ -616,7 +618,7 @@ export class Router {
       ingress.peerLo = u32At(packet.senderId, 4)
       ingress.neighbours.clear()
     }
-    if (!reassembled && packet.ttl === MAX_TTL && ingress.peer === senderKey) ingress.fullFanout = accepted.fullFanout
+    if (direct && ingress.peer === senderKey) ingress.fullFanout = accepted.fullFanout
     if (outcome === 'new') this.deps.handlers.onPeerAppeared(peers.get(senderKey)!)
     if (this.heldCount > 0) this.releaseHeld(senderKey)
     return true
