@@ -226,6 +226,19 @@ export class DedupTable<R> {
     else if (this.slotOf(handle) >= 0) this.attached.set(handle, value)
   }
 
+  /** How many entries carry an attachment. */
+  get attachments (): number {
+    return this.attached.size
+  }
+
+  forEachAttachment (fn: (value: R) => void): void {
+    for (const value of this.attached.values()) fn(value)
+  }
+
+  detachAll (): void {
+    this.attached.clear()
+  }
+
   private slotOf (handle: number): number {
     if (handle < 1 || handle > this.lastHandle || handle <= this.lastHandle - this.capacity) return -1
     const slot = (handle - 1) % this.capacity

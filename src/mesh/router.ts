@@ -243,7 +243,6 @@ export class Router {
   /** The link holding each slot, so a dedup entry's copy records lead back to neighbours. */
   private readonly bySlot: (LinkState | undefined)[] = new Array(LINK_SLOTS).fill(undefined)
   private readonly reassembler: Reassembler
-  private readonly pending = new Set<PendingRelay>()
   /** Unverifiable public messages by sender key, oldest first (HOLD_* bounds). */
   private readonly held = new Map<string, Held[]>()
   private heldCount = 0
@@ -332,8 +331,12 @@ export class Router {
   /** Stops relays and timers; links stay with the transport, which closes them. */
   stop (): void {
     this.stopped = true
-    for (const relay of this.pending) this.deps.clock.clearTimer(relay.timer)
-    this.pending.clear()
+    // Every waiting relay is attached to its dedup entry; one whose entry was evicted meanwhile finds
+    // `stopped` when its timer fires.
+    for (const seen of [this.seen, this.fragmentsSeen]) {
+      seen?.forEachAttachment(relay => this.deps.clock.clearTimer(relay.timer))
+      seen?.detachAll()
+    }
     this.held.clear()
     this.heldCount = 0
     for (const state of this.states.values()) state.queue.close()
@@ -489,7 +492,6 @@ export class Router {
     const relay = seen.attachment(entry)
     if (relay !== undefined && ++relay.heard >= relay.threshold) {
       this.deps.clock.clearTimer(relay.timer)
-      this.pending.delete(relay)
       seen.attach(entry, undefined)
       counters.relaysCancelled++
     }
@@ -758,12 +760,11 @@ export class Router {
     }
     const pending: PendingRelay = { frame: out, links: decision.links, threshold: decision.cancelAfterDuplicates, twoHopSkip, heard: 0, timer: undefined }
     pending.timer = this.deps.clock.setTimer(decision.delayMs, () => {
-      this.pending.delete(pending)
+      if (this.stopped) return
       if (seen.attachment(entry) === pending) seen.attach(entry, undefined)
       this.send(pending.frame, pending.links, ingress.link, seen, entry, pending.twoHopSkip)
     })
     seen.attach(entry, pending)
-    this.pending.add(pending)
   }
 
   /** A relay leaving: on `links` minus those whose neighbours hold it already (`covered`); none left counts as cancelled. */
@@ -837,7 +838,7 @@ export class Router {
 
   /** For tests and diagnostics. */
   get pendingRelays (): number {
-    return this.pending.size
+    return this.seen.attachments + (this.fragmentsSeen?.attachments ?? 0)
   }
 
   get reassembly (): { openStreams: number, storedBytes: number } {

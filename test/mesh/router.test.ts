@@ -380,6 +380,20 @@ describe('Router', () => {
   const messagesOn = (l: FakeLink): Uint8Array[] => l.sent.filter(f => f[1] === MessageType.message)
   const withTtl = (frame: Uint8Array, ttl: number): Uint8Array => { const c = frame.slice(); c[2] = ttl; return c }
 
+  test('router — stop cancels waiting relays: their timers are cleared and nothing is sent', () => {
+    const { links, clock, router, counters } = setup(waiting(), 3)
+    links[0]!.deliver(new Peer(1).message('x', { ttl: 5 }))
+    links[0]!.deliver(new Peer(2).message('y', { ttl: 5 }))
+    expect(router.pendingRelays).toBe(2)
+    expect(clock.pending()).toBe(2)
+    router.stop()
+    expect(router.pendingRelays).toBe(0)
+    expect(clock.pending()).toBe(0)
+    clock.advance(50)
+    expect(links.map(l => messagesOn(l).length)).toEqual([0, 0, 0])
+    expect(counters.relayed).toBe(0)
+  })
+
   test('router — a waiting relay skips the links a copy arrived on meanwhile', () => {
     const { links, clock, counters } = setup(waiting(), 4)
     const frame = new Peer(1).message('x', { ttl: 5 })
