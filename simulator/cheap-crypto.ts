@@ -24,32 +24,54 @@ const TAG_AEAD = 0x4145
 
 /** Two 32-bit lanes over the bytes (murmur3-style rounds), then expanded to `length` bytes. */
 export function cheapHash (tag: number, parts: readonly Uint8Array[], length = HASH_BYTES): Uint8Array {
-  let h1 = 0x9747b28c ^ tag
-  let h2 = 0x2d358dcc ^ Math.imul(tag, 0x85ebca6b)
+  lanes[0] = 0x9747b28c ^ tag
+  lanes[1] = 0x2d358dcc ^ Math.imul(tag, 0x85ebca6b)
   let total = 0
   for (const data of parts) {
+    absorb(data)
     total += data.length
-    const n = data.length
-    let i = 0
-    for (; i + 4 <= n; i += 4) {
-      let k = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24)
-      k = Math.imul(k, 0xcc9e2d51)
-      k = (k << 15) | (k >>> 17)
-      k = Math.imul(k, 0x1b873593)
-      h1 ^= k
-      h1 = (h1 << 13) | (h1 >>> 19)
-      h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0
-      h2 = Math.imul(h2 ^ k, 0x01000193) + (h1 >>> 7) | 0
-    }
-    for (; i < n; i++) {
-      h1 = Math.imul(h1 ^ data[i]!, 0x01000193)
-      h2 = Math.imul(h2 + data[i]!, 0x85ebca6b) ^ (h2 >>> 15)
-    }
-    // Separate parts so (ab, c) and (a, bc) differ.
-    h1 = Math.imul(h1 ^ n, 0x9e3779b1)
   }
-  h1 ^= total
-  h2 ^= total
+  return squeeze(total, length)
+}
+
+/** `cheapHash(TAG_SHA, [data])` without the parts array: the router hashes every payload it receives. */
+function cheapSha (data: Uint8Array): Uint8Array {
+  lanes[0] = 0x9747b28c ^ TAG_SHA
+  lanes[1] = 0x2d358dcc ^ Math.imul(TAG_SHA, 0x85ebca6b)
+  absorb(data)
+  return squeeze(data.length, HASH_BYTES)
+}
+
+/** The two lanes between `absorb` calls (one hash at a time: nothing here re-enters). */
+const lanes = new Int32Array(2)
+
+function absorb (data: Uint8Array): void {
+  let h1 = lanes[0]!
+  let h2 = lanes[1]!
+  const n = data.length
+  let i = 0
+  for (; i + 4 <= n; i += 4) {
+    let k = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24)
+    k = Math.imul(k, 0xcc9e2d51)
+    k = (k << 15) | (k >>> 17)
+    k = Math.imul(k, 0x1b873593)
+    h1 ^= k
+    h1 = (h1 << 13) | (h1 >>> 19)
+    h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0
+    h2 = Math.imul(h2 ^ k, 0x01000193) + (h1 >>> 7) | 0
+  }
+  for (; i < n; i++) {
+    h1 = Math.imul(h1 ^ data[i]!, 0x01000193)
+    h2 = Math.imul(h2 + data[i]!, 0x85ebca6b) ^ (h2 >>> 15)
+  }
+  // Separate parts so (ab, c) and (a, bc) differ.
+  lanes[0] = Math.imul(h1 ^ n, 0x9e3779b1)
+  lanes[1] = h2
+}
+
+function squeeze (total: number, length: number): Uint8Array {
+  const h1 = lanes[0]! ^ total
+  const h2 = lanes[1]! ^ total
   const out = new Uint8Array(length)
   for (let w = 0; w * 4 < length; w++) {
     const v = mix32(h1 ^ Math.imul(w + 1, 0x9e3779b1)) ^ mix32(h2 + Math.imul(w + 1, 0x7feb352d))
@@ -83,7 +105,7 @@ export function createCheapCrypto (random: Random): CryptoProvider {
   const keystream = (key: Uint8Array, nonce: Uint8Array, length: number): Uint8Array => cheapHash(TAG_STREAM, [key, nonce], length)
   return {
     name: 'cheap-sim',
-    sha256: (data) => cheapHash(TAG_SHA, [data]),
+    sha256: cheapSha,
     hmacSha256: (key, data) => cheapHash(TAG_HMAC, [key, data]),
     hkdfSha256 (ikm, salt, info, length) {
       const prk = cheapHash(TAG_HMAC, [salt, ikm])

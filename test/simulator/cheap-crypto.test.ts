@@ -36,6 +36,16 @@ describe('createCheapCrypto', () => {
     expect(crypto.hmacSha256(bytes('ab'), bytes('c'))).not.toEqual(crypto.hmacSha256(bytes('a'), bytes('bc')))
   })
 
+  // Pinned outputs: every simulated signature, dedup key and relay choice hangs on these bytes, so a change
+  // here changes every published simulation figure (values from the first version of this file).
+  test.each([
+    ['sha256 "abc"', () => crypto.sha256(bytes('abc')), '5f89206f6ebe21e88bb9b7cef5a90907f08bde5b0be68cbd8778184358fe5dbc'],
+    ['sha256 of 17 bytes (whole words and a tail)', () => crypto.sha256(bytes('blemesh simulator')), '2d214588262bc67a1872a305d39fa939803ba223951eb511ebf6ce44fde8d749'],
+    ['hmacSha256 (two parts)', () => crypto.hmacSha256(bytes('key'), bytes('data')), 'c6b0d9992033ca48cbcf7db474559d155a6eafac773fc3ad61551886b48fde33'],
+  ])('createCheapCrypto — pinned output: %s', (_, make, hex) => {
+    expect(Buffer.from(make()).toString('hex')).toBe(hex)
+  })
+
   test('createCheapCrypto — X25519 agrees between the two parties; all-zero keys throw', () => {
     const a = crypto.randomBytes(32)
     const b = crypto.randomBytes(32)
