@@ -467,7 +467,7 @@ export class Router {
       counters.unverifiable++
       if (!directed) this.hold(senderKey, packet, entry, ingress, reassembled)
     }
-    if (!reassembled && !toUs) this.relay(seen, entry, packet, frame, ingress, directed)
+    if (!reassembled && !toUs) this.relay(seen, entry, packet, senderKey, frame, ingress, directed)
   }
 
   /** A copy of something already seen. Delivers nothing, except a first verified copy of a packet we relayed blind. */
@@ -516,12 +516,12 @@ export class Router {
     const relay = seen.attachment(entry)
     if (relay !== undefined) {
       // Our own accepted bytes wait in relay.frame: only their TTL byte changes.
-      const decision = this.decide(packet, ingress, directed, seen.seed(entry))
+      const decision = this.decide(packet, senderKey, ingress, directed, seen.seed(entry))
       if (decision !== null && decision.ttl > relay.frame[2]!) relay.frame[2] = decision.ttl
       return
     }
     if (packet.ttl <= 1 || !this.copyVerifies(packet, senderKey)) return
-    this.relay(seen, entry, packet, frame, ingress, directed)
+    this.relay(seen, entry, packet, senderKey, frame, ingress, directed)
   }
 
   private copyVerifies (packet: Packet, senderKey: string): boolean {
@@ -673,7 +673,7 @@ export class Router {
     }
     const entry = seen.add(packet.ttl, true)
     seen.recordCopy(entry, ingress.slot, packet.ttl)
-    if (!toUs) this.relay(seen, entry, packet, frame, ingress, directed)
+    if (!toUs) this.relay(seen, entry, packet, senderKey, frame, ingress, directed)
     if (complete !== null) this.reassembled(complete, ingress)
   }
 
@@ -693,7 +693,7 @@ export class Router {
   // ---- relay and egress ---------------------------------------------------------------------------
 
   /** The policy's decision for this copy, or null (no candidates, or the policy declines). */
-  private decide (packet: Packet, ingress: LinkState, directed: boolean, seed: number): RelayDecision | null {
+  private decide (packet: Packet, senderKey: string, ingress: LinkState, directed: boolean, seed: number): RelayDecision | null {
     const type = packet.type
     let links = this.othersCache.get(ingress.link)
     if (links === undefined) {
@@ -715,7 +715,7 @@ export class Router {
     c.links = links
     c.announceRelayGapMs = Infinity
     c.freshLinks = links
-    const announceSender = type === MessageType.announce ? peerKey(packet.senderId) : null
+    const announceSender = type === MessageType.announce ? senderKey : null
     const announceTs = announceSender === null ? 0 : Number(packet.timestamp)
     if (announceSender !== null) {
       c.announceRelayGapMs = this.deps.peers.announceRelayGap(announceSender, announceTs)
@@ -743,11 +743,11 @@ export class Router {
     return fresh ?? []
   }
 
-  private relay (seen: Seen, entry: number, packet: Packet, frame: Uint8Array, ingress: LinkState, directed: boolean): void {
+  private relay (seen: Seen, entry: number, packet: Packet, senderKey: string, frame: Uint8Array, ingress: LinkState, directed: boolean): void {
     const ttl = packet.ttl
     const type = packet.type
     if (ttl <= 1 || type === MessageType.requestSync || this.stopped) return
-    const decision = this.decide(packet, ingress, directed, seen.seed(entry))
+    const decision = this.decide(packet, senderKey, ingress, directed, seen.seed(entry))
     if (decision === null) return
     // The received bytes with only the TTL changed; Noise types padded on the air as the phones do.
     let out: Uint8Array = this.relayFrames.copy(frame, encodedPacketLength(packet))
