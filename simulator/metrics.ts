@@ -1,7 +1,8 @@
 // What a run measured: link transmissions by purpose, receptions and how many were new, and for each
 // application broadcast who got it, how fast, and how far from its source they stood when it was sent.
 import type { ReportPolicyRun, SimSummary } from './report-data.js'
-import { carriedType, isApplicationType } from './frame-class.js'
+import { carriedType } from '../src/wire/packet.js'
+import { isApplicationType } from './frame-class.js'
 import { mix32 } from './radio.js'
 import type { LinkObserver } from './sim-link.js'
 

@@ -62,7 +62,7 @@ import type { Clock, Random, TimerId } from '../clock.js'
 import type { CryptoProvider } from '../crypto/provider.js'
 import type { Logger } from '../logger.js'
 import { DecodeError } from '../wire/decode-error.js'
-import { decodeFragment, FRAGMENT_ID_BYTES } from '../wire/fragment.js'
+import { decodeFragment, FRAGMENT_ID_BYTES, FRAGMENT_ORIGINAL_TYPE_AT } from '../wire/fragment.js'
 import { decodePacket, emptyFrameHeader, encodedPacketLength, encodePacket, peekHeader, type FrameHeader } from '../wire/packet.js'
 import { MessageType, PacketFlag, PEER_ID_BYTES, type Packet } from '../wire/packet-types.js'
 import { padFrame } from '../wire/padding.js'
@@ -708,7 +708,7 @@ export class Router {
     if (links.length === 0) return null
     const c = this.context
     c.type = type
-    c.carriedType = type === MessageType.fragment && packet.payload.length > 12 ? packet.payload[12]! : type
+    c.carriedType = type === MessageType.fragment && packet.payload.length > FRAGMENT_ORIGINAL_TYPE_AT ? packet.payload[FRAGMENT_ORIGINAL_TYPE_AT]! : type
     c.ttl = packet.ttl
     c.directed = directed
     c.degree = this.openLinks.length

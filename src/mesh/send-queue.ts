@@ -2,7 +2,8 @@
 // overtake bulk fragments; fragments are paced because phones lose back-to-back writes; a full link
 // (send → false) parks the queue until the link's onDrain.
 import type { Clock, TimerId } from '../clock.js'
-import { MessageType, PacketFlag } from '../wire/packet-types.js'
+import { carriedType } from '../wire/packet.js'
+import { MessageType } from '../wire/packet-types.js'
 import type { Link } from './link.js'
 import type { Counters } from './stats.js'
 
@@ -29,19 +30,6 @@ export function priorityOf (type: number): Priority {
     default:
       return Priority.message
   }
-}
-
-/** The type a fragment frame carries (its payload's byte 12), or the frame's own type otherwise. */
-export function carriedType (frame: Uint8Array): number {
-  const type = frame[1]!
-  if (type !== MessageType.fragment) return type
-  const version = frame[0]!
-  const flags = frame[11]!
-  let at = version === 2 ? 16 : 14
-  at += 8
-  if ((flags & PacketFlag.hasRecipient) !== 0) at += 8
-  if (version === 2 && (flags & PacketFlag.hasRoute) !== 0) at += 1 + 8 * (frame[at] ?? 0)
-  return frame[at + 12] ?? type
 }
 
 /** Frames with the caller's tag for each (0: none), oldest first. */

@@ -5,6 +5,8 @@ import { ByteReader, ByteWriter } from './reader.js'
 /** fragmentID(8) index(2) total(2) originalType(1): [iOS] BLEOutboundFragmentPlanner; [AND] FragmentPayload.HEADER_SIZE. */
 export const FRAGMENT_HEADER_BYTES = 13
 export const FRAGMENT_ID_BYTES = 8
+/** Offset of originalType in the fragment header (after the ID, index and total). */
+export const FRAGMENT_ORIGINAL_TYPE_AT = 12
 
 export interface Fragment {
   /** Random per original frame; with the sender it keys the reassembly. */

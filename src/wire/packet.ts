@@ -6,7 +6,8 @@ import { DecodeError } from './decode-error.js'
 import { checkCompressedBounds } from './compression.js'
 import { MAX_PAYLOAD_BYTES } from './limits.js'
 import { paddedLength, unpadFrame } from './padding.js'
-import { PEER_ID_BYTES, PacketFlag, SIGNATURE_BYTES, type Packet } from './packet-types.js'
+import { FRAGMENT_ORIGINAL_TYPE_AT } from './fragment.js'
+import { MessageType, PEER_ID_BYTES, PacketFlag, SIGNATURE_BYTES, type Packet } from './packet-types.js'
 import { ByteReader, ByteWriter, u32At } from './reader.js'
 
 /** version(1) type(1) ttl(1) timestamp(8) flags(1): the part both versions share. [iOS] BinaryProtocol.swift. */
@@ -147,28 +148,21 @@ export function emptyFrameHeader (): FrameHeader {
  * router uses it to drop the copies it has already seen (most receptions in a dense mesh) unallocated.
  */
 export function peekHeader (frame: Uint8Array, out: FrameHeader): boolean {
-  const version = frame[0]
-  if (version !== 1 && version !== 2) return false
-  const lengthAt = COMMON_HEADER_BYTES
-  let at = lengthAt + lengthBytes(version)
-  if (frame.length < at + PEER_ID_BYTES) return false
+  const at = payloadOffset(frame)
+  if (at < 0) return false
+  const version = frame[0] as 1 | 2
   const flags = frame[11]!
   if ((flags & PacketFlag.isCompressed) !== 0) return false
+  const lengthAt = COMMON_HEADER_BYTES
   const payloadLength = version === 2
     ? u32At(frame, lengthAt)
     : (frame[lengthAt]! << 8) | frame[lengthAt + 1]!
   if (payloadLength > MAX_PAYLOAD_BYTES) return false
-  out.senderAt = at
-  at += PEER_ID_BYTES
-  if ((flags & PacketFlag.hasRecipient) !== 0) at += PEER_ID_BYTES
-  if (version === 2 && (flags & PacketFlag.hasRoute) !== 0) {
-    if (at >= frame.length) return false
-    at += 1 + frame[at]! * PEER_ID_BYTES
-  }
+  let end = at + payloadLength
+  if ((flags & PacketFlag.hasSignature) !== 0) end += SIGNATURE_BYTES
+  if (end > frame.length) return false
+  out.senderAt = lengthAt + lengthBytes(version)
   out.payloadAt = at
-  at += payloadLength
-  if ((flags & PacketFlag.hasSignature) !== 0) at += SIGNATURE_BYTES
-  if (at > frame.length) return false
   out.type = frame[1]!
   out.ttl = frame[2]!
   out.flags = flags
@@ -176,6 +170,39 @@ export function peekHeader (frame: Uint8Array, out: FrameHeader): boolean {
   out.timestampLo = u32At(frame, 7)
   out.payloadLength = payloadLength
   return true
+}
+
+/**
+ * Where a frame's payload starts, from its version, flags and route count alone (sender, then the
+ * recipient and route when flagged, §2); -1 for an unknown version or when the bytes end before it.
+ */
+export function payloadOffset (frame: Uint8Array): number {
+  const version = frame[0]
+  if (version !== 1 && version !== 2) return -1
+  let at = COMMON_HEADER_BYTES + lengthBytes(version) + PEER_ID_BYTES
+  if (frame.length < at) return -1
+  const flags = frame[11]!
+  if ((flags & PacketFlag.hasRecipient) !== 0) at += PEER_ID_BYTES
+  if (version === 2 && (flags & PacketFlag.hasRoute) !== 0) {
+    if (at >= frame.length) return -1
+    at += 1 + frame[at]! * PEER_ID_BYTES
+  }
+  return at
+}
+
+/**
+ * The type a frame carries, read without decoding it: its own type byte, or for a fragment the original
+ * packet's type inside the fragment header (§3); -1 when the bytes end first. Send queues and the
+ * simulator's link counters class every frame they pass by it.
+ */
+export function carriedType (frame: Uint8Array): number {
+  if (frame.length < 2) return -1
+  const type = frame[1]!
+  if (type !== MessageType.fragment) return type
+  const at = payloadOffset(frame)
+  if (at < 0) return -1
+  const typeAt = at + FRAGMENT_ORIGINAL_TYPE_AT
+  return typeAt < frame.length ? frame[typeAt]! : -1
 }
 
 function decodeCore (frame: Uint8Array): Packet {

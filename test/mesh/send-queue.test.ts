@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest'
-import { SendQueue, priorityOf, Priority, carriedType } from '../../src/mesh/send-queue.js'
+import { SendQueue, priorityOf, Priority } from '../../src/mesh/send-queue.js'
 import { Counters } from '../../src/mesh/stats.js'
 import type { Link } from '../../src/mesh/link.js'
 import { MessageType } from '../../src/wire/packet-types.js'
 import { ManualClock } from '../helpers/manual-clock.js'
-import { encodePacket } from '../../src/wire/packet.js'
+import { carriedType, encodePacket } from '../../src/wire/packet.js'
 import { encodeFragment } from '../../src/wire/fragment.js'
 
 class FakeLink implements Link {

@@ -2,8 +2,9 @@ import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { DecodeError } from '../../src/wire/decode-error.js'
 import { MAX_COMPRESSION_RATIO, MAX_PAYLOAD_BYTES } from '../../src/wire/limits.js'
-import { decodePacket, emptyFrameHeader, encodePacket, encodedPacketLength, peekHeader } from '../../src/wire/packet.js'
-import type { Packet } from '../../src/wire/packet-types.js'
+import { encodeFragment } from '../../src/wire/fragment.js'
+import { carriedType, decodePacket, emptyFrameHeader, encodePacket, encodedPacketLength, payloadOffset, peekHeader } from '../../src/wire/packet.js'
+import { MessageType, type Packet } from '../../src/wire/packet-types.js'
 import { padFrame } from '../../src/wire/padding.js'
 import vectors from '../fixtures/wire/android-contract-vectors.json' with { type: 'json' }
 import { packetArb, packetSignature, plainPacket } from './arbitraries.js'
@@ -24,6 +25,11 @@ function basePacket (over: Partial<Packet> = {}): Packet {
     signature: null,
     ...over,
   }
+}
+
+function fragmentOf (originalType: number, over: Partial<Packet> = {}): Uint8Array {
+  const payload = encodeFragment({ fragmentId: new Uint8Array(8).fill(9), index: 0, total: 2, originalType, data: new Uint8Array([5, 5, 5]) })
+  return encodePacket(basePacket({ type: MessageType.fragment, payload, ...over }))
 }
 
 function decodeErrorField (fn: () => unknown): string {
@@ -272,6 +278,31 @@ describe('§2.1 packet — properties', () => {
     for (const bytes of [new Uint8Array(0), frame.subarray(0, 20), frame.subarray(0, frame.length - 1), Uint8Array.of(3, ...frame.subarray(1))]) {
       expect(peekHeader(bytes, h)).toBe(false)
     }
+  })
+
+  test('§2.1 packet — payloadOffset finds the payload the decoder reads, compressed or not', () => {
+    fc.assert(fc.property(packetArb(60), (packet) => {
+      const frame = encodePacket(packet)
+      const at = payloadOffset(frame)
+      const wire = decodePacket(frame)
+      const declared = packet.version === 2 ? new DataView(frame.buffer, frame.byteOffset).getUint32(12) : (frame[12]! << 8) | frame[13]!
+      // Payload (as sent: a compressed one with its size prefix), then the signature, end the frame.
+      expect(at + declared + (wire.signature === null ? 0 : 64)).toBe(frame.length)
+      if (!packet.isCompressed) expect(frame.subarray(at, at + declared)).toEqual(wire.payload)
+    }), fcOptions(10_000))
+  })
+
+  test.each([
+    ['plain message', encodePacket(basePacket({})), MessageType.message],
+    ['announce', encodePacket(basePacket({ type: MessageType.announce })), MessageType.announce],
+    ['v1 fragment of a message', fragmentOf(MessageType.message), MessageType.message],
+    ['fragment with recipient', fragmentOf(MessageType.noiseEncrypted, { recipientId: new Uint8Array(8).fill(2) }), MessageType.noiseEncrypted],
+    ['v2 routed fragment', fragmentOf(MessageType.fileTransfer, { version: 2, recipientId: new Uint8Array(8).fill(2), route: [new Uint8Array(8).fill(3), new Uint8Array(8).fill(4)] }), MessageType.fileTransfer],
+    ['fragment cut before its type byte', fragmentOf(MessageType.message).subarray(0, 14 + 8 + 12), -1],
+    ['unknown version fragment', Uint8Array.of(3, MessageType.fragment, ...new Uint8Array(40)), -1],
+    ['one byte', new Uint8Array([1]), -1],
+  ])('§3 packet — carriedType of %s', (_name, frame, type) => {
+    expect(carriedType(frame)).toBe(type)
   })
 
   test('§2.1 packet — arbitrary bytes never throw anything but DecodeError', () => {
