@@ -117,15 +117,23 @@ export class SendQueue {
           return true
         }
         this.blocked = true
-        this.levels[priority]!.push(frame, tag)
-        this.size++
+        this.put(priority, frame, tag)
         return true
       }
     }
-    this.levels[priority]!.push(frame, tag)
-    this.size++
+    this.put(priority, frame, tag)
     if (!this.blocked) this.drain()
     return true
+  }
+
+  private put (priority: Priority, frame: Uint8Array, tag: number): void {
+    this.levels[priority]!.push(frame, tag)
+    this.size++
+  }
+
+  private take (fifo: Fifo): void {
+    fifo.shift()
+    this.size--
   }
 
   /** Makes room by dropping the newest frame of the lowest class below `priority`. */
@@ -153,8 +161,7 @@ export class SendQueue {
       const frame = fifo.peek()!
       const tag = fifo.peekTag()
       if (tag !== 0 && this.withdrawn !== null && this.withdrawn(tag, frame[2]!)) {
-        fifo.shift()
-        this.size--
+        this.take(fifo)
         this.counters.withdrawn++
         continue
       }
@@ -173,8 +180,7 @@ export class SendQueue {
         this.blocked = true
         return
       }
-      fifo.shift()
-      this.size--
+      this.take(fifo)
       if (isFragment) this.lastFragmentAt = this.clock.now()
       this.counters.sent(type, isFragment ? carriedType(frame) : type, frame.length)
     }
