@@ -14,7 +14,7 @@ import { acceptAnnounce } from '../src/crypto/announce-acceptance.js'
 import { generateIdentity, identityFromSecrets, type Identity } from '../src/crypto/identity.js'
 import { nodeCrypto } from '../src/crypto/node-provider.js'
 import type { Logger } from '../src/logger.js'
-import { DEFAULT_RELAY_POLICY, RELAY_POLICIES, relayPolicyByName } from '../src/mesh/policy/registry.js'
+import { DEFAULT_RELAY_POLICY, RELAY_POLICIES, relayPolicyByName, relayPolicyWithoutTwoHopSkip } from '../src/mesh/policy/registry.js'
 import type { PeerKeys } from '../src/mesh/peers.js'
 import { createNode, type MeshNode } from '../src/node.js'
 import { nodeDeflater } from '../src/wire/node-deflater.js'
@@ -49,6 +49,8 @@ node:
   --nickname NAME
   --identity FILE           SQLite file keeping the identity (default ~/.local/share/blemesh/node.db)
   --policy NAME             relay policy: adaptive (default), flood, bitchat-ios, bitchat-android
+  --no-two-hop-skip         adaptive: relay to a neighbour even when another neighbour that says it
+                            relays everywhere links to it (costs frames; trusts neighbours less)
   --send TEXT               send TEXT once a peer is known, then exit
   --wait SECONDS            how long --send waits for a peer (default 30)
   --json-events             print events as JSON lines on stdout
@@ -77,6 +79,8 @@ export interface NodeCommandOptions {
   nickname: string | undefined
   identityFile: string
   policy: string
+  /** `--no-two-hop-skip`: adaptive without the two-hop skip. */
+  twoHopSkip: boolean
   send: string | undefined
   waitSeconds: number
   jsonEvents: boolean
@@ -124,6 +128,7 @@ export function parseNodeArgs (argv: string[]): NodeCommandOptions {
       nickname: { type: 'string' },
       identity: { type: 'string' },
       policy: { type: 'string' },
+      'no-two-hop-skip': { type: 'boolean' },
       send: { type: 'string' },
       wait: { type: 'string' },
       'json-events': { type: 'boolean' },
@@ -158,6 +163,8 @@ export function parseNodeArgs (argv: string[]): NodeCommandOptions {
   if (RELAY_POLICIES[policy] === undefined) {
     throw new UsageError(`--policy must be one of ${Object.keys(RELAY_POLICIES).join(', ')}, got '${policy}'`)
   }
+  const twoHopSkip = values['no-two-hop-skip'] !== true
+  if (!twoHopSkip && policy !== 'adaptive') throw new UsageError(`--no-two-hop-skip applies to --policy adaptive; ${policy} never skips`)
   const split = (entries: string[]): { peers: string[], addresses: string[] } => ({
     peers: entries.filter(e => PEER_ID.test(e)).map(e => e.toLowerCase()),
     addresses: entries.filter(e => !PEER_ID.test(e)),
@@ -176,6 +183,7 @@ export function parseNodeArgs (argv: string[]): NodeCommandOptions {
     nickname: values.nickname,
     identityFile: values.identity ?? defaultIdentityFile(),
     policy,
+    twoHopSkip,
     send: values.send,
     waitSeconds: integer('wait', values.wait) ?? DEFAULT_SEND_WAIT_S,
     jsonEvents: values['json-events'] ?? false,
@@ -275,7 +283,7 @@ async function runNode (options: NodeCommandOptions, logger: Logger): Promise<nu
     random: systemRandom,
     crypto: nodeCrypto,
     logger,
-    config: { nickname, inflater: nodeDeflater, policy: relayPolicyByName(options.policy), pins: storedPins(store) },
+    config: { nickname, inflater: nodeDeflater, policy: options.twoHopSkip ? relayPolicyByName(options.policy) : relayPolicyWithoutTwoHopSkip(options.policy), pins: storedPins(store) },
   })
   wireEvents(node, transport, print)
   persistEvents(node, store, logger)

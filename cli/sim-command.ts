@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util'
 import { nodeCrypto } from '../src/crypto/node-provider.js'
 import { defaultScenario } from '../simulator/default-scenario.js'
 import { meshNodeFactory } from '../simulator/mesh-node.js'
-import { DEFAULT_POLICY, POLICIES } from '../simulator/policies.js'
+import { ADAPTIVE_WITHOUT_TWO_HOP_SKIP, DEFAULT_POLICY, POLICIES, relayPolicyWithoutTwoHopSkip } from '../simulator/policies.js'
 import { renderReport } from '../simulator/report.js'
 import type { ReportData, SimSummary } from '../simulator/report-data.js'
 import { type CryptoChoice, parseScenario, type Scenario, ScenarioError } from '../simulator/scenario.js'
@@ -40,8 +40,9 @@ export const START_REPORT_FILE = 'blemesh-report.html'
 
 const USAGE = `usage: blemesh sim [--scenario file.json] [--seed N] [--policy P | --compare]
                   [--json out.json|-] [--report out.html] [--nodes N] [--duration S]
-                  [--crypto auto|real|cheap]
+                  [--crypto auto|real|cheap] [--no-two-hop-skip]
 policies: ${Object.keys(POLICIES).join(', ')}
+--no-two-hop-skip runs adaptive without its two-hop skip (as ${ADAPTIVE_WITHOUT_TWO_HOP_SKIP})
 `
 
 export interface SimArgs {
@@ -54,6 +55,8 @@ export interface SimArgs {
   nodes?: number
   duration?: number
   crypto?: CryptoChoice
+  /** False with `--no-two-hop-skip`. */
+  twoHopSkip: boolean
   help: boolean
 }
 
@@ -76,13 +79,14 @@ export function parseSimArgs (argv: string[]): SimArgs {
         nodes: { type: 'string' },
         duration: { type: 'string' },
         crypto: { type: 'string' },
+        'no-two-hop-skip': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }).values
   } catch (error) {
     throw new UsageError((error as Error).message)
   }
-  const args: SimArgs = { compare: values.compare === true, help: values.help === true }
+  const args: SimArgs = { compare: values.compare === true, twoHopSkip: values['no-two-hop-skip'] !== true, help: values.help === true }
   if (values.scenario !== undefined) args.scenario = values.scenario
   if (values.seed !== undefined) args.seed = integer('--seed', values.seed, 0, 4294967295)
   if (values.policy !== undefined) {
@@ -143,6 +147,7 @@ export async function run (argv: string[], io: SimIO = processIO): Promise<numbe
   for (const [k, policy] of policies.entries()) {
     const progress = progressReporter(io, policies.length > 1 ? `${policy} (${k + 1}/${policies.length})` : policy)
     const options: Parameters<typeof runSimulation>[0] = { scenario, seed, policy, nodeFactory: meshNodeFactory, realCrypto: nodeCrypto, onProgress: progress.update }
+    if (!args.twoHopSkip) options.relayPolicy = relayPolicyWithoutTwoHopSkip(policy)
     if (args.crypto !== undefined) options.crypto = args.crypto
     results.push(await runSimulation(options))
     progress.done()

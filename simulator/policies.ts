@@ -4,4 +4,6 @@ export {
   RELAY_POLICIES as POLICIES,
   DEFAULT_RELAY_POLICY as DEFAULT_POLICY,
   relayPolicyByName as policyByName,
+  relayPolicyWithoutTwoHopSkip,
+  ADAPTIVE_WITHOUT_TWO_HOP_SKIP,
 } from '../src/mesh/policy/registry.js'

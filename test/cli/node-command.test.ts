@@ -33,9 +33,16 @@ describe('node command', () => {
     { argv: ['--role', 'relay'], message: /--role must be/ },
     { argv: ['--hci', 'zero'], message: /--hci needs an integer/ },
     { argv: ['--policy', 'gossip'], message: /--policy must be/ },
+    { argv: ['--policy', 'flood', '--no-two-hop-skip'], message: /--no-two-hop-skip applies to --policy adaptive; flood never skips/ },
     { argv: ['--bogus'], message: /Unknown option/ },
   ])('node command — $argv is refused with a usage error', ({ argv, message }) => {
     expect(() => parseNodeArgs(argv)).toThrow(message)
+  })
+
+  test('node command — the two-hop skip is on unless --no-two-hop-skip', () => {
+    expect(parseNodeArgs([]).twoHopSkip).toBe(true)
+    expect(parseNodeArgs(['--no-two-hop-skip']).twoHopSkip).toBe(false)
+    expect(parseNodeArgs(['--policy', 'adaptive', '--no-two-hop-skip']).twoHopSkip).toBe(false)
   })
 
   test('node command — allow/deny entries split into addresses and 16-hex peer IDs', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { formatTable, parseSimArgs, run, type SimIO, UsageError } from '../../cli/sim-command.js'
-import { POLICIES } from '../../simulator/policies.js'
+import { ADAPTIVE_WITHOUT_TWO_HOP_SKIP, POLICIES } from '../../simulator/policies.js'
 
 const SMALL = JSON.stringify({ seed: 4, durationSeconds: 20, warmupSeconds: 5, topology: { kind: 'grid', nodes: 9 }, traffic: { broadcastPerNodePerMinute: 6 }, crypto: 'cheap' })
 
@@ -24,10 +24,11 @@ function fakeIO (files: Record<string, string> = { 'small.json': SMALL }): SimIO
 
 describe('parseSimArgs', () => {
   test.each([
-    [[], { compare: false, help: false }],
-    [['--scenario', 's.json', '--seed', '42', '--policy', 'flood'], { scenario: 's.json', seed: 42, policy: 'flood', compare: false, help: false }],
-    [['--compare', '--json', '-', '--report', 'r.html'], { compare: true, json: '-', report: 'r.html', help: false }],
-    [['--nodes', '500', '--duration', '30.5', '--crypto', 'cheap'], { nodes: 500, duration: 30.5, crypto: 'cheap', compare: false, help: false }],
+    [[], { compare: false, twoHopSkip: true, help: false }],
+    [['--scenario', 's.json', '--seed', '42', '--policy', 'flood'], { scenario: 's.json', seed: 42, policy: 'flood', compare: false, twoHopSkip: true, help: false }],
+    [['--compare', '--json', '-', '--report', 'r.html'], { compare: true, json: '-', report: 'r.html', twoHopSkip: true, help: false }],
+    [['--nodes', '500', '--duration', '30.5', '--crypto', 'cheap'], { nodes: 500, duration: 30.5, crypto: 'cheap', compare: false, twoHopSkip: true, help: false }],
+    [['--compare', '--no-two-hop-skip'], { compare: true, twoHopSkip: false, help: false }],
   ])('parseSimArgs — %j', (argv, expected) => {
     expect(parseSimArgs(argv)).toEqual(expected)
   })
@@ -55,6 +56,12 @@ describe('run', () => {
     expect(summary.policy).toBe('flood')
     expect(summary.nodes).toBe(9)
     expect(io.err).toMatch(/delivery \(TTL reach\)/)
+  })
+
+  test('run — --no-two-hop-skip runs adaptive as its variant, and the summary names it', async () => {
+    const io = fakeIO()
+    expect(await run(['--scenario', 'small.json', '--policy', 'adaptive', '--no-two-hop-skip', '--json', '-'], io)).toBe(0)
+    expect(JSON.parse(io.out).policy).toBe(ADAPTIVE_WITHOUT_TWO_HOP_SKIP)
   })
 
   test('run — --compare runs every registered policy on the same traffic, and --report writes the HTML', async () => {

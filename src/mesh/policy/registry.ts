@@ -1,6 +1,6 @@
 // Relay policies by name, for people choosing one (`blemesh node --policy`, `blemesh sim --policy`) and for
 // `--compare`, which runs every entry. Registering one more is one line here.
-import { adaptivePolicy } from './adaptive.js'
+import { adaptivePolicy, createAdaptivePolicy } from './adaptive.js'
 import { bitchatAndroidPolicy } from './bitchat-android.js'
 import { bitchatIosPolicy } from './bitchat-ios.js'
 import { floodPolicy } from './flood.js'
@@ -21,4 +21,18 @@ export function relayPolicyByName (name: string): RelayPolicy {
   const policy = RELAY_POLICIES[name]
   if (policy === undefined) throw new RangeError(`unknown policy '${name}' (known: ${Object.keys(RELAY_POLICIES).join(', ')})`)
   return policy
+}
+
+/** What `relayPolicyByName(name, { twoHopSkip: false })` calls the `adaptive` variant, so summaries say which ran. */
+export const ADAPTIVE_WITHOUT_TWO_HOP_SKIP = 'adaptive-no-two-hop-skip'
+
+/**
+ * `relayPolicyByName` with the two-hop skip (router step 11) turned off where a policy asks for it; only
+ * `adaptive` does. For an operator who would rather not rely on what neighbours say they relay: a neighbour
+ * that claims full fanout and then drops traffic starves the neighbours we share with it
+ * (docs/policies.md, "Two-hop skip"). It costs frames, not delivery.
+ */
+export function relayPolicyWithoutTwoHopSkip (name: string): RelayPolicy {
+  const policy = relayPolicyByName(name)
+  return policy === adaptivePolicy ? createAdaptivePolicy({ twoHopSkip: false }, ADAPTIVE_WITHOUT_TWO_HOP_SKIP) : policy
 }
