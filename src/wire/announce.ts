@@ -137,14 +137,21 @@ export function decodeAnnounce (payload: Uint8Array): Announce {
   let geohash: string | null = null
   const unknown: UnknownTlv[] = []
   const order: number[] = []
-  const seen = new Set<number>()
+  /** Bit t: known type t seen. */
+  let seen = 0
+  // Canonical (canonicalAnnounceOrder) exactly when the known types come in ascending order, all before
+  // the first unknown one: then no tlvOrder is kept, and none is built to compare against.
+  let lastKnown = 0
+  let canonical = true
 
   while (r.remaining >= 2) {
     const type = r.u8('tlvType')
     const length = r.u8('tlvLength')
     if (isKnown(type)) {
-      if (seen.has(type)) throw new DecodeError(fieldName(type), 'appears twice')
-      seen.add(type)
+      if ((seen & (1 << type)) !== 0) throw new DecodeError(fieldName(type), 'appears twice')
+      seen |= 1 << type
+      if (type < lastKnown || unknown.length > 0) canonical = false
+      lastKnown = type
     }
     const value = r.bytes(length, isKnown(type) ? fieldName(type) : 'unknownTlv')
     order.push(type)
@@ -175,8 +182,7 @@ export function decodeAnnounce (payload: Uint8Array): Announce {
   if (noisePublicKey === null) throw new DecodeError('noisePublicKey', 'missing')
   if (signingPublicKey === null) throw new DecodeError('signingPublicKey', 'missing')
   const announce: Announce = { nickname, noisePublicKey, signingPublicKey, neighbors, capabilities, geohash, unknown }
-  const canonical = canonicalAnnounceOrder(announce)
-  if (canonical.length !== order.length || canonical.some((t, i) => t !== order[i])) announce.tlvOrder = order
+  if (!canonical) announce.tlvOrder = order
   return announce
 }
 
