@@ -231,11 +231,9 @@ export class DedupTable<R> {
     return this.attached.size
   }
 
-  forEachAttachment (fn: (value: R) => void): void {
-    for (const value of this.attached.values()) fn(value)
-  }
-
-  detachAll (): void {
+  /** Drops every attachment, handing each to `onEach` first. */
+  detachAll (onEach: (value: R) => void): void {
+    for (const value of this.attached.values()) onEach(value)
     this.attached.clear()
   }
 

@@ -333,10 +333,9 @@ export class Router {
     this.stopped = true
     // Every waiting relay is attached to its dedup entry; one whose entry was evicted meanwhile finds
     // `stopped` when its timer fires.
-    for (const seen of [this.seen, this.fragmentsSeen]) {
-      seen?.forEachAttachment(relay => this.deps.clock.clearTimer(relay.timer))
-      seen?.detachAll()
-    }
+    const cancel = (relay: PendingRelay): void => this.deps.clock.clearTimer(relay.timer)
+    this.seen.detachAll(cancel)
+    this.fragmentsSeen?.detachAll(cancel)
     this.held.clear()
     this.heldCount = 0
     for (const state of this.states.values()) state.queue.close()

@@ -85,6 +85,18 @@ describe('dedup', () => {
     expect(table.attachment(c!)).toBeUndefined()
   })
 
+  test('dedup — detachAll hands over every attachment once and leaves the entries', () => {
+    const table = new DedupTable<string>(new ManualClock(0))
+    const [a, b, c] = [1, 2, 3].map(n => keyed(table, n).add(7, true))
+    table.attach(a!, 'a'); table.attach(c!, 'c')
+    expect(table.attachments).toBe(2)
+    const handed: string[] = []
+    table.detachAll(v => handed.push(v))
+    expect(handed.sort()).toEqual(['a', 'c'])
+    expect([table.attachments, table.attachment(a!), table.attachment(c!)]).toEqual([0, undefined, undefined])
+    expect([a, b, c].map(h => table.has(h!))).toEqual([true, true, true])
+  })
+
   test('dedup — copy records keep the best TTL per link slot; a freed slot is forgotten everywhere', () => {
     const table = new DedupTable(new ManualClock())
     const a = keyed(table, 1).add(7, true)
