@@ -1,12 +1,15 @@
-// `npm run bench:sim`: the simulator's figures. Each size runs in its own child process so its peak RSS is
-// its own. Lines: `sim receptions: <n> receptions/s`, then per size wall time, peak RSS, real-time factor
-// and the announce share of link frames. 100 000 nodes only with BLEMESH_BENCH_100K=1 (it needs tens of
-// GB and about an hour on one core). `--print 'RESULT {…}'` prints the lines of a child run made alone. Receptions per second are per CPU-second of the process (user +
-// system), so they mean "per core" even on a busy machine; wall time is wall time.
+// `npm run bench:sim`: the simulator's figures. Each run is a child process of its own, so its peak RSS is
+// its own. Lines: `sim receptions` (1 000 nodes, storm-heavy), `sim receptions city block <policy>` (steady
+// chat traffic), then per size wall time, peak RSS, real-time factor, the announce share of link frames,
+// receptions and delivery. 100 000 nodes only with BLEMESH_BENCH_100K=1: its start-up storm alone takes
+// hours and ~19 GB (README). `--print 'RESULT {…}'` prints the lines of a child run made alone. Receptions
+// per second are per CPU-second of the process (user + system), so they mean "per core" even on a busy
+// machine; wall time is wall time.
 import { spawnSync } from 'node:child_process'
 import { getHeapStatistics } from 'node:v8'
 import { fileURLToPath } from 'node:url'
 import { report } from './harness.js'
+import { defaultScenario } from '../simulator/default-scenario.js'
 import { meshNodeFactory } from '../simulator/mesh-node.js'
 import { parseScenario } from '../simulator/scenario.js'
 import { runSimulation } from '../simulator/simulation.js'
@@ -26,6 +29,13 @@ const SIZES: Size[] = [
 const HUGE: Size = { nodes: 100_000, seconds: 60 }
 /** The receptions/s figure: a mid-size run with the full router and link model. */
 const RECEPTIONS_RUN = { nodes: 1_000, seconds: 60 }
+/**
+ * The same figure on steady chat traffic: `npm start`'s city block (100 phones, 10 virtual minutes, a
+ * message per phone per minute, cheap crypto). There most receptions are copies of messages, which the
+ * router drops from the header; in RECEPTIONS_RUN most of the cost is the start-up storm's first copies of
+ * announces (accepted, decided, relayed). The two bound what a reception costs.
+ */
+const STEADY_POLICIES = ['flood', 'adaptive']
 /** How often a child prints a progress line (ms of wall time). */
 const PROGRESS_LINE_MS = 30_000
 /**
@@ -76,16 +86,36 @@ async function child (nodes: number, seconds: number): Promise<void> {
 }
 
 function spawnRun (nodes: number, seconds: number, heapMb = CHILD_HEAP_MB): ChildResult {
+  return spawnChild(['--child', String(nodes), String(seconds)], heapMb, `${nodes} nodes`) as ChildResult
+}
+
+/** Runs this file again with `args` and returns the object its RESULT line carries. */
+function spawnChild (args: string[], heapMb: number, what: string): unknown {
   const self = fileURLToPath(import.meta.url)
-  const out = spawnSync(process.execPath, [`--max-old-space-size=${heapMb}`, '--import', 'tsx', self, '--child', String(nodes), String(seconds)], { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] })
+  const out = spawnSync(process.execPath, [`--max-old-space-size=${heapMb}`, '--import', 'tsx', self, ...args], { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] })
   const line = out.stdout.split('\n').find(l => l.startsWith('RESULT '))
-  if (out.status !== 0 || line === undefined) throw new Error(`sim bench child for ${nodes} nodes failed (status ${out.status}, signal ${out.signal})`)
-  return JSON.parse(line.slice('RESULT '.length)) as ChildResult
+  if (out.status !== 0 || line === undefined) throw new Error(`sim bench child for ${what} failed (status ${out.status}, signal ${out.signal})`)
+  return JSON.parse(line.slice('RESULT '.length))
+}
+
+interface SteadyResult { receptions: number, cpuSeconds: number, deliveryRatio: number }
+
+async function steadyChild (policy: string): Promise<void> {
+  const cpu0 = process.cpuUsage()
+  const r = await runSimulation({ scenario: defaultScenario(), nodeFactory: meshNodeFactory, policy, crypto: 'cheap' })
+  const cpu = process.cpuUsage(cpu0)
+  const result: SteadyResult = { receptions: r.summary.receptions, cpuSeconds: (cpu.user + cpu.system) / 1e6, deliveryRatio: r.summary.deliveryRatio }
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`)
 }
 
 export async function run (): Promise<void> {
   const r = spawnRun(RECEPTIONS_RUN.nodes, RECEPTIONS_RUN.seconds)
   report('sim receptions', r.receptions / r.cpuSeconds, 'receptions/s')
+  for (const policy of STEADY_POLICIES) {
+    const steady = spawnChild(['--steady', policy], CHILD_HEAP_MB, `the city block (${policy})`) as SteadyResult
+    report(`sim receptions city block ${policy}`, steady.receptions / steady.cpuSeconds, 'receptions/s')
+    report(`sim receptions city block ${policy} delivery`, steady.deliveryRatio * 100, '% within TTL reach')
+  }
   let sizes = process.env.BLEMESH_BENCH_100K === '1' ? [...SIZES, HUGE] : SIZES
   // BLEMESH_BENCH_SIZES=100,1000 runs only those sizes (a quick look without the 10 000-node run).
   const only = process.env.BLEMESH_BENCH_SIZES
@@ -111,5 +141,6 @@ export function printSize (s: ChildResult): void {
 
 const args = process.argv.slice(2)
 if (args[0] === '--child') await child(Number(args[1]), Number(args[2]))
+else if (args[0] === '--steady') await steadyChild(args[1]!)
 else if (args[0] === '--print') printSize(JSON.parse(args[1]!.replace(/^RESULT /, '')) as ChildResult)
 else if (import.meta.url === `file://${process.argv[1]}`) await run()
