@@ -238,9 +238,10 @@ export class Router {
   private readonly othersCache = new Map<Link, readonly Link[]>()
   private readonly seen: Seen
   private fragmentsSeen: Seen | null = null
-  /** Link slots in use (bit i: slot i), for the dedup tables' per-link copy records. */
-  private usedSlots = 0
-  /** The link holding each slot, so a dedup entry's copy records lead back to neighbours. */
+  /**
+   * The link holding each slot (undefined: free). Slots name links in the dedup tables' per-link copy
+   * records, and lead from those records back to neighbours.
+   */
   private readonly bySlot: (LinkState | undefined)[] = new Array(LINK_SLOTS).fill(undefined)
   private readonly reassembler: Reassembler
   /** Unverifiable public messages by sender key, oldest first (HOLD_* bounds). */
@@ -285,7 +286,7 @@ export class Router {
     const withdrawn = (entry: number, ttl: number): boolean => this.covered(this.seen, entry, state, ttl)
     const queue = new SendQueue(link, this.deps.clock, this.deps.counters, this.deps.config?.queue, withdrawn)
     const state: LinkState = {
-      link, queue, peer: null, boundAt: 0, upAt: this.deps.clock.now(), slot: this.takeSlot(), singleton: [link],
+      link, queue, peer: null, boundAt: 0, upAt: this.deps.clock.now(), slot: this.bySlot.indexOf(undefined), singleton: [link],
       peerHi: 0, peerLo: 0, fullFanout: false, neighbours: new NeighbourSet(),
     }
     if (state.slot >= 0) this.bySlot[state.slot] = state
@@ -313,16 +314,8 @@ export class Router {
     this.deps.handlers.onLinkDown(state.link, reason)
   }
 
-  private takeSlot (): number {
-    for (let slot = 0; slot < LINK_SLOTS; slot++) {
-      if ((this.usedSlots & (1 << slot)) === 0) { this.usedSlots |= 1 << slot; return slot }
-    }
-    return -1
-  }
-
   private releaseSlot (slot: number): void {
     if (slot < 0) return
-    this.usedSlots &= ~(1 << slot)
     this.bySlot[slot] = undefined
     this.seen.forgetLinkSlot(slot)
     this.fragmentsSeen?.forgetLinkSlot(slot)

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { sha256 } from '@noble/hashes/sha2.js'
 import pino from 'pino'
+import { LINK_SLOTS } from '../../src/mesh/dedup.js'
 import { Router, NEIGHBOUR_MAX_AGE_MS, TWO_HOP_STABLE_MS, MAX_CLOCK_SKEW_MS, MAX_TTL_UPGRADES, HOLD_MAX_PER_SENDER, HOLD_MAX_TOTAL, HOLD_MS, type PacketSecurity, type RouterHandlers } from '../../src/mesh/router.js'
 import { PeerTable } from '../../src/mesh/peers.js'
 import { Counters } from '../../src/mesh/stats.js'
@@ -392,6 +393,25 @@ describe('Router', () => {
     clock.advance(50)
     expect(links.map(l => messagesOn(l).length)).toEqual([0, 0, 0])
     expect(counters.relayed).toBe(0)
+  })
+
+  test('router — links past the dedup slots are never known to hold a copy; a closed link\'s slot is reused', () => {
+    const { links, clock, router } = setup(waiting(), LINK_SLOTS + 1)
+    const first = new Peer(1).message('x', { ttl: 5 })
+    links[0]!.deliver(first)
+    links[LINK_SLOTS - 1]!.deliver(first) // the last slot: skipped
+    links[LINK_SLOTS]!.deliver(first) // no slot: sent anyway
+    clock.advance(50)
+    expect([messagesOn(links[LINK_SLOTS - 1]!).length, messagesOn(links[LINK_SLOTS]!).length]).toEqual([0, 1])
+    links[3]!.close()
+    const late = new FakeLink('late')
+    router.addLink(late)
+    const second = new Peer(2).message('y', { ttl: 5 })
+    links[0]!.deliver(second)
+    late.deliver(second)
+    clock.advance(50)
+    expect(messagesOn(late)).toEqual([])
+    expect(messagesOn(links[1]!)).toEqual([withTtl(first, 4), withTtl(second, 4)])
   })
 
   test('router — a waiting relay skips the links a copy arrived on meanwhile', () => {
