@@ -45,7 +45,10 @@ function isKnown (type: number): boolean {
   return type >= AnnounceTlv.nickname && type <= AnnounceTlv.geohash
 }
 
-/** Known TLVs in ascending type order, then the unknown ones: what both phones emit. */
+/**
+ * Known TLVs in ascending type order, then the unknown ones: what both phones emit. `decodeAnnounce` tests
+ * for this order as it reads rather than building it; the round-trip property tests hold the two together.
+ */
 export function canonicalAnnounceOrder (a: Announce): number[] {
   const order: number[] = [AnnounceTlv.nickname, AnnounceTlv.noisePublicKey, AnnounceTlv.signingPublicKey]
   if (a.neighbors.length > 0) order.push(AnnounceTlv.neighbors)

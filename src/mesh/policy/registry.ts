@@ -23,7 +23,7 @@ export function relayPolicyByName (name: string): RelayPolicy {
   return policy
 }
 
-/** What `relayPolicyByName(name, { twoHopSkip: false })` calls the `adaptive` variant, so summaries say which ran. */
+/** The name `relayPolicyWithoutTwoHopSkip('adaptive')` gives its policy, so summaries say which ran. */
 export const ADAPTIVE_WITHOUT_TWO_HOP_SKIP = 'adaptive-no-two-hop-skip'
 
 /**
