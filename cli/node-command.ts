@@ -51,6 +51,8 @@ node:
   --policy NAME             relay policy: adaptive (default), flood, bitchat-ios, bitchat-android
   --no-two-hop-skip         adaptive: relay to a neighbour even when another neighbour that says it
                             relays everywhere links to it (costs frames; trusts neighbours less)
+  --sync                    gossip sync of announces: ask each neighbour for the peers we have not
+                            heard (REQUEST_SYNC, as the phones do) and answer theirs
   --send TEXT               send TEXT once a peer is known, then exit
   --wait SECONDS            how long --send waits for a peer (default 30)
   --json-events             print events as JSON lines on stdout
@@ -81,6 +83,8 @@ export interface NodeCommandOptions {
   policy: string
   /** `--no-two-hop-skip`: adaptive without the two-hop skip. */
   twoHopSkip: boolean
+  /** `--sync`: gossip sync of announces (NodeConfig.sync). */
+  sync: boolean
   send: string | undefined
   waitSeconds: number
   jsonEvents: boolean
@@ -129,6 +133,7 @@ export function parseNodeArgs (argv: string[]): NodeCommandOptions {
       identity: { type: 'string' },
       policy: { type: 'string' },
       'no-two-hop-skip': { type: 'boolean' },
+      sync: { type: 'boolean' },
       send: { type: 'string' },
       wait: { type: 'string' },
       'json-events': { type: 'boolean' },
@@ -184,6 +189,7 @@ export function parseNodeArgs (argv: string[]): NodeCommandOptions {
     identityFile: values.identity ?? defaultIdentityFile(),
     policy,
     twoHopSkip,
+    sync: values.sync === true,
     send: values.send,
     waitSeconds: integer('wait', values.wait) ?? DEFAULT_SEND_WAIT_S,
     jsonEvents: values['json-events'] ?? false,
@@ -283,7 +289,7 @@ async function runNode (options: NodeCommandOptions, logger: Logger): Promise<nu
     random: systemRandom,
     crypto: nodeCrypto,
     logger,
-    config: { nickname, inflater: nodeDeflater, policy: options.twoHopSkip ? relayPolicyByName(options.policy) : relayPolicyWithoutTwoHopSkip(options.policy), pins: storedPins(store) },
+    config: { nickname, inflater: nodeDeflater, policy: options.twoHopSkip ? relayPolicyByName(options.policy) : relayPolicyWithoutTwoHopSkip(options.policy), pins: storedPins(store), sync: options.sync },
   })
   wireEvents(node, transport, print)
   persistEvents(node, store, logger)

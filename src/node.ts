@@ -6,8 +6,9 @@ import type { Identity } from './crypto/identity.js'
 import type { CryptoProvider } from './crypto/provider.js'
 import { signPacket, verifyPacket } from './crypto/signing.js'
 import type { Logger } from './logger.js'
+import { AnnounceSync } from './mesh/announce-sync.js'
 import type { Link, Transport } from './mesh/link.js'
-import { PeerTable, toHex, type Peer, type PeerKeys } from './mesh/peers.js'
+import { PeerTable, peerKey, toHex, type Peer, type PeerKeys } from './mesh/peers.js'
 import type { PinPool } from './mesh/pin-pool.js'
 import { adaptivePolicy } from './mesh/policy/adaptive.js'
 import type { RelayPolicy } from './mesh/policy/relay-policy.js'
@@ -16,7 +17,9 @@ import { Counters, type MeshStats } from './mesh/stats.js'
 import { capabilitiesFromBits, encodeAnnounce, hasCapability, PeerCapability } from './wire/announce.js'
 import { decompressPayload, type Deflater } from './wire/compression.js'
 import { DecodeError } from './wire/decode-error.js'
+import { hexToBytes } from './wire/hex.js'
 import { MessageType, type Packet } from './wire/packet-types.js'
+import { decodeRequestSync } from './wire/request-sync.js'
 import { decodeUtf8OrNull, encodeUtf8 } from './wire/utf8.js'
 
 /** [iOS] TransportConfig.bleAnnounceIntervalSeconds: while no link is up. */
@@ -44,6 +47,10 @@ export const ANNOUNCE_MIN_INTERVAL_MS = 1_000
 export const TRIGGERED_ANNOUNCE_MAX_GAP_MS = 16_000
 /** A quiet spell this long puts triggered announces back at ANNOUNCE_MIN_INTERVAL_MS. */
 export const TRIGGERED_BACKOFF_RESET_MS = 60_000
+/** [iOS] GossipSyncManager.scheduleInitialSyncToPeer (5 s); [AND] 5 s after a new direct announce. */
+export const SYNC_INITIAL_DELAY_MS = 5_000
+/** [AND] every 30 s per peer ([iOS] 15 s, with public messages). */
+export const SYNC_INTERVAL_MS = 30_000
 /** Our announce's capabilities TLV when the policy relays everywhere (4 bytes on the air; none otherwise). */
 const FULL_FANOUT_CAPABILITIES = capabilitiesFromBits([PeerCapability.fullFanout])
 /** [iOS] TransportConfig.bleMaintenanceInterval: reassembly expiry and stale peers. */
@@ -78,6 +85,8 @@ export interface NodeConfig extends RouterConfig {
     /** Announce (0.4 s later, coalesced) when a new peer appears, as the phones reply to newcomers. Default true. */
     reciprocal?: boolean
   }
+  /** Gossip sync of announces (REQUEST_SYNC): ask each neighbour for the announces we lack, answer theirs. */
+  sync?: boolean
 }
 
 export interface NodeOptions {
@@ -179,6 +188,10 @@ class Node implements MeshNode {
   private lastAnnounceAt = -Infinity
   private lastTriggeredAt = -Infinity
   private triggeredGap = ANNOUNCE_MIN_INTERVAL_MS
+  private readonly sync: AnnounceSync | null
+  private syncTimer: TimerId | null = null
+  /** First sync request of each new link, SYNC_INITIAL_DELAY_MS after it came up. */
+  private readonly linkSyncTimers = new Map<Link, TimerId>()
 
   constructor (private readonly o: NodeOptions) {
     this.config = o.config ?? {}
@@ -202,6 +215,7 @@ class Node implements MeshNode {
         return packet.signature !== null && verifyPacket(crypto, signingPublicKey, packet)
       },
     }
+    this.sync = this.config.sync === true ? new AnnounceSync(crypto) : null
     this.router = this.makeRouter()
   }
 
@@ -224,11 +238,18 @@ class Node implements MeshNode {
           if (this.config.announce?.reciprocal !== false) this.announceSoon()
           this.emitLazily('peerAppeared', () => summary(peer))
         },
-        onPeerLeft: (peer, reason) => { this.emitLazily('peerLeft', () => ({ ...summary(peer), reason })) },
+        onPeerLeft: (peer, reason) => {
+          this.sync?.forget(peerKey(peer.id))
+          this.emitLazily('peerLeft', () => ({ ...summary(peer), reason }))
+        },
         onPublicMessage: (packet, peer, reassembled) => this.publicMessage(packet, peer, reassembled),
-        onPacket: (packet, linkId) => this.emit('packet', { packet, linkId }),
+        onPacket: (packet, link) => {
+          if (packet.type === MessageType.requestSync) this.answerSync(packet, link)
+          this.emit('packet', { packet, linkId: link.id })
+        },
+        onAnnounce: this.sync === null ? undefined : (senderKey, packet, frame) => this.sync!.note(senderKey, packet, frame),
         onLinkUp: link => this.linkUp(link),
-        onLinkDown: (link, reason) => this.emit('linkDown', { linkId: link.id, reason }),
+        onLinkDown: (link, reason) => this.linkDown(link, reason),
       },
     })
   }
@@ -245,6 +266,7 @@ class Node implements MeshNode {
     this.log.info({ nickname: this.nickname }, 'node started')
     this.announce()
     this.scheduleMaintenance()
+    if (this.sync !== null) this.scheduleSync()
   }
 
   async stop (): Promise<void> {
@@ -252,8 +274,9 @@ class Node implements MeshNode {
     this.sendSigned(MessageType.leave, new Uint8Array(0))
     this.running = false
     const clock = this.o.clock
-    for (const t of [this.announceTimer, this.linkAnnounceTimer, this.maintenanceTimer]) if (t !== null) clock.clearTimer(t)
-    this.announceTimer = this.linkAnnounceTimer = this.maintenanceTimer = null
+    for (const t of [this.announceTimer, this.linkAnnounceTimer, this.maintenanceTimer, this.syncTimer, ...this.linkSyncTimers.values()]) if (t !== null) clock.clearTimer(t)
+    this.announceTimer = this.linkAnnounceTimer = this.maintenanceTimer = this.syncTimer = null
+    this.linkSyncTimers.clear()
     this.router.stop()
     // Presence is rebuilt from announces after a restart; pins stay.
     this.peerTable.clearPresence()
@@ -365,7 +388,64 @@ class Node implements MeshNode {
 
   private linkUp (link: Link): void {
     this.announceSoon()
+    if (this.sync !== null && this.running) {
+      this.linkSyncTimers.set(link, this.o.clock.setTimer(SYNC_INITIAL_DELAY_MS, () => {
+        this.linkSyncTimers.delete(link)
+        this.requestSync(link)
+      }))
+    }
     this.emit('linkUp', { linkId: link.id })
+  }
+
+  private linkDown (link: Link, reason: string): void {
+    const timer = this.linkSyncTimers.get(link)
+    if (timer !== undefined) { this.o.clock.clearTimer(timer); this.linkSyncTimers.delete(link) }
+    this.emit('linkDown', { linkId: link.id, reason })
+  }
+
+  private scheduleSync (): void {
+    this.syncTimer = this.o.clock.setTimer(SYNC_INTERVAL_MS, () => {
+      this.syncTimer = null
+      if (!this.running) return
+      for (const link of this.router.links) this.requestSync(link)
+      this.scheduleSync()
+    })
+  }
+
+  /** A REQUEST_SYNC to the neighbour on `link` (once its direct announce bound the link): TTL 0, signed, addressed to it. */
+  private requestSync (link: Link): void {
+    const peer = this.router.linkPeer(link)
+    if (this.sync === null || !this.running || link.closed || peer === null) return
+    const unsigned: Packet = {
+      version: 1,
+      type: MessageType.requestSync,
+      ttl: 0,
+      timestamp: BigInt(Math.floor(this.o.clock.now())),
+      senderId: this.o.identity.peerId,
+      recipientId: hexToBytes(peer),
+      route: [],
+      payload: this.sync.requestPayload(this.o.clock.now()),
+      isCompressed: false,
+      isRSR: false,
+      signature: null,
+    }
+    this.router.originate(signPacket(this.o.crypto, this.o.identity, unsigned), [link])
+  }
+
+  /** The announces a neighbour's REQUEST_SYNC lacks, on its link alone (the router checked the link is bound to it). */
+  private answerSync (packet: Packet, link: Link): void {
+    if (this.sync === null) return
+    const now = this.o.clock.now()
+    const requester = peerKey(packet.senderId)
+    if (!this.sync.mayAnswer(requester, now)) { this.counters.drop('syncRateLimited'); return }
+    let frames: Uint8Array[]
+    try {
+      frames = this.sync.missing(decodeRequestSync(packet.payload), requester, now)
+    } catch (error) {
+      if (error instanceof DecodeError) { this.counters.drop('syncRequest'); return }
+      throw error
+    }
+    for (const frame of frames) this.router.sendFrame(link, frame)
   }
 
   /** An announce 0.4 s from now (new link, new peer), shared by everything that asks meanwhile. */

@@ -464,4 +464,30 @@ describe('MeshNode', () => {
     if (silent) expect(between).toBe(0)
     else expect(between).toBeGreaterThan(0)
   })
+
+  test.each([
+    ['on: the newcomer learns its neighbour\'s peer from one TTL-0 answer, and later rounds send nothing again', true],
+    ['off: without a flood, the newcomer does not learn it', false],
+  ])('node — gossip sync %s', async (_, sync) => {
+    // No periodic or reciprocal announces: only sync can carry c's announce to a.
+    const config: NodeConfig = { sync, announce: { isolatedIntervalMs: 1e9, sparseIntervalMs: 1e9, denseIntervalMs: 1e9, reciprocal: false } }
+    const w = new World(21, config)
+    const [a, b, c] = w.add(3) as [Member, Member, Member]
+    const answers: string[] = []
+    w.net.setTap((from, to, frame) => {
+      if (frame[1] === MessageType.announce && frame[2] === 0) answers.push(`${from}>${to}:${decodePacket(frame).senderId[0]}`)
+    })
+    await w.startAll()
+    w.connect(b, c)
+    w.run(2_000)
+    expect(b.node.peers().map(p => p.nickname)).toEqual(['n2'])
+    w.connect(a, b)
+    w.run(4_000)
+    expect(a.node.peers().map(p => p.nickname)).toEqual(['n1'])
+    w.run(2_000) // a asked b 5 s after the link came up
+    expect(a.node.peers().map(p => p.nickname).sort()).toEqual(sync ? ['n1', 'n2'] : ['n1'])
+    w.run(40_000) // a periodic round: each side's filter now holds all the other has
+    expect(answers).toEqual(sync ? [`n1>n0:${c.identity.peerId[0]}`] : [])
+    expect(a.node.stats().framesOutByType.requestSync ?? 0).toBe(sync ? 2 : 0)
+  })
 })

@@ -137,7 +137,12 @@ export interface RouterHandlers {
   /** A public message whose signature verified against its sender's pinned key. Delivered once. */
   onPublicMessage (packet: Packet, peer: Peer | undefined, reassembled: boolean): void
   /** Any other packet for us (or broadcast) that passed the ingress checks: Noise, sync, files, unknown types. */
-  onPacket (packet: Packet, linkId: string): void
+  onPacket (packet: Packet, link: Link): void
+  /**
+   * A new announce passed acceptance. `frame` is its bytes as received and `packet` views into them: the
+   * handler copies what it keeps.
+   */
+  onAnnounce? (senderKey: string, packet: Packet, frame: Uint8Array): void
   onLinkUp (link: Link): void
   onLinkDown (link: Link, reason: string): void
 }
@@ -355,6 +360,12 @@ export class Router {
     this.fanOut(frame, packet, links, null)
   }
 
+  /** Sends a frame as it is on one link (fragmented if it must be): a sync answer replaying a stored packet. */
+  sendFrame (link: Link, frame: Uint8Array): void {
+    if (this.stopped) return
+    this.fanOut(frame, null, [link], null)
+  }
+
   // ---- ingress ------------------------------------------------------------------------------------
 
   receive (state: LinkState, frame: Uint8Array): void {
@@ -447,6 +458,7 @@ export class Router {
     if (type === MessageType.announce) {
       if (!this.announce(packet, ingress, senderKey, reassembled)) return
       if (!reassembled) this.learnNeighbour(ingress, packet.senderId, 0, packet.ttl)
+      this.deps.handlers.onAnnounce?.(senderKey, packet, frame)
     } else if (SIGNED_TYPES.has(type)) {
       const signingKey = this.deps.peers.signingKey(senderKey)
       if (signingKey === undefined) verified = false
@@ -634,7 +646,7 @@ export class Router {
         return
       }
       default:
-        if (!directed) handlers.onPacket(packet, ingress.link.id)
+        if (!directed) handlers.onPacket(packet, ingress.link)
     }
   }
 

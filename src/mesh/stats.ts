@@ -27,6 +27,10 @@ export const DROP_REASONS = [
   'linkClosed',
   /** A frame needed more fragments than allowed, or the link's MTU is too small to fragment into. */
   'tooLarge',
+  /** A neighbour asked for sync more often than SYNC_ANSWERS_PER_WINDOW allows; unanswered. */
+  'syncRateLimited',
+  /** A REQUEST_SYNC payload or its filter did not decode. */
+  'syncRequest',
 ] as const
 export type DropReason = typeof DROP_REASONS[number]
 

@@ -39,6 +39,11 @@ describe('node command', () => {
     expect(() => parseNodeArgs(argv)).toThrow(message)
   })
 
+  test('node command — gossip sync is off unless --sync', () => {
+    expect(parseNodeArgs([]).sync).toBe(false)
+    expect(parseNodeArgs(['--sync']).sync).toBe(true)
+  })
+
   test('node command — the two-hop skip is on unless --no-two-hop-skip', () => {
     expect(parseNodeArgs([]).twoHopSkip).toBe(true)
     expect(parseNodeArgs(['--no-two-hop-skip']).twoHopSkip).toBe(false)

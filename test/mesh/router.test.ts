@@ -89,11 +89,14 @@ function setup (policy: RelayPolicy = floodPolicy, links = 3) {
   const peers = new PeerTable()
   const me = new Peer(0)
   const events: Array<[string, unknown]> = []
+  /** Sender's first byte and TTL of each frame onAnnounce saw. */
+  const announced: Array<[number, number]> = []
   const handlers: RouterHandlers = {
     onPeerAppeared: p => events.push(['appeared', p.nickname]),
     onPeerLeft: (p, r) => events.push(['left', `${p.nickname}:${r}`]),
     onPublicMessage: p => events.push(['message', new TextDecoder().decode(p.payload)]),
     onPacket: p => events.push(['packet', p.type]),
+    onAnnounce: (_, p, frame) => announced.push([p.senderId[0]!, frame[2]!]),
     onLinkUp: () => {},
     onLinkDown: () => {},
   }
@@ -101,7 +104,7 @@ function setup (policy: RelayPolicy = floodPolicy, links = 3) {
   const ls = Array.from({ length: links }, (_, i) => new FakeLink(`l${i}`))
   for (const l of ls) router.addLink(l)
   const messages = (): unknown[] => events.filter(e => e[0] === 'message').map(e => e[1])
-  return { clock, counters, peers, me, router, links: ls, events, messages }
+  return { clock, counters, peers, me, router, links: ls, events, messages, announced }
 }
 
 describe('Router', () => {
@@ -113,6 +116,24 @@ describe('Router', () => {
     links[1]!.deliver(alice.message('hi'))
     expect(counters.snapshot().dropped.decode).toBe(4)
     expect(messages()).toEqual(['hi'])
+  })
+
+  test('router — each new announce reaches onAnnounce once, with its frame; copies and rejected ones do not', () => {
+    const { links, announced } = setup()
+    const alice = new Peer(1)
+    const forged = alice.announce(5)
+    forged[forged.length - 1]! ^= 1
+    links[0]!.deliver(forged)
+    links[0]!.deliver(alice.announce(6))
+    links[1]!.deliver(alice.announce(5))
+    expect(announced).toEqual([[alice.id[0], 6]])
+  })
+
+  test('router — sendFrame puts a frame as it is on one link only', () => {
+    const { links, router } = setup()
+    const frame = new Peer(1).announce(0)
+    router.sendFrame(links[1]!, frame)
+    expect(links.map(l => l.sent)).toEqual([[], [frame], []])
   })
 
   test('router — relays keep the received bytes, only the TTL changes, never back on the ingress link', () => {
