@@ -432,9 +432,14 @@ class Node implements MeshNode {
     this.router.originate(signPacket(this.o.crypto, this.o.identity, unsigned), [link])
   }
 
-  /** The announces a neighbour's REQUEST_SYNC lacks, on its link alone (the router checked the link is bound to it). */
+  /**
+   * The announces a neighbour's REQUEST_SYNC lacks, on its link alone. Only a neighbour whose direct
+   * announce bound the link is answered: an answer can be a hundred frames, and a request relayed in
+   * or sent under many identities over one unbound link must not buy that many times over.
+   */
   private answerSync (packet: Packet, link: Link): void {
     if (this.sync === null) return
+    if (this.router.linkPeer(link) !== toHex(packet.senderId)) { this.counters.drop('binding'); return }
     const now = this.o.clock.now()
     const requester = peerKey(packet.senderId)
     if (!this.sync.mayAnswer(requester, now)) { this.counters.drop('syncRateLimited'); return }

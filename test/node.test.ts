@@ -12,6 +12,8 @@ import { bitchatIosPolicy } from '../src/mesh/policy/bitchat-ios.js'
 import type { RelayPolicy } from '../src/mesh/policy/relay-policy.js'
 import { SeededRandom } from '../src/prng.js'
 import { decodePacket, encodePacket } from '../src/wire/packet.js'
+import { encodeRequestSync } from '../src/wire/request-sync.js'
+import { signPacket } from '../src/crypto/signing.js'
 import { MessageType } from '../src/wire/packet-types.js'
 import { fcOptions } from './wire/fc.js'
 
@@ -489,5 +491,32 @@ describe('MeshNode', () => {
     w.run(40_000) // a periodic round: each side's filter now holds all the other has
     expect(answers).toEqual(sync ? [`n1>n0:${c.identity.peerId[0]}`] : [])
     expect(a.node.stats().framesOutByType.requestSync ?? 0).toBe(sync ? 2 : 0)
+  })
+
+  test('node — gossip sync answers only the neighbour whose direct announce bound the link', async () => {
+    const w = new World(22, { sync: true })
+    const [a, b, c] = w.add(3) as [Member, Member, Member]
+    await w.startAll()
+    w.connect(a, b)
+    w.connect(b, c)
+    w.run(6_000) // b holds a's and c's announces
+    // x never announces, so its link to b stays unbound; it replays a request signed by a.
+    const x = w.net.createTransport('x')
+    let xLink: Link | undefined
+    await x.start({ onLink: link => { xLink = link; link.attach({ onFrame: () => {}, onDrain: () => {}, onClose: () => {} }) } })
+    w.net.connect(x, b.transport)
+    w.run(1)
+    const answered: number[] = []
+    w.net.setTap((from, to, frame) => { if (to === 'x' && frame[1] === MessageType.announce && frame[2] === 0) answered.push(decodePacket(frame).senderId[0]!) })
+    const request = signPacket(nodeCrypto, a.identity, {
+      version: 1, type: MessageType.requestSync, ttl: 0, timestamp: BigInt(w.clock.now()), senderId: a.identity.peerId,
+      recipientId: b.identity.peerId, route: [], isCompressed: false, isRSR: false, signature: null,
+      payload: encodeRequestSync({ p: 7, m: 1, filter: new Uint8Array(0), types: 1, since: null, fragmentIds: null }),
+    })
+    const before = b.node.stats().dropped.binding
+    xLink!.send(encodePacket(request))
+    w.run(1_000)
+    expect(answered).toEqual([])
+    expect(b.node.stats().dropped.binding).toBe(before + 1)
   })
 })

@@ -7,8 +7,8 @@ import type { CryptoProvider } from '../crypto/provider.js'
 import { buildGcsFilter, decodeGcs, gcsHas, gcsValue } from '../wire/gcs.js'
 import { MessageType, type Packet } from '../wire/packet-types.js'
 import { decodePacket } from '../wire/packet.js'
-import { FrameSlab } from './frame-slab.js'
 import { encodeRequestSync, type RequestSync } from '../wire/request-sync.js'
+import { FrameSlab } from './frame-slab.js'
 import { packetId } from './packet-id.js'
 
 /**
@@ -51,13 +51,12 @@ interface Stored {
 }
 
 export class AnnounceSync {
-  /**
-   * By sender key; a refresh makes an entry the most recent, and the least recently refreshed goes when
-   * full. Not a Map used as a queue: V8 leaves a hole per deleted entry at the front, and taking the
-   * oldest key then walks them all (11 % of a 1 000-node run's CPU before this).
-   */
+  /** By sender key; a refresh makes an entry the most recent, and the least recently refreshed goes when full. */
   private readonly latest: LRUCache<string, Stored>
-  /** Copies share slabs: a buffer per announce would cost an allocation as large as the bytes. */
+  /**
+   * Copies share slabs rather than each owning a buffer (an ArrayBuffer, a backing-store record and a
+   * malloc block besides the bytes): 1 000 nodes × 30 s with sync peaked at 491 MB instead of 596.
+   */
   private readonly copies = new FrameSlab()
   private payload: Uint8Array | null = null
   private payloadAt = 0
