@@ -16,7 +16,7 @@ import { nodeCrypto } from '../src/crypto/node-provider.js'
 import type { Logger } from '../src/logger.js'
 import { DEFAULT_RELAY_POLICY, RELAY_POLICIES, relayPolicyByName, relayPolicyWithoutTwoHopSkip } from '../src/mesh/policy/registry.js'
 import type { PeerKeys } from '../src/mesh/peers.js'
-import { createNode, type MeshNode } from '../src/node.js'
+import { createNode, type MeshNode, type NodeConfig } from '../src/node.js'
 import { nodeDeflater } from '../src/wire/node-deflater.js'
 import { Store } from './store.js'
 import { createLogger, systemClock, systemRandom } from './system.js'
@@ -198,6 +198,12 @@ export function parseNodeArgs (argv: string[]): NodeCommandOptions {
 }
 
 /** The node's SQLite file (identity, pins, chat), with its directory created on first run. */
+/** What the options decide of the node's configuration (nickname and pins come from the store). */
+export function nodeConfigFor (options: Pick<NodeCommandOptions, 'policy' | 'twoHopSkip' | 'sync'>): NodeConfig {
+  const policy = options.twoHopSkip ? relayPolicyByName(options.policy) : relayPolicyWithoutTwoHopSkip(options.policy)
+  return { inflater: nodeDeflater, policy, sync: options.sync }
+}
+
 export function openStore (file: string): Store {
   mkdirSync(dirname(file), { recursive: true })
   return new Store(file)
@@ -289,7 +295,7 @@ async function runNode (options: NodeCommandOptions, logger: Logger): Promise<nu
     random: systemRandom,
     crypto: nodeCrypto,
     logger,
-    config: { nickname, inflater: nodeDeflater, policy: options.twoHopSkip ? relayPolicyByName(options.policy) : relayPolicyWithoutTwoHopSkip(options.policy), pins: storedPins(store), sync: options.sync },
+    config: { ...nodeConfigFor(options), nickname, pins: storedPins(store) },
   })
   wireEvents(node, transport, print)
   persistEvents(node, store, logger)

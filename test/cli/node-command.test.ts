@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { platform, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
-import { loadOrCreateIdentity, openStore, parseNodeArgs } from '../../cli/node-command.js'
+import { loadOrCreateIdentity, nodeConfigFor, openStore, parseNodeArgs } from '../../cli/node-command.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'blemesh-node-cmd-'))
 afterAll(() => { rmSync(dir, { recursive: true, force: true }) })
@@ -39,9 +39,16 @@ describe('node command', () => {
     expect(() => parseNodeArgs(argv)).toThrow(message)
   })
 
-  test('node command — gossip sync is off unless --sync', () => {
-    expect(parseNodeArgs([]).sync).toBe(false)
-    expect(parseNodeArgs(['--sync']).sync).toBe(true)
+  test.each([
+    [[], 'adaptive', false],
+    [['--sync'], 'adaptive', true],
+    [['--no-two-hop-skip'], 'adaptive-no-two-hop-skip', false],
+    [['--policy', 'flood', '--sync'], 'flood', true],
+  ])('node command — %j gives the node policy %s and sync %s', (argv, policy, sync) => {
+    const config = nodeConfigFor(parseNodeArgs(argv))
+    expect(config.policy?.name).toBe(policy)
+    expect(config.sync).toBe(sync)
+    expect(config.inflater).toBeDefined()
   })
 
   test('node command — the two-hop skip is on unless --no-two-hop-skip', () => {
