@@ -197,13 +197,13 @@ export function parseNodeArgs (argv: string[]): NodeCommandOptions {
   }
 }
 
-/** The node's SQLite file (identity, pins, chat), with its directory created on first run. */
 /** What the options decide of the node's configuration (nickname and pins come from the store). */
 export function nodeConfigFor (options: Pick<NodeCommandOptions, 'policy' | 'twoHopSkip' | 'sync'>): NodeConfig {
   const policy = options.twoHopSkip ? relayPolicyByName(options.policy) : relayPolicyWithoutTwoHopSkip(options.policy)
   return { inflater: nodeDeflater, policy, sync: options.sync }
 }
 
+/** The node's SQLite file (identity, pins, chat), with its directory created on first run. */
 export function openStore (file: string): Store {
   mkdirSync(dirname(file), { recursive: true })
   return new Store(file)

@@ -19,7 +19,7 @@ export const DROP_REASONS = [
   'keyMismatch',
   /** A signed packet from a pinned peer failed verification (or carried no signature). */
   'badSignature',
-  /** A packet on a link bound to another peer that the link's binding rules refuse. */
+  /** A packet on a link bound to another peer that the link's binding rules refuse; a sync request over a link not bound to its sender. */
   'binding',
   /** A per-link send queue was full. */
   'queueFull',
