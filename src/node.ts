@@ -345,20 +345,25 @@ class Node implements MeshNode {
   }
 
   private sendSigned (type: number, payload: Uint8Array): void {
+    this.router.originate(this.signed(type, payload, MAX_TTL, null))
+  }
+
+  /** A packet of ours, stamped now and signed: v2 only when the payload needs it. */
+  private signed (type: number, payload: Uint8Array, ttl: number, recipientId: Uint8Array | null): Packet {
     const unsigned: Packet = {
       version: payload.length > V1_MAX_PAYLOAD ? 2 : 1,
       type,
-      ttl: MAX_TTL,
+      ttl,
       timestamp: BigInt(Math.floor(this.o.clock.now())),
       senderId: this.o.identity.peerId,
-      recipientId: null,
+      recipientId,
       route: [],
       payload,
       isCompressed: false,
       isRSR: false,
       signature: null,
     }
-    this.router.originate(signPacket(this.o.crypto, this.o.identity, unsigned))
+    return signPacket(this.o.crypto, this.o.identity, unsigned)
   }
 
   private publicMessage (packet: Packet, peer: Peer | undefined, reassembled: boolean): void {
@@ -416,20 +421,8 @@ class Node implements MeshNode {
   private requestSync (link: Link): void {
     const peer = this.router.linkPeer(link)
     if (this.sync === null || !this.running || link.closed || peer === null) return
-    const unsigned: Packet = {
-      version: 1,
-      type: MessageType.requestSync,
-      ttl: 0,
-      timestamp: BigInt(Math.floor(this.o.clock.now())),
-      senderId: this.o.identity.peerId,
-      recipientId: hexToBytes(peer),
-      route: [],
-      payload: this.sync.requestPayload(this.o.clock.now()),
-      isCompressed: false,
-      isRSR: false,
-      signature: null,
-    }
-    this.router.originate(signPacket(this.o.crypto, this.o.identity, unsigned), [link])
+    const payload = this.sync.requestPayload(this.o.clock.now())
+    this.router.originate(this.signed(MessageType.requestSync, payload, 0, hexToBytes(peer)), [link])
   }
 
   /**
