@@ -7,7 +7,9 @@
 //                       most receptions in a dense mesh; anything else goes on to step 1.
 //  1. decode            wire/packet; DecodeError → dropped.decode
 //  2. TTL clamp         received TTL capped at 7, as both phones do
-//  3. freshness         |timestamp − now| ≤ maxClockSkewMs (120 s) unless REQUEST_SYNC or RSR → dropped.stale
+//  3. freshness         |timestamp − now| ≤ maxClockSkewMs (120 s) → dropped.stale; not checked for
+//                       REQUEST_SYNC, nor for RSR (a sync answer) on a link we sent a REQUEST_SYNC within
+//                       RSR_WINDOW_MS; elsewhere the RSR flag buys nothing
 //  4. own packets       sender is us → dropped.own
 //  5. binding           a REQUEST_SYNC on a link bound to another peer → dropped.binding
 //  6. dedup             fragments by (sender, fragment ID, index), others by (sender, timestamp, type,
@@ -36,7 +38,7 @@
 //  8. fragment          → reassembler; a finished frame re-enters at step 1 with TTL 0 (never relayed)
 //  9. by type           announce → peers (direct TTL-7 announce binds the link); message → event;
 //                       leave → peer left; anything else for us or broadcast → onPacket
-// 10. relay             never at TTL ≤ 1, never REQUEST_SYNC, never ours or addressed to us, never
+// 10. relay             never at TTL ≤ 1, never REQUEST_SYNC or RSR (answers are the asker's), never ours or addressed to us, never
 //                       reassembled; candidates are all other links (only the recipient's link when a
 //                       directed packet's recipient is a bound neighbour); the policy picks TTL, delay,
 //                       cancel threshold and the links among the candidates
@@ -82,6 +84,12 @@ import type { Counters } from './stats.js'
 export const MAX_TTL = 7
 /** [iOS] BLEIngressPacketGuard.maxTimestampSkewMs. */
 export const MAX_CLOCK_SKEW_MS = 120_000
+/**
+ * [iOS] accepts a sync answer (RSR flag) only this long after its own REQUEST_SYNC to that peer
+ * (bitchat-protocol.md §7.3). The flag is outside the signature, so anyone can set it on a captured packet
+ * of any age: only on a link we just asked does it lift the freshness check.
+ */
+export const RSR_WINDOW_MS = 30_000
 /** [iOS] TransportConfig bleLinkRebindCooldownSeconds (BLEIngressLinkRegistry): a link bound to a peer keeps it this long. */
 export const LINK_REBIND_COOLDOWN_MS = 60_000
 /**
@@ -188,6 +196,8 @@ interface LinkState {
   fullFanout: boolean
   /** The neighbour's own neighbours, from the announces it relays to us at TTL 6. */
   readonly neighbours: NeighbourSet
+  /** When we last sent a REQUEST_SYNC on this link (our clock): its answers may be old (RSR_WINDOW_MS). */
+  syncAskedAt: number
 }
 
 interface PendingRelay {
@@ -292,7 +302,7 @@ export class Router {
     const queue = new SendQueue(link, this.deps.clock, this.deps.counters, this.deps.config?.queue, withdrawn)
     const state: LinkState = {
       link, queue, peer: null, boundAt: 0, upAt: this.deps.clock.now(), slot: this.bySlot.indexOf(undefined), singleton: [link],
-      peerHi: 0, peerLo: 0, fullFanout: false, neighbours: new NeighbourSet(),
+      peerHi: 0, peerLo: 0, fullFanout: false, neighbours: new NeighbourSet(), syncAskedAt: -Infinity,
     }
     if (state.slot >= 0) this.bySlot[state.slot] = state
     this.states.set(link, state)
@@ -358,6 +368,12 @@ export class Router {
     this.deps.counters.originated++
     const frame = encodePacket(packet, { pad: isNoise(packet.type) })
     this.fanOut(frame, packet, links, null)
+    if (packet.type !== MessageType.requestSync) return
+    const now = this.deps.clock.now()
+    for (const link of links) {
+      const state = this.states.get(link)
+      if (state !== undefined) state.syncAskedAt = now
+    }
   }
 
   /** Sends a frame as it is on one link (fragmented if it must be): a sync answer replaying a stored packet. */
@@ -438,7 +454,8 @@ export class Router {
     if (packet.ttl > MAX_TTL) packet.ttl = MAX_TTL
     if (reassembled) packet.ttl = 0
     const type = packet.type
-    if (type !== MessageType.requestSync && !packet.isRSR) {
+    const asked = packet.isRSR && this.deps.clock.now() - ingress.syncAskedAt <= RSR_WINDOW_MS
+    if (type !== MessageType.requestSync && !asked) {
       if (this.outsideSkew(Number(packet.timestamp))) { counters.drop('stale'); return }
     }
     if (sameId(packet.senderId, localId)) { counters.drop('own'); return }
@@ -750,7 +767,7 @@ export class Router {
   private relay (seen: Seen, entry: number, packet: Packet, senderKey: string, frame: Uint8Array, ingress: LinkState, directed: boolean): void {
     const ttl = packet.ttl
     const type = packet.type
-    if (ttl <= 1 || type === MessageType.requestSync || this.stopped) return
+    if (ttl <= 1 || type === MessageType.requestSync || packet.isRSR || this.stopped) return
     const decision = this.decide(packet, senderKey, ingress, directed, seen.seed(entry))
     if (decision === null) return
     // The received bytes with only the TTL changed; Noise types padded on the air as the phones do.

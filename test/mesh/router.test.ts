@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest'
 import { sha256 } from '@noble/hashes/sha2.js'
 import pino from 'pino'
 import { LINK_SLOTS } from '../../src/mesh/dedup.js'
-import { Router, NEIGHBOUR_MAX_AGE_MS, TWO_HOP_STABLE_MS, MAX_CLOCK_SKEW_MS, MAX_TTL_UPGRADES, HOLD_MAX_PER_SENDER, HOLD_MAX_TOTAL, HOLD_MS, type PacketSecurity, type RouterHandlers } from '../../src/mesh/router.js'
+import { Router, RSR_WINDOW_MS, NEIGHBOUR_MAX_AGE_MS, TWO_HOP_STABLE_MS, MAX_CLOCK_SKEW_MS, MAX_TTL_UPGRADES, HOLD_MAX_PER_SENDER, HOLD_MAX_TOTAL, HOLD_MS, type PacketSecurity, type RouterHandlers } from '../../src/mesh/router.js'
 import { PeerTable } from '../../src/mesh/peers.js'
 import { Counters } from '../../src/mesh/stats.js'
 import { floodPolicy } from '../../src/mesh/policy/flood.js'
@@ -181,6 +181,36 @@ describe('Router', () => {
     const { links, counters } = setup()
     links[0]!.deliver(new Peer(1).message('x', { timestamp: BigInt(NOW + offset) }))
     expect(counters.snapshot().dropped.stale).toBe(dropped ? 1 : 0)
+  })
+
+  // The RSR flag sits outside the signature (§5.3), so anyone can set it on a captured packet of any age.
+  // It lifts the freshness check only for the neighbour we asked for a sync moments ago, as iOS does.
+  test.each([
+    ['unsolicited', null, 0, true],
+    ['answering our request on that link 30 s ago', 0, RSR_WINDOW_MS, false],
+    ['answering a request older than the window', 0, RSR_WINDOW_MS + 1, true],
+    ['on another link than the one we asked', 1, 0, true],
+  ])('router — an RSR packet from 10 minutes ago, %s', (_, askedOn, ago, stale) => {
+    const { clock, router, links, counters, messages, me } = setup()
+    const alice = new Peer(1)
+    links[0]!.deliver(alice.announce())
+    if (askedOn !== null) {
+      router.originate(me.packet(MessageType.requestSync, Uint8Array.of(1), { ttl: 0, recipientId: alice.id }), [links[askedOn]!])
+      clock.advance(ago)
+    }
+    links[0]!.deliver(alice.message('old', { timestamp: BigInt(clock.now() - 600_000), isRSR: true }))
+    expect(counters.snapshot().dropped.stale).toBe(stale ? 1 : 0)
+    expect(messages()).toEqual(stale ? [] : ['old'])
+  })
+
+  test('router — an RSR packet is delivered but never relayed, nor is a copy of it with more TTL', () => {
+    const { links, messages } = setup()
+    const alice = new Peer(1)
+    links[0]!.deliver(alice.announce())
+    links[0]!.deliver(alice.message('answer', { isRSR: true, ttl: 3 }))
+    links[2]!.deliver(alice.message('answer', { isRSR: true, ttl: 7 }))
+    expect(messages()).toEqual(['answer'])
+    expect(links.flatMap(l => l.sent).filter(f => f[1] === MessageType.message)).toEqual([])
   })
 
   test('router — a duplicate is counted, relayed and delivered nothing', () => {
