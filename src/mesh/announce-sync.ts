@@ -6,7 +6,7 @@ import { LRUCache } from 'lru-cache'
 import type { CryptoProvider } from '../crypto/provider.js'
 import { buildGcsFilter, decodeGcs, gcsHas, gcsValue } from '../wire/gcs.js'
 import { MessageType, type Packet } from '../wire/packet-types.js'
-import { decodePacket } from '../wire/packet.js'
+import { decodePacket, TTL_AT } from '../wire/packet.js'
 import { encodeRequestSync, type RequestSync } from '../wire/request-sync.js'
 import { FrameSlab } from './frame-slab.js'
 import { packetId } from './packet-id.js'
@@ -37,9 +37,6 @@ export const SYNC_ANSWERS_PER_WINDOW = 8
 export const SYNC_ANSWER_WINDOW_MS = 30_000
 /** The types bitfield's announce bit ([iOS] SyncTypeFlags, [AND] docs/sync.md). */
 export const SYNC_TYPE_ANNOUNCE = 1 << 0
-
-/** Offset of the TTL byte in a frame (version, type, TTL: bitchat-protocol.md §2.1). */
-const TTL_AT = 2
 
 interface Stored {
   /** The announce as received, TTL set to 0. */

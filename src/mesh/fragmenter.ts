@@ -2,7 +2,7 @@
 // 13-byte header, chunks sized so each fragment frame fits the link, the original's sender, timestamp,
 // TTL, recipient and route copied, version 2 only when a route is carried, never signed.
 import { encodeFragment, FRAGMENT_HEADER_BYTES } from '../wire/fragment.js'
-import { encodedPacketLength, encodePacket } from '../wire/packet.js'
+import { encodedPacketLength, encodePacket, TYPE_AT } from '../wire/packet.js'
 import { MessageType, type Packet } from '../wire/packet-types.js'
 import { MAX_FRAGMENTS } from './reassembler.js'
 
@@ -53,7 +53,7 @@ export function fragmentFrame (frame: Uint8Array, original: Packet, limit: numbe
   const total = Math.ceil(frame.length / chunk)
   if (total > maxFragments) return null
   const shell = fragmentShell(original)
-  const originalType = frame[1]!
+  const originalType = frame[TYPE_AT]!
   const out = new Array<Uint8Array>(total)
   for (let index = 0; index < total; index++) {
     const data = frame.subarray(index * chunk, Math.min(frame.length, (index + 1) * chunk))

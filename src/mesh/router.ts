@@ -65,7 +65,7 @@ import type { CryptoProvider } from '../crypto/provider.js'
 import type { Logger } from '../logger.js'
 import { DecodeError } from '../wire/decode-error.js'
 import { decodeFragment, FRAGMENT_ID_BYTES, FRAGMENT_ORIGINAL_TYPE_AT } from '../wire/fragment.js'
-import { decodePacket, emptyFrameHeader, encodedPacketLength, encodePacket, peekHeader, type FrameHeader } from '../wire/packet.js'
+import { decodePacket, emptyFrameHeader, encodedPacketLength, encodePacket, peekHeader, TTL_AT, type FrameHeader } from '../wire/packet.js'
 import { MessageType, PacketFlag, PEER_ID_BYTES, type Packet } from '../wire/packet-types.js'
 import { padFrame } from '../wire/padding.js'
 import { u32At } from '../wire/reader.js'
@@ -538,7 +538,7 @@ export class Router {
     if (relay !== undefined) {
       // Our own accepted bytes wait in relay.frame: only their TTL byte changes.
       const decision = this.decide(packet, senderKey, ingress, directed, seen.seed(entry))
-      if (decision !== null && decision.ttl > relay.frame[2]!) relay.frame[2] = decision.ttl
+      if (decision !== null && decision.ttl > relay.frame[TTL_AT]!) relay.frame[TTL_AT] = decision.ttl
       return
     }
     if (packet.ttl <= 1 || !this.copyVerifies(packet, senderKey)) return
@@ -772,7 +772,7 @@ export class Router {
     if (decision === null) return
     // The received bytes with only the TTL changed; Noise types padded on the air as the phones do.
     let out: Uint8Array = this.relayFrames.copy(frame, encodedPacketLength(packet))
-    out[2] = decision.ttl
+    out[TTL_AT] = decision.ttl
     if (isNoise(type)) out = padFrame(out)
     const twoHopSkip = decision.twoHopSkip === true && !directed
     if (decision.delayMs <= 0) {
@@ -839,8 +839,8 @@ export class Router {
     for (const link of links) {
       if (link === except) continue
       const state = this.states.get(link)
-      if (state === undefined || (seen !== null && this.covered(seen, entry, state, frame[2]!))) continue
-      if (twoHopSkip && seen !== null && this.coveredTwoHops(seen, entry, state, frame[2]!)) { this.deps.counters.twoHopSkips++; continue }
+      if (state === undefined || (seen !== null && this.covered(seen, entry, state, frame[TTL_AT]!))) continue
+      if (twoHopSkip && seen !== null && this.coveredTwoHops(seen, entry, state, frame[TTL_AT]!)) { this.deps.counters.twoHopSkips++; continue }
       sent++
       const limit = frameLimit(link.mtu)
       if (frame.length <= limit) { state.queue.enqueue(frame, seen === this.seen ? entry : 0); continue }

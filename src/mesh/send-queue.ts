@@ -2,7 +2,7 @@
 // overtake bulk fragments; fragments are paced because phones lose back-to-back writes; a full link
 // (send → false) parks the queue until the link's onDrain.
 import type { Clock, TimerId } from '../clock.js'
-import { carriedType } from '../wire/packet.js'
+import { carriedType, TTL_AT, TYPE_AT } from '../wire/packet.js'
 import { MessageType } from '../wire/packet-types.js'
 import type { Link } from './link.js'
 import type { Counters } from './stats.js'
@@ -100,7 +100,7 @@ export class SendQueue {
       this.counters.drop('linkClosed')
       return false
     }
-    const priority = priorityOf(frame[1]!)
+    const priority = priorityOf(frame[TYPE_AT]!)
     if (this.size >= this.maxFrames && !this.evictBelow(priority)) {
       this.counters.drop('queueFull')
       return false
@@ -108,7 +108,7 @@ export class SendQueue {
     // Nearly every frame meets an empty, unblocked queue: hand it straight to the link, as drain would
     // (it is the only frame, so it goes first), without a round trip through the FIFO arrays.
     if (this.size === 0 && !this.blocked) {
-      const type = frame[1]!
+      const type = frame[TYPE_AT]!
       const isFragment = type === MessageType.fragment
       if (!isFragment || this.spacing <= 0 || this.lastFragmentAt + this.spacing - this.clock.now() <= 0) {
         if (this.link.send(frame)) {
@@ -160,12 +160,12 @@ export class SendQueue {
       if (fifo === undefined) return
       const frame = fifo.peek()!
       const tag = fifo.peekTag()
-      if (tag !== 0 && this.withdrawn !== null && this.withdrawn(tag, frame[2]!)) {
+      if (tag !== 0 && this.withdrawn !== null && this.withdrawn(tag, frame[TTL_AT]!)) {
         this.take(fifo)
         this.counters.withdrawn++
         continue
       }
-      const type = frame[1]!
+      const type = frame[TYPE_AT]!
       const isFragment = type === MessageType.fragment
       if (isFragment && this.spacing > 0) {
         const wait = this.lastFragmentAt + this.spacing - this.clock.now()

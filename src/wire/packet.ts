@@ -12,6 +12,11 @@ import { ByteReader, ByteWriter, u32At } from './reader.js'
 
 /** version(1) type(1) ttl(1) timestamp(8) flags(1): the part both versions share. [iOS] BinaryProtocol.swift. */
 const COMMON_HEADER_BYTES = 12
+/** Where the type byte sits in every frame: queues and relays read it without decoding. */
+export const TYPE_AT = 1
+/** Where the TTL byte sits in every frame: relays rewrite it in place, the only byte a relay changes. */
+export const TTL_AT = 2
+const FLAGS_AT = 11
 /** v1 carries payloadLength (and a compressed payload's original size) in 2 bytes, v2 in 4 (§2.3). */
 const V1_LENGTH_BYTES = 2
 const V2_LENGTH_BYTES = 4
@@ -151,7 +156,7 @@ export function peekHeader (frame: Uint8Array, out: FrameHeader): boolean {
   const at = payloadOffset(frame)
   if (at < 0) return false
   const version = frame[0] as 1 | 2
-  const flags = frame[11]!
+  const flags = frame[FLAGS_AT]!
   if ((flags & PacketFlag.isCompressed) !== 0) return false
   const lengthAt = COMMON_HEADER_BYTES
   const payloadLength = version === 2
@@ -163,8 +168,8 @@ export function peekHeader (frame: Uint8Array, out: FrameHeader): boolean {
   if (end > frame.length) return false
   out.senderAt = lengthAt + lengthBytes(version)
   out.payloadAt = at
-  out.type = frame[1]!
-  out.ttl = frame[2]!
+  out.type = frame[TYPE_AT]!
+  out.ttl = frame[TTL_AT]!
   out.flags = flags
   out.timestampHi = u32At(frame, 3)
   out.timestampLo = u32At(frame, 7)
@@ -181,7 +186,7 @@ export function payloadOffset (frame: Uint8Array): number {
   if (version !== 1 && version !== 2) return -1
   let at = COMMON_HEADER_BYTES + lengthBytes(version) + PEER_ID_BYTES
   if (frame.length < at) return -1
-  const flags = frame[11]!
+  const flags = frame[FLAGS_AT]!
   if ((flags & PacketFlag.hasRecipient) !== 0) at += PEER_ID_BYTES
   if (version === 2 && (flags & PacketFlag.hasRoute) !== 0) {
     if (at >= frame.length) return -1
@@ -197,7 +202,7 @@ export function payloadOffset (frame: Uint8Array): number {
  */
 export function carriedType (frame: Uint8Array): number {
   if (frame.length < 2) return -1
-  const type = frame[1]!
+  const type = frame[TYPE_AT]!
   if (type !== MessageType.fragment) return type
   const at = payloadOffset(frame)
   if (at < 0) return -1
