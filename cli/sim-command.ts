@@ -10,7 +10,9 @@ import { ADAPTIVE_WITHOUT_TWO_HOP_SKIP, DEFAULT_POLICY, POLICIES, relayPolicyWit
 import { renderReport } from '../simulator/report.js'
 import type { ReportData, SimSummary } from '../simulator/report-data.js'
 import { type CryptoChoice, parseScenario, type Scenario, ScenarioError } from '../simulator/scenario.js'
-import { runSimulation, type SimulationResult } from '../simulator/simulation.js'
+import { radioOf, runSimulation, type SimulationResult } from '../simulator/simulation.js'
+import { rangeAtDbm } from '../simulator/radio.js'
+import { SeededRandom } from '../src/prng.js'
 
 export interface SimIO {
   stdout: (text: string) => void
@@ -156,6 +158,7 @@ export async function run (argv: string[], io: SimIO = processIO): Promise<numbe
 
   const tableOut = args.json === '-' ? io.stderr : io.stdout
   tableOut(formatTable(summaries, results.map(r => r.traceHash)))
+  if (summaries.some(s => s.messages > 0 && Number.isNaN(s.deliveryRatioAll))) io.stderr(noReceiversHint(scenario))
   if (args.json !== undefined) {
     const json = JSON.stringify(args.compare ? summaries : summaries[0], null, 2) + '\n'
     if (args.json === '-') io.stdout(json)
@@ -166,6 +169,18 @@ export async function run (argv: string[], io: SimIO = processIO): Promise<numbe
     tableOut(`report written to ${resolve(args.report)}\n`)
   }
   return 0
+}
+
+/**
+ * Said when messages were sent but no node could receive one: most often positions further apart than the
+ * radio reaches (a file topology in real-world spacing), which a delivery of "—" alone does not explain.
+ */
+export function noReceiversHint (scenario: Scenario): string {
+  const radio = radioOf(scenario, new SeededRandom(0)).radio
+  const range = rangeAtDbm(radio, radio.gateDbm)
+  return `blemesh sim: no message had a receiver within reach, so delivery is undefined (—). Nodes link only above ${radio.gateDbm} dBm, ` +
+    `which this scenario's radio reaches at about ${range.toFixed(0)} m on average (${radio.rssiAt1mDbm} dBm at 1 m, path-loss exponent ${radio.pathLossExponent}); ` +
+    "place nodes closer or change 'radio'.\n"
 }
 
 /** `blemesh start`: the default scenario, every policy compared, the report in the working directory. */
@@ -219,7 +234,7 @@ export function formatTable (summaries: SimSummary[], traceHashes: string[] = []
 }
 
 function pct (v: number): string {
-  return `${(v * 100).toFixed(1)} %`
+  return Number.isFinite(v) ? `${(v * 100).toFixed(1)} %` : '—'
 }
 
 function progressReporter (io: SimIO, label: string): { update: (fraction: number) => void, done: () => void } {

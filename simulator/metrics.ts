@@ -161,8 +161,10 @@ export class Metrics implements LinkObserver {
       nodes: this.n,
       messages: this.messages,
       policy,
-      deliveryRatio: reachTtl === 0 ? 1 : deliveredTtl / reachTtl,
-      deliveryRatioAll: reachAll === 0 ? 1 : deliveredAll / reachAll,
+      // No receiver in reach (nodes out of radio range of each other): nothing could be delivered, which
+      // is not 100 % delivery. NaN, written as null in JSON and "—" in tables.
+      deliveryRatio: reachTtl === 0 ? NaN : deliveredTtl / reachTtl,
+      deliveryRatioAll: reachAll === 0 ? NaN : deliveredAll / reachAll,
       txPerNodePerMessage: this.messages === 0 ? 0 : this.appFrames / this.messages / this.n,
       controlTxPerNodePerMinute: virtualMinutes === 0 ? 0 : this.controlFrames / this.n / virtualMinutes,
       usefulness: this.sampledReceptions === 0 ? 1 : this.novelReceptions / this.sampledReceptions,

@@ -6,6 +6,7 @@ export interface SimSummary {
   nodes: number
   messages: number
   policy: string
+  /** NaN (null in JSON) when no tracked message had a receiver in reach. */
   deliveryRatio: number
   deliveryRatioAll: number
   txPerNodePerMessage: number

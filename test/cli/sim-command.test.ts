@@ -47,6 +47,25 @@ describe('parseSimArgs', () => {
 })
 
 describe('run', () => {
+  test('run — nodes out of radio range: delivery is "—" (null in JSON), not 100 %, and stderr says how far the radio reaches', async () => {
+    const apart = JSON.stringify({ seed: 1, durationSeconds: 30, topology: { kind: 'file', positions: [{ x: 0, y: 0 }, { x: 60, y: 0 }, { x: 120, y: 0 }] }, traffic: { broadcastPerNodePerMinute: 10 }, crypto: 'cheap' })
+    const io = fakeIO({ 'apart.json': apart })
+    expect(await run(['--scenario', 'apart.json', '--policy', 'flood', '--json', '-'], io)).toBe(0)
+    const summary = JSON.parse(io.out)
+    expect(summary.messages).toBeGreaterThan(0)
+    expect(summary.deliveryRatio).toBeNull()
+    expect(summary.deliveryRatioAll).toBeNull()
+    expect(io.err).toMatch(/delivery \(TTL reach\) +—/)
+    expect(io.err).toMatch(/no message had a receiver within reach.*about 14 m/)
+  })
+
+  test('run — no hint when receivers were in reach', async () => {
+    const io = fakeIO()
+    expect(await run(['--scenario', 'small.json', '--policy', 'flood'], io)).toBe(0)
+    expect(io.out).toMatch(/delivery \(TTL reach\) +\d/)
+    expect(io.err).not.toMatch(/no message had a receiver/)
+  })
+
   test('run — --json - writes only the summary JSON to stdout, the table to stderr', async () => {
     const io = fakeIO()
     expect(await run(['--scenario', 'small.json', '--policy', 'flood', '--json', '-'], io)).toBe(0)

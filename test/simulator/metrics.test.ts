@@ -33,6 +33,15 @@ describe('Metrics', () => {
     expect(run.latencyCdf.at(-1)).toEqual([30, 1])
   })
 
+  test('Metrics — a message with no receiver in reach gives no delivery ratio (NaN), not 100 %', () => {
+    const { m } = metrics(5)
+    m.messageSent(0, 4, (origin, out) => { out.fill(0); out[origin] = 1 })
+    const s = m.summarize('p', 1)
+    expect(s.messages).toBe(1)
+    expect(s.deliveryRatio).toBeNaN()
+    expect(s.deliveryRatioAll).toBeNaN()
+  })
+
   test('Metrics — a node restarted after the send may show the message again without a duplicate', () => {
     const { m, time } = metrics(5)
     m.messageSent(0, 0, line)
