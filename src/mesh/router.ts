@@ -38,10 +38,10 @@
 //  8. fragment          → reassembler; a finished frame re-enters at step 1 with TTL 0 (never relayed)
 //  9. by type           announce → peers (direct TTL-7 announce binds the link); message → event;
 //                       leave → peer left; anything else for us or broadcast → onPacket
-// 10. relay             never at TTL ≤ 1, never REQUEST_SYNC or RSR (answers are the asker's), never ours or addressed to us, never
-//                       reassembled; candidates are all other links (only the recipient's link when a
-//                       directed packet's recipient is a bound neighbour); the policy picks TTL, delay,
-//                       cancel threshold and the links among the candidates
+// 10. relay             never at TTL ≤ 1, never REQUEST_SYNC or RSR (answers are the asker's), never ours
+//                       or addressed to us, never reassembled; candidates are all other links (only the
+//                       recipient's link when a directed packet's recipient is a bound neighbour); the
+//                       policy picks TTL, delay, cancel threshold and the links among the candidates
 // 11. egress           a timer on the clock, then per-link send queues: never the ingress link of the
 //                       copy relayed, nor a link whose neighbour sent us a copy with at least our relay's
 //                       TTL − 1 (it holds one as good; if no link is left the relay counts as cancelled).
