@@ -20,6 +20,9 @@ export class RandomWaypoint {
     private readonly meanSpeed: number,
     private readonly pauseMs: number,
     private readonly random: SeededRandom,
+    /** The area's lower-left corner (positions from a file keep their own coordinates). */
+    private readonly originX = 0,
+    private readonly originY = 0,
   ) {
     const n = xs.length
     this.tx = new Float64Array(n)
@@ -50,8 +53,8 @@ export class RandomWaypoint {
   }
 
   private pick (i: number): void {
-    this.tx[i] = this.random.next() * this.side
-    this.ty[i] = this.random.next() * this.side
+    this.tx[i] = this.originX + this.random.next() * this.side
+    this.ty[i] = this.originY + this.random.next() * this.side
     this.speed[i] = this.meanSpeed * (0.5 + this.random.next())
   }
 }

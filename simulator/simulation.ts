@@ -227,7 +227,7 @@ export async function runSimulation (options: SimulationOptions): Promise<Simula
   // Mobility.
   const mobility = scenario.mobility
   if (mobility?.kind === 'random-waypoint') {
-    const walker = new RandomWaypoint(placement.xs, placement.ys, placement.areaMetres, mobility.speed ?? DEFAULT_SPEED_MPS, (mobility.pauseSeconds ?? 0) * 1000, mobilityRandom)
+    const walker = new RandomWaypoint(placement.xs, placement.ys, placement.areaMetres, mobility.speed ?? DEFAULT_SPEED_MPS, (mobility.pauseSeconds ?? 0) * 1000, mobilityRandom, placement.originX, placement.originY)
     const tick = (): void => {
       walker.step(engine.now, MOBILITY_TICK_MS)
       air.positionsChanged()

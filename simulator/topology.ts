@@ -15,6 +15,9 @@ export interface Placement {
   ys: Float64Array
   /** Side of the bounding square in metres (mobility keeps nodes inside it). */
   areaMetres: number
+  /** The square's lower-left corner: 0, 0 except for positions from a file, which keep their own coordinates. */
+  originX: number
+  originY: number
 }
 
 /** Side of the square in which `nodes` uniform nodes have `meanDegree` radio neighbours on average. */
@@ -30,17 +33,17 @@ export function placeNodes (spec: TopologySpec, radio: RadioParams, random: Seed
   switch (spec.kind) {
     case 'line': {
       for (let i = 0; i < n; i++) { xs[i] = i * spacing; ys[i] = 0 }
-      return { xs, ys, areaMetres: Math.max(spacing, (n - 1) * spacing) }
+      return { xs, ys, areaMetres: Math.max(spacing, (n - 1) * spacing), originX: 0, originY: 0 }
     }
     case 'grid': {
       const cols = Math.ceil(Math.sqrt(n))
       for (let i = 0; i < n; i++) { xs[i] = (i % cols) * spacing; ys[i] = Math.floor(i / cols) * spacing }
-      return { xs, ys, areaMetres: Math.max(spacing, (cols - 1) * spacing) }
+      return { xs, ys, areaMetres: Math.max(spacing, (cols - 1) * spacing), originX: 0, originY: 0 }
     }
     case 'random': {
       const side = spec.areaMetres ?? sideForMeanDegree(radio, n, spec.meanDegree ?? DEFAULT_MEAN_DEGREE)
       for (let i = 0; i < n; i++) { xs[i] = random.next() * side; ys[i] = random.next() * side }
-      return { xs, ys, areaMetres: side }
+      return { xs, ys, areaMetres: side, originX: 0, originY: 0 }
     }
     case 'clusters': {
       const k = spec.clusters ?? Math.max(1, Math.round(n / NODES_PER_CLUSTER))
@@ -54,7 +57,7 @@ export function placeNodes (spec: TopologySpec, radio: RadioParams, random: Seed
         xs[i] = clamp(cx[c]! + gx * spread, 0, side)
         ys[i] = clamp(cy[c]! + gy * spread, 0, side)
       }
-      return { xs, ys, areaMetres: side }
+      return { xs, ys, areaMetres: side, originX: 0, originY: 0 }
     }
     case 'file': {
       const positions = spec.positions ?? []
@@ -63,7 +66,7 @@ export function placeNodes (spec: TopologySpec, radio: RadioParams, random: Seed
         xs[i] = p.x; ys[i] = p.y
         minX = Math.min(minX, p.x); minY = Math.min(minY, p.y); maxX = Math.max(maxX, p.x); maxY = Math.max(maxY, p.y)
       })
-      return { xs, ys, areaMetres: Math.max(1, maxX - minX, maxY - minY) }
+      return { xs, ys, areaMetres: Math.max(1, maxX - minX, maxY - minY), originX: minX, originY: minY }
     }
   }
 }

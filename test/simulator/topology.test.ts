@@ -35,12 +35,14 @@ describe('placeNodes', () => {
     expect(Array.from(grid.ys)).toEqual([0, 0, 0, 10, 10, 10, 20, 20, 20])
   })
 
-  test('placeNodes — clusters stay inside the area; file keeps the given positions', () => {
+  test('placeNodes — clusters stay inside the area; file keeps the given positions, the square starting at their corner', () => {
     const c = placeNodes({ kind: 'clusters', nodes: 200, clusters: 4, areaMetres: 100 }, DEFAULT_RADIO, new SeededRandom(2))
     for (let i = 0; i < 200; i++) expect(c.xs[i]! >= 0 && c.xs[i]! <= 100 && c.ys[i]! >= 0 && c.ys[i]! <= 100).toBe(true)
+    expect([c.originX, c.originY]).toEqual([0, 0])
     const f = placeNodes({ kind: 'file', nodes: 2, positions: [{ x: 1, y: 2 }, { x: 30, y: 4 }] }, DEFAULT_RADIO, new SeededRandom(3))
     expect([...f.xs, ...f.ys]).toEqual([1, 30, 2, 4])
     expect(f.areaMetres).toBe(29)
+    expect([f.originX, f.originY]).toEqual([1, 2])
   })
 
   test('placeNodes — same seed, same places', () => {
