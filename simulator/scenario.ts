@@ -1,5 +1,7 @@
 // The scenario file: everything a run depends on besides the seed and the policy. Parsed strictly so a
 // typo fails loudly instead of silently running the default.
+import { RELAY_POLICIES } from '../src/mesh/policy/registry.js'
+import { PROFILES } from './ble-profile.js'
 
 export type TopologyKind = 'line' | 'grid' | 'random' | 'clusters' | 'file'
 export type MobilityKind = 'static' | 'random-waypoint'
@@ -103,6 +105,11 @@ function num (where: string, v: unknown, min: number, max = Infinity, integer = 
   return v
 }
 
+function knownProfile (where: string, name: string): string {
+  if (PROFILES[name] === undefined) throw new ScenarioError(`scenario: unknown profile '${name}' in '${where}' (known: ${Object.keys(PROFILES).join(', ')})`)
+  return name
+}
+
 function optNum (where: string, v: unknown, min: number, max = Infinity, integer = false): number | undefined {
   return v === undefined ? undefined : num(where, v, min, max, integer)
 }
@@ -191,12 +198,14 @@ export function parseScenario (json: unknown): Scenario {
     const radio: NonNullable<Scenario['radio']> = {}
     if (r.profile !== undefined) {
       if (typeof r.profile !== 'string') throw new ScenarioError("scenario: 'radio.profile' must be a string")
-      radio.profile = r.profile
+      radio.profile = knownProfile('radio.profile', r.profile)
     }
     if (r.profiles !== undefined) {
       if (!isObject(r.profiles)) throw new ScenarioError("scenario: 'radio.profiles' must be an object of fractions")
       radio.profiles = {}
-      for (const [name, f] of Object.entries(r.profiles)) radio.profiles[name] = num(`radio.profiles.${name}`, f, 0, 1)
+      let total = 0
+      for (const [name, f] of Object.entries(r.profiles)) total += radio.profiles[knownProfile('radio.profiles', name)] = num(`radio.profiles.${name}`, f, 0, 1)
+      if (!(total > 0)) throw new ScenarioError("scenario: 'radio.profiles' fractions must add up to more than 0")
     }
     const fields = [['pathLossExponent', 1, 8], ['rssiAt1mDbm', -150, 30], ['shadowingSigmaDb', 0, 30], ['gateDbm', -150, 0], ['halfLossDbm', -150, 0], ['lossSlopeDb', 0.01, 50], ['extraLoss', 0, 1]] as const
     for (const [key, min, max] of fields) {
@@ -208,7 +217,9 @@ export function parseScenario (json: unknown): Scenario {
     scenario.radio = radio
   }
   if (json.policy !== undefined) {
-    if (typeof json.policy !== 'string') throw new ScenarioError("scenario: 'policy' must be a string")
+    if (typeof json.policy !== 'string' || RELAY_POLICIES[json.policy] === undefined) {
+      throw new ScenarioError(`scenario: 'policy' must be one of ${Object.keys(RELAY_POLICIES).join(', ')}, got ${JSON.stringify(json.policy)}`)
+    }
     scenario.policy = json.policy
   }
   if (json.crypto !== undefined) {

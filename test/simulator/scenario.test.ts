@@ -32,6 +32,10 @@ describe('parseScenario', () => {
     [{ ...minimal, crypto: 'none' }, /crypto/],
     [{ ...minimal, arrivalSpreadSeconds: -1 }, /arrivalSpreadSeconds/],
     [{ ...minimal, topology: { kind: 'file', positions: [] } }, /positions/],
+    [{ ...minimal, radio: { profile: 'iphone' } }, /unknown profile 'iphone' in 'radio.profile' \(known: phone, android, pi, laptop\)/],
+    [{ ...minimal, radio: { profiles: { phone: 0.5, iphone: 0.5 } } }, /unknown profile 'iphone' in 'radio.profiles'/],
+    [{ ...minimal, radio: { profiles: { phone: 0, android: 0 } } }, /fractions must add up to more than 0/],
+    [{ ...minimal, policy: 'gossip' }, /'policy' must be one of flood, bitchat-ios, bitchat-android, adaptive, got "gossip"/],
     [[], /JSON object/],
   ])('parseScenario — rejects %j', (json, message) => {
     expect(() => parseScenario(json)).toThrow(ScenarioError)
