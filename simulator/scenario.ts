@@ -1,6 +1,10 @@
 // The scenario file: everything a run depends on besides the seed and the policy. Parsed strictly so a
 // typo fails loudly instead of silently running the default.
+import type { NodeConfig } from '../src/node.js'
+import type { DedupOptions } from '../src/mesh/dedup.js'
 import { RELAY_POLICIES } from '../src/mesh/policy/registry.js'
+import type { ReassemblerOptions } from '../src/mesh/reassembler.js'
+import type { SendQueueOptions } from '../src/mesh/send-queue.js'
 import { PROFILES } from './ble-profile.js'
 
 export type TopologyKind = 'line' | 'grid' | 'random' | 'clusters' | 'file'
@@ -77,8 +81,8 @@ export interface Scenario {
   /** Relay policy name (see policies.ts). */
   policy?: string
   crypto?: CryptoChoice
-  /** Passed to the MeshNode's config as is. */
-  node?: Record<string, unknown>
+  /** Every node's configuration (`NodeConfig`'s plain-data fields, checked by `NODE_FIELDS`). */
+  node?: ScenarioNodeConfig
 }
 
 const TOP_KEYS = new Set(['name', 'description', 'seed', 'durationSeconds', 'drainSeconds', 'warmupSeconds', 'arrivalSpreadSeconds', 'topology', 'traffic', 'mobility', 'churn', 'radio', 'policy', 'crypto', 'node'])
@@ -87,6 +91,39 @@ const TRAFFIC_KEYS = new Set(['broadcastPerNodePerMinute', 'messageBytes'])
 const MOBILITY_KEYS = new Set(['kind', 'speed', 'pauseSeconds'])
 const CHURN_KEYS = new Set(['leavesPerNodePerHour', 'crashesPerNodePerHour', 'restartAfterSeconds'])
 const RADIO_KEYS = new Set(['profile', 'profiles', 'pathLossExponent', 'rssiAt1mDbm', 'shadowingSigmaDb', 'gateDbm', 'halfLossDbm', 'lossSlopeDb', 'extraLoss', 'maxLinks'])
+
+/** What a scenario may set of a node's configuration: the policy, pins and inflater are not data. */
+export type ScenarioNodeConfig = Omit<NodeConfig, 'policy' | 'pins' | 'inflater'>
+
+type Field =
+  | { type: 'boolean' }
+  | { type: 'string' }
+  | { type: 'number', min: number, max: number, integer?: boolean }
+  | { type: 'object', fields: Readonly<Record<string, Field>> }
+/** Every field of T, so a field added to the node's configuration fails to compile until it is listed here. */
+type Fields<T> = { readonly [K in keyof Required<T>]: Field }
+
+const BOOLEAN: Field = { type: 'boolean' }
+const MS: Field = { type: 'number', min: 0, max: 1e9 }
+const COUNT: Field = { type: 'number', min: 1, max: 1e9, integer: true }
+const DEDUP: Fields<DedupOptions> = { maxEntries: COUNT, maxAgeMs: MS }
+const ANNOUNCE: Fields<NonNullable<NodeConfig['announce']>> = {
+  isolatedIntervalMs: MS, sparseIntervalMs: MS, sparseJitterMs: MS, denseIntervalMs: MS, denseJitterMs: MS, linkDelayMs: MS, triggeredMaxGapMs: MS, reciprocal: BOOLEAN,
+}
+const REASSEMBLY: Fields<ReassemblerOptions> = { maxFragments: COUNT, maxBytes: COUNT, budgetBytes: COUNT, maxStreamsPerSender: COUNT, maxOpenStreams: COUNT, timeoutMs: MS }
+const QUEUE: Fields<SendQueueOptions> = { maxFrames: COUNT, fragmentSpacingMs: MS }
+/** The scenario's `node`, checked as strictly as the rest: a misspelt key would silently run the default. */
+const NODE_FIELDS: Fields<ScenarioNodeConfig> = {
+  nickname: { type: 'string' },
+  peerStaleMs: MS,
+  maxClockSkewMs: MS,
+  sync: BOOLEAN,
+  announce: { type: 'object', fields: ANNOUNCE },
+  dedup: { type: 'object', fields: DEDUP },
+  fragmentDedup: { type: 'object', fields: DEDUP },
+  reassembly: { type: 'object', fields: REASSEMBLY },
+  queue: { type: 'object', fields: QUEUE },
+}
 
 export class ScenarioError extends Error {}
 
@@ -103,6 +140,20 @@ function num (where: string, v: unknown, min: number, max = Infinity, integer = 
     throw new ScenarioError(`scenario: '${where}' must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${JSON.stringify(v)}`)
   }
   return v
+}
+
+/** `value` checked against `fields`: unknown keys, wrong types and numbers out of range are scenario errors. */
+function checkFields (where: string, value: unknown, fields: Readonly<Record<string, Field>>): Record<string, unknown> {
+  if (!isObject(value)) throw new ScenarioError(`scenario: '${where}' must be an object`)
+  checkKeys(`${where}.`, value, new Set(Object.keys(fields)))
+  for (const [key, v] of Object.entries(value)) {
+    const field = fields[key]!
+    const at = `${where}.${key}`
+    if (field.type === 'number') num(at, v, field.min, field.max, field.integer === true)
+    else if (field.type === 'object') checkFields(at, v, field.fields)
+    else if (typeof v !== field.type) throw new ScenarioError(`scenario: '${at}' must be a ${field.type}, got ${JSON.stringify(v)}`)
+  }
+  return value
 }
 
 function knownProfile (where: string, name: string): string {
@@ -226,9 +277,6 @@ export function parseScenario (json: unknown): Scenario {
     if (json.crypto !== 'auto' && json.crypto !== 'real' && json.crypto !== 'cheap') throw new ScenarioError("scenario: 'crypto' must be 'auto', 'real' or 'cheap'")
     scenario.crypto = json.crypto
   }
-  if (json.node !== undefined) {
-    if (!isObject(json.node)) throw new ScenarioError("scenario: 'node' must be an object")
-    scenario.node = json.node
-  }
+  if (json.node !== undefined) scenario.node = checkFields('node', json.node, NODE_FIELDS) as ScenarioNodeConfig
   return scenario
 }

@@ -36,10 +36,23 @@ describe('parseScenario', () => {
     [{ ...minimal, radio: { profiles: { phone: 0.5, iphone: 0.5 } } }, /unknown profile 'iphone' in 'radio.profiles'/],
     [{ ...minimal, radio: { profiles: { phone: 0, android: 0 } } }, /fractions must add up to more than 0/],
     [{ ...minimal, policy: 'gossip' }, /'policy' must be one of flood, bitchat-ios, bitchat-android, adaptive, got "gossip"/],
+    [{ ...minimal, node: { snyc: true } }, /unknown key 'node.snyc'/],
+    [{ ...minimal, node: { sync: 'yes' } }, /'node.sync' must be a boolean, got "yes"/],
+    [{ ...minimal, node: { announce: { reciprocal: false, linkDelayMs: 'x' } } }, /'node.announce.linkDelayMs' must be a number/],
+    [{ ...minimal, node: { announce: { linkDelay: 2000 } } }, /unknown key 'node.announce.linkDelay'/],
+    [{ ...minimal, node: { dedup: { maxEntries: 0 } } }, /'node.dedup.maxEntries' must be an integer in \[1/],
+    [{ ...minimal, node: { queue: 5 } }, /'node.queue' must be an object/],
+    [{ ...minimal, node: { policy: 'flood' } }, /unknown key 'node.policy'/],
+    [{ ...minimal, node: [] }, /'node' must be an object/],
     [[], /JSON object/],
   ])('parseScenario — rejects %j', (json, message) => {
     expect(() => parseScenario(json)).toThrow(ScenarioError)
     expect(() => parseScenario(json)).toThrow(message)
+  })
+
+  test('parseScenario — node takes the plain-data fields of NodeConfig', () => {
+    const node = { nickname: 'relay', sync: true, peerStaleMs: 90_000, maxClockSkewMs: 60_000, announce: { reciprocal: false, linkDelayMs: 2_000 }, dedup: { maxEntries: 500, maxAgeMs: 60_000 }, fragmentDedup: { maxEntries: 64 }, reassembly: { timeoutMs: 10_000 }, queue: { maxFrames: 64, fragmentSpacingMs: 0 } }
+    expect(parseScenario({ ...minimal, node }).node).toEqual(node)
   })
 
   test('defaultScenario — the city block: 100 nodes, 200 m square, 10 virtual minutes', () => {
