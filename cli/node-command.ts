@@ -14,7 +14,7 @@ import { acceptAnnounce } from '../src/crypto/announce-acceptance.js'
 import { generateIdentity, identityFromSecrets, type Identity } from '../src/crypto/identity.js'
 import { nodeCrypto } from '../src/crypto/node-provider.js'
 import type { Logger } from '../src/logger.js'
-import { DEFAULT_RELAY_POLICY, RELAY_POLICIES, relayPolicyByName, relayPolicyWithoutTwoHopSkip } from '../src/mesh/policy/registry.js'
+import { DEFAULT_RELAY_POLICY, isRelayPolicyName, RELAY_POLICIES, relayPolicyByName, relayPolicyWithoutTwoHopSkip } from '../src/mesh/policy/registry.js'
 import type { PeerKeys } from '../src/mesh/peers.js'
 import { createNode, type MeshNode, type NodeConfig } from '../src/node.js'
 import { nodeDeflater } from '../src/wire/node-deflater.js'
@@ -165,7 +165,7 @@ export function parseNodeArgs (argv: string[]): NodeCommandOptions {
     ...(values['shared-controller'] === true ? { sharedController: true } : {}),
   }
   const policy = values.policy ?? DEFAULT_RELAY_POLICY
-  if (RELAY_POLICIES[policy] === undefined) {
+  if (!isRelayPolicyName(policy)) {
     throw new UsageError(`--policy must be one of ${Object.keys(RELAY_POLICIES).join(', ')}, got '${policy}'`)
   }
   const twoHopSkip = values['no-two-hop-skip'] !== true

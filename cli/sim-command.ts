@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util'
 import { nodeCrypto } from '../src/crypto/node-provider.js'
 import { defaultScenario } from '../simulator/default-scenario.js'
 import { meshNodeFactory } from '../simulator/mesh-node.js'
-import { ADAPTIVE_WITHOUT_TWO_HOP_SKIP, DEFAULT_POLICY, POLICIES, relayPolicyWithoutTwoHopSkip } from '../simulator/policies.js'
+import { ADAPTIVE_WITHOUT_TWO_HOP_SKIP, DEFAULT_POLICY, isRelayPolicyName, POLICIES, relayPolicyWithoutTwoHopSkip } from '../simulator/policies.js'
 import { renderReport } from '../simulator/report.js'
 import type { ReportData, SimSummary } from '../simulator/report-data.js'
 import { type CryptoChoice, parseScenario, type Scenario, ScenarioError } from '../simulator/scenario.js'
@@ -92,7 +92,7 @@ export function parseSimArgs (argv: string[]): SimArgs {
   if (values.scenario !== undefined) args.scenario = values.scenario
   if (values.seed !== undefined) args.seed = integer('--seed', values.seed, 0, 4294967295)
   if (values.policy !== undefined) {
-    if (POLICIES[values.policy] === undefined) throw new UsageError(`unknown policy '${values.policy}' (known: ${Object.keys(POLICIES).join(', ')})`)
+    if (!isRelayPolicyName(values.policy)) throw new UsageError(`unknown policy '${values.policy}' (known: ${Object.keys(POLICIES).join(', ')})`)
     args.policy = values.policy
   }
   if (args.compare && args.policy !== undefined) throw new UsageError('--policy and --compare exclude each other')

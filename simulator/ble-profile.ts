@@ -63,7 +63,7 @@ export const PROFILES: Record<string, BleProfile> = {
 }
 
 export function profileByName (name: string): BleProfile {
-  const profile = PROFILES[name]
+  const profile = Object.hasOwn(PROFILES, name) ? PROFILES[name] : undefined
   if (profile === undefined) throw new Error(`unknown radio profile '${name}' (known: ${Object.keys(PROFILES).join(', ')})`)
   return profile
 }

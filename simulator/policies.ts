@@ -4,6 +4,7 @@ export {
   RELAY_POLICIES as POLICIES,
   DEFAULT_RELAY_POLICY as DEFAULT_POLICY,
   relayPolicyByName as policyByName,
+  isRelayPolicyName,
   relayPolicyWithoutTwoHopSkip,
   ADAPTIVE_WITHOUT_TWO_HOP_SKIP,
 } from '../src/mesh/policy/registry.js'

@@ -2,7 +2,7 @@
 // typo fails loudly instead of silently running the default.
 import type { NodeConfig } from '../src/node.js'
 import type { DedupOptions } from '../src/mesh/dedup.js'
-import { RELAY_POLICIES } from '../src/mesh/policy/registry.js'
+import { isRelayPolicyName, RELAY_POLICIES } from '../src/mesh/policy/registry.js'
 import type { ReassemblerOptions } from '../src/mesh/reassembler.js'
 import type { SendQueueOptions } from '../src/mesh/send-queue.js'
 import { PROFILES } from './ble-profile.js'
@@ -157,7 +157,7 @@ function checkFields (where: string, value: unknown, fields: Readonly<Record<str
 }
 
 function knownProfile (where: string, name: string): string {
-  if (PROFILES[name] === undefined) throw new ScenarioError(`scenario: unknown profile '${name}' in '${where}' (known: ${Object.keys(PROFILES).join(', ')})`)
+  if (!Object.hasOwn(PROFILES, name)) throw new ScenarioError(`scenario: unknown profile '${name}' in '${where}' (known: ${Object.keys(PROFILES).join(', ')})`)
   return name
 }
 
@@ -255,7 +255,11 @@ export function parseScenario (json: unknown): Scenario {
       if (!isObject(r.profiles)) throw new ScenarioError("scenario: 'radio.profiles' must be an object of fractions")
       radio.profiles = {}
       let total = 0
-      for (const [name, f] of Object.entries(r.profiles)) total += radio.profiles[knownProfile('radio.profiles', name)] = num(`radio.profiles.${name}`, f, 0, 1)
+      for (const [name, f] of Object.entries(r.profiles)) {
+        const fraction = num(`radio.profiles.${name}`, f, 0, 1)
+        radio.profiles[knownProfile('radio.profiles', name)] = fraction
+        total += fraction
+      }
       if (!(total > 0)) throw new ScenarioError("scenario: 'radio.profiles' fractions must add up to more than 0")
     }
     const fields = [['pathLossExponent', 1, 8], ['rssiAt1mDbm', -150, 30], ['shadowingSigmaDb', 0, 30], ['gateDbm', -150, 0], ['halfLossDbm', -150, 0], ['lossSlopeDb', 0.01, 50], ['extraLoss', 0, 1]] as const
@@ -268,7 +272,7 @@ export function parseScenario (json: unknown): Scenario {
     scenario.radio = radio
   }
   if (json.policy !== undefined) {
-    if (typeof json.policy !== 'string' || RELAY_POLICIES[json.policy] === undefined) {
+    if (typeof json.policy !== 'string' || !isRelayPolicyName(json.policy)) {
       throw new ScenarioError(`scenario: 'policy' must be one of ${Object.keys(RELAY_POLICIES).join(', ')}, got ${JSON.stringify(json.policy)}`)
     }
     scenario.policy = json.policy

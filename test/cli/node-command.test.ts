@@ -33,6 +33,7 @@ describe('node command', () => {
     { argv: ['--role', 'relay'], message: /--role must be/ },
     { argv: ['--hci', 'zero'], message: /--hci needs an integer/ },
     { argv: ['--policy', 'gossip'], message: /--policy must be/ },
+    { argv: ['--policy', 'toString'], message: /--policy must be/ },
     { argv: ['--policy', 'flood', '--no-two-hop-skip'], message: /--no-two-hop-skip applies to --policy adaptive; flood never skips/ },
     { argv: ['--bogus'], message: /Unknown option/ },
   ])('node command — $argv is refused with a usage error', ({ argv, message }) => {

@@ -37,6 +37,7 @@ describe('parseSimArgs', () => {
     [['--seed', '-1']],
     [['--seed', 'x']],
     [['--policy', 'nope']],
+    [['--policy', 'toString']],
     [['--policy', 'flood', '--compare']],
     [['--crypto', 'weak']],
     [['--bogus']],

@@ -35,6 +35,8 @@ describe('parseScenario', () => {
     [{ ...minimal, radio: { profile: 'iphone' } }, /unknown profile 'iphone' in 'radio.profile' \(known: phone, android, pi, laptop\)/],
     [{ ...minimal, radio: { profiles: { phone: 0.5, iphone: 0.5 } } }, /unknown profile 'iphone' in 'radio.profiles'/],
     [{ ...minimal, radio: { profiles: { phone: 0, android: 0 } } }, /fractions must add up to more than 0/],
+    [{ ...minimal, policy: 'constructor' }, /'policy' must be one of/],
+    [{ ...minimal, radio: { profile: 'toString' } }, /unknown profile 'toString'/],
     [{ ...minimal, policy: 'gossip' }, /'policy' must be one of flood, bitchat-ios, bitchat-android, adaptive, got "gossip"/],
     [{ ...minimal, node: { snyc: true } }, /unknown key 'node.snyc'/],
     [{ ...minimal, node: { sync: 'yes' } }, /'node.sync' must be a boolean, got "yes"/],

@@ -16,9 +16,14 @@ export const RELAY_POLICIES: Readonly<Record<string, RelayPolicy>> = {
 /** The node's default (createNode), chosen by the measurements in docs/policies.md. */
 export const DEFAULT_RELAY_POLICY = 'adaptive'
 
+/** Whether `name` is a registered policy (an own key: 'toString' and 'constructor' are not policies). */
+export function isRelayPolicyName (name: string): boolean {
+  return Object.hasOwn(RELAY_POLICIES, name)
+}
+
 /** Throws a RangeError naming the known policies for an unknown name (a usage error, not bad input). */
 export function relayPolicyByName (name: string): RelayPolicy {
-  const policy = RELAY_POLICIES[name]
+  const policy = isRelayPolicyName(name) ? RELAY_POLICIES[name] : undefined
   if (policy === undefined) throw new RangeError(`unknown policy '${name}' (known: ${Object.keys(RELAY_POLICIES).join(', ')})`)
   return policy
 }

@@ -17,6 +17,8 @@ describe('registry', () => {
 
   test('registry — an unknown name is refused with the known ones listed', () => {
     expect(() => relayPolicyByName('gossip')).toThrow(/unknown policy 'gossip' \(known: flood, bitchat-ios, bitchat-android, adaptive\)/)
+    // Names every object has are not policies.
+    for (const name of ['toString', 'constructor', '__proto__']) expect(() => relayPolicyByName(name)).toThrow(RangeError)
   })
 
   const broadcast = (): RelayContext => ({
