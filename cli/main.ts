@@ -22,7 +22,8 @@ async function main (argv: string[]): Promise<number> {
     process.stdout.write(usage())
     return name === undefined ? 1 : 0
   }
-  const command = commands[name]
+  // An own key: 'toString' or 'constructor' is not a command.
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined
   if (command === undefined) {
     process.stderr.write(`blemesh: unknown command '${name}'\n${usage()}`)
     return 1

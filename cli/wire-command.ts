@@ -315,7 +315,7 @@ export async function run (argv: string[], io: WireIO = processIO): Promise<numb
   const [action, kindName, input, ...extra] = positional
   if (action !== 'decode' && action !== 'encode') return usageError(io, action === undefined ? 'missing decode|encode' : `unknown action '${action}'`)
   if (kindName === undefined) return usageError(io, 'missing <kind>')
-  const kind = KINDS[kindName]
+  const kind = Object.hasOwn(KINDS, kindName) ? KINDS[kindName] : undefined
   if (kind === undefined) return usageError(io, `unknown kind '${kindName}'`)
   if (input === undefined) return usageError(io, action === 'decode' ? 'missing <hex>' : 'missing <json|->')
   if (extra.length > 0) return usageError(io, `unexpected argument '${extra[0]!}'`)

@@ -84,6 +84,7 @@ describe('blemesh wire', () => {
     ['unknown action', ['inspect', 'packet', '00']],
     ['missing kind', ['decode']],
     ['unknown kind', ['decode', 'bogus', '00']],
+    ['a kind every object has', ['decode', 'constructor', '00']],
     ['missing hex', ['decode', 'packet']],
     ['extra argument', ['decode', 'packet', '00', '11']],
     ['unknown option', ['decode', 'packet', '00', '--fast']],
