@@ -1,7 +1,7 @@
 // `blemesh sim`: run the simulator on a scenario and print what it measured; `blemesh start` runs the
 // default city-block scenario and writes the HTML report. Exit codes: 0 ok, 1 usage error, 2 bad scenario.
-import { readFileSync, writeFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { nodeCrypto } from '../src/crypto/node-provider.js'
 import { defaultScenario } from '../simulator/default-scenario.js'
@@ -21,6 +21,8 @@ export interface SimIO {
   stderrIsTTY: boolean
   writeFile: (path: string, text: string) => void
   readFile: (path: string) => string
+  /** Throws, saying why, when `path` could not be written: checked before a run, not after it. */
+  checkWritable: (path: string) => void
 }
 
 const processIO: SimIO = {
@@ -29,6 +31,15 @@ const processIO: SimIO = {
   stderrIsTTY: process.stderr.isTTY === true,
   writeFile: (path, text) => { writeFileSync(path, text) },
   readFile: (path) => readFileSync(path, 'utf8'),
+  checkWritable,
+}
+
+/** Throws, saying why, when `path` could not be written (its directory missing or read-only, or a directory itself). */
+export function checkWritable (path: string): void {
+  const full = resolve(path)
+  if (!existsSync(full)) { accessSync(dirname(full), constants.W_OK); return }
+  if (statSync(full).isDirectory()) throw new Error(`${full} is a directory`)
+  accessSync(full, constants.W_OK)
 }
 
 /** No progress output for runs shorter than this (ms of wall time). */
@@ -131,7 +142,7 @@ export async function run (argv: string[], io: SimIO = processIO): Promise<numbe
   try {
     scenario = args.scenario === undefined ? defaultScenario() : parseScenario(JSON.parse(io.readFile(args.scenario)))
   } catch (error) {
-    if (error instanceof ScenarioError || error instanceof SyntaxError || (error as NodeJS.ErrnoException).code === 'ENOENT') {
+    if (error instanceof ScenarioError || error instanceof SyntaxError || typeof (error as NodeJS.ErrnoException).code === 'string') {
       io.stderr(`blemesh sim: ${args.scenario ?? 'default scenario'}: ${(error as Error).message}\n`)
       return 2
     }
@@ -142,6 +153,16 @@ export async function run (argv: string[], io: SimIO = processIO): Promise<numbe
     scenario = { ...scenario, topology: { ...scenario.topology, nodes: args.nodes } }
   }
   if (args.duration !== undefined) scenario = { ...scenario, durationSeconds: args.duration }
+  // A run can take hours: an output that cannot be written is found out before it, not after.
+  for (const path of [args.json, args.report]) {
+    if (path === undefined || path === '-') continue
+    try {
+      io.checkWritable(path)
+    } catch (error) {
+      io.stderr(`blemesh sim: cannot write ${path}: ${(error as Error).message}\n`)
+      return 2
+    }
+  }
   const policies = args.compare ? Object.keys(POLICIES) : [args.policy ?? scenario.policy ?? DEFAULT_POLICY]
   const seed = args.seed ?? scenario.seed
 

@@ -1,8 +1,14 @@
 import { describe, expect, test } from 'vitest'
-import { formatTable, parseSimArgs, run, type SimIO, UsageError } from '../../cli/sim-command.js'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { checkWritable, formatTable, parseSimArgs, run, type SimIO, UsageError } from '../../cli/sim-command.js'
 import { ADAPTIVE_WITHOUT_TWO_HOP_SKIP, POLICIES } from '../../simulator/policies.js'
 
 const SMALL = JSON.stringify({ seed: 4, durationSeconds: 20, warmupSeconds: 5, topology: { kind: 'grid', nodes: 9 }, traffic: { broadcastPerNodePerMinute: 6 }, crypto: 'cheap' })
+
+/** A `files` entry that reads as a directory. */
+const DIRECTORY = '<directory>'
 
 function fakeIO (files: Record<string, string> = { 'small.json': SMALL }): SimIO & { out: string, err: string, written: Record<string, string> } {
   const io = {
@@ -16,8 +22,10 @@ function fakeIO (files: Record<string, string> = { 'small.json': SMALL }): SimIO
     readFile: (path: string) => {
       const text = files[path]
       if (text === undefined) throw Object.assign(new Error(`ENOENT: no such file, open '${path}'`), { code: 'ENOENT' })
+      if (text === DIRECTORY) throw Object.assign(new Error('EISDIR: illegal operation on a directory, read'), { code: 'EISDIR' })
       return text
     },
+    checkWritable,
   }
   return io
 }
@@ -65,6 +73,22 @@ describe('run', () => {
     expect(await run(['--scenario', 'small.json', '--policy', 'flood'], io)).toBe(0)
     expect(io.out).toMatch(/delivery \(TTL reach\) +\d/)
     expect(io.err).not.toMatch(/no message had a receiver/)
+  })
+
+  test.each([
+    ['--json into a missing directory', ['--json', '/nonexistent/blemesh/out.json'], /cannot write \/nonexistent\/blemesh\/out.json: ENOENT/],
+    ['--report onto a directory', ['--report', tmpdir()], /cannot write .*: .* is a directory/],
+  ])('run — %s: exit 2 before running, saying why', async (_, flags, message) => {
+    const io = fakeIO()
+    expect(await run(['--scenario', 'small.json', ...flags], io)).toBe(2)
+    expect(io.err).toMatch(message)
+    expect(io.out).toBe('')
+  })
+
+  test('run — a scenario path that is a directory: exit 2 with the reason', async () => {
+    const io = fakeIO({ scenarios: DIRECTORY })
+    expect(await run(['--scenario', 'scenarios'], io)).toBe(2)
+    expect(io.err).toMatch(/^blemesh sim: scenarios: EISDIR/)
   })
 
   test('run — --json - writes only the summary JSON to stdout, the table to stderr', async () => {
@@ -115,5 +139,17 @@ describe('run', () => {
     expect(lines[0]).toMatch(/p\s+longer-name$/)
     expect(lines.at(-1)).toMatch(/^trace hash\s+aaaa\s+bbbb$/)
     expect(new Set(lines.map(l => l.length)).size).toBeLessThanOrEqual(2)
+  })
+})
+
+describe('checkWritable', () => {
+  test('checkWritable — a new file in a writable directory and an existing file pass; a missing directory and a directory do not', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'blemesh-writable-'))
+    const existing = join(dir, 'old.json')
+    writeFileSync(existing, '{}')
+    expect(() => checkWritable(join(dir, 'new.html'))).not.toThrow()
+    expect(() => checkWritable(existing)).not.toThrow()
+    expect(() => checkWritable(join(dir, 'missing', 'new.html'))).toThrow(/ENOENT/)
+    expect(() => checkWritable(dir)).toThrow(/is a directory/)
   })
 })
