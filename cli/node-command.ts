@@ -1,7 +1,7 @@
 // `blemesh node`: a mesh node on real Bluetooth (or emulated controllers over UART). Logs go to stderr;
 // stdout carries received messages and peers (JSON lines with --json-events); stdin lines are sent as
 // public messages.
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, statSync } from 'node:fs'
 import { homedir, platform } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -205,6 +205,8 @@ export function nodeConfigFor (options: Pick<NodeCommandOptions, 'policy' | 'two
 
 /** The node's SQLite file (identity, pins, chat), with its directory created on first run. */
 export function openStore (file: string): Store {
+  // SQLite says only "unable to open database file" for a directory.
+  if (existsSync(file) && statSync(file).isDirectory()) throw new Error('it is a directory')
   mkdirSync(dirname(file), { recursive: true })
   return new Store(file)
 }
@@ -257,8 +259,18 @@ async function runNode (options: NodeCommandOptions, logger: Logger): Promise<nu
   const print = printer(options.jsonEvents)
   // One file for identity, pins and chat history: they outlive the process, so a restart can neither
   // forget who was pinned nor lose the conversation.
-  const store = openStore(options.identityFile)
-  const { identity, nickname } = loadOrCreateIdentity(store, options.nickname)
+  let store: Store | undefined
+  let identity: Identity
+  let nickname: string
+  try {
+    store = openStore(options.identityFile)
+    ;({ identity, nickname } = loadOrCreateIdentity(store, options.nickname))
+  } catch (error) {
+    // A directory, a file that is not SQLite, no permission, a newer schema: the user's file, not our bug.
+    store?.close()
+    process.stderr.write(`blemesh node: cannot use ${options.identityFile} as the node's store: ${(error as Error).message}\n`)
+    return 2
+  }
   let adapters: OpenedAdapters
   try {
     adapters = await openAdapters(options.plan, systemClock, logger)

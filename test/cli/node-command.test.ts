@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { platform, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, test } from 'vitest'
 import { loadOrCreateIdentity, nodeConfigFor, openStore, parseNodeArgs } from '../../cli/node-command.js'
 
@@ -80,4 +82,19 @@ describe('node command', () => {
     expect(identityIn(file, undefined).nickname).toBe('relay-1')
     expect(identityIn(join(dir, 'other.db'), undefined).identity.peerIdHex).not.toBe(first.identity.peerIdHex)
   })
+
+  // Before any adapter is touched: the store is opened first, so these run on machines without Bluetooth.
+  test.each([
+    ['a directory', (): string => { const p = join(dir, 'store'); mkdirSync(p); return p }, /it is a directory/],
+    ['a file that is not SQLite', (): string => { const p = join(dir, 'not.db'); writeFileSync(p, 'not a database, just text that is long enough to be read as a header page'.repeat(20)); return p }, /not a database/],
+  ])('node command — --identity naming %s: exit 2 and why, no stack trace', (_, make, reason) => {
+    const file = make()
+    const main = fileURLToPath(new URL('../../cli/main.ts', import.meta.url))
+    const r = spawnSync(process.execPath, ['--import', 'tsx', main, 'node', '--identity', file], { encoding: 'utf8', timeout: 60_000 })
+    expect(r.status).toBe(2)
+    expect(r.stderr).toMatch(new RegExp(`^blemesh node: cannot use ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} as the node's store: `))
+    expect(r.stderr).toMatch(reason)
+    expect(r.stderr).not.toMatch(/^\s+at /m)
+  })
 })
+
