@@ -179,7 +179,8 @@ export async function run (argv: string[], io: SimIO = processIO): Promise<numbe
 
   const tableOut = args.json === '-' ? io.stderr : io.stdout
   tableOut(formatTable(summaries, results.map(r => r.traceHash)))
-  if (summaries.some(s => s.messages > 0 && Number.isNaN(s.deliveryRatioAll))) io.stderr(noReceiversHint(scenario))
+  // One node has nobody to reach, and needs no explanation of radio range.
+  if (summaries.some(s => s.nodes > 1 && s.messages > 0 && Number.isNaN(s.deliveryRatioAll))) io.stderr(noReceiversHint(scenario))
   if (args.json !== undefined) {
     const json = JSON.stringify(args.compare ? summaries : summaries[0], null, 2) + '\n'
     if (args.json === '-') io.stdout(json)

@@ -68,11 +68,15 @@ describe('run', () => {
     expect(io.err).toMatch(/no message had a receiver within reach.*about 14 m/)
   })
 
-  test('run — no hint when receivers were in reach', async () => {
+  test('run — no hint when receivers were in reach, nor for a single node', async () => {
     const io = fakeIO()
     expect(await run(['--scenario', 'small.json', '--policy', 'flood'], io)).toBe(0)
     expect(io.out).toMatch(/delivery \(TTL reach\) +\d/)
     expect(io.err).not.toMatch(/no message had a receiver/)
+    const alone = fakeIO({ 'alone.json': JSON.stringify({ seed: 1, durationSeconds: 120, topology: { kind: 'file', positions: [{ x: 0, y: 0 }] }, traffic: { broadcastPerNodePerMinute: 10 }, crypto: 'cheap' }) })
+    expect(await run(['--scenario', 'alone.json', '--policy', 'flood', '--json', '-'], alone)).toBe(0)
+    expect(JSON.parse(alone.out).messages).toBeGreaterThan(0)
+    expect(alone.err).not.toMatch(/no message had a receiver/)
   })
 
   test.each([
