@@ -16,7 +16,8 @@ import { nodeCrypto } from '../src/crypto/node-provider.js'
 import type { Logger } from '../src/logger.js'
 import { DEFAULT_RELAY_POLICY, isRelayPolicyName, RELAY_POLICIES, relayPolicyByName, relayPolicyWithoutTwoHopSkip } from '../src/mesh/policy/registry.js'
 import type { PeerKeys } from '../src/mesh/peers.js'
-import { createNode, type MeshNode, type NodeConfig } from '../src/node.js'
+import { createNode, MAX_NICKNAME_BYTES, type MeshNode, type NodeConfig } from '../src/node.js'
+import { encodeUtf8 } from '../src/wire/utf8.js'
 import { nodeDeflater } from '../src/wire/node-deflater.js'
 import { Store } from './store.js'
 import { createLogger, systemClock, systemRandom } from './system.js'
@@ -95,11 +96,32 @@ function list (value: string | undefined): string[] {
   return (value ?? '').split(',').map(s => s.trim()).filter(s => s !== '')
 }
 
-function integer (name: string, value: string | undefined): number | undefined {
+function integer (name: string, value: string | undefined, min = -Infinity, max = Infinity): number | undefined {
   if (value === undefined) return undefined
   const n = Number(value)
   if (!Number.isInteger(n)) throw new UsageError(`--${name} needs an integer, got '${value}'`)
+  if (n < min || n > max) throw new UsageError(`--${name} must be ${max === Infinity ? `at least ${min}` : `in [${min}, ${max}]`}, got ${n}`)
   return n
+}
+
+/** pino's levels: anything else made pino throw at start-up. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+/** RSSI as HCI reports it: a signed byte of dBm, −127 … +20; a gate above 0 dBm would refuse every phone. */
+const MIN_RSSI_RANGE = [-127, 0] as const
+/** Re-arming advertising restarts it on the controller; a few per second would keep it busy doing only that. */
+const MIN_REARM_MS = 1_000
+
+/**
+ * `--min-rssi -85` is how people write it, but node's parseArgs reads "-85" as an option and refuses;
+ * an option taking a negative number gets it joined as `--min-rssi=-85`.
+ */
+function joinNegativeValues (argv: string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1]
+    if (argv[i] === '--min-rssi' && next !== undefined && /^-\d+$/.test(next)) { out.push(`--min-rssi=${next}`); i++ } else out.push(argv[i]!)
+  }
+  return out
 }
 
 class UsageError extends Error {}
@@ -112,7 +134,7 @@ function defaultIdentityFile (): string {
 /** Turns argv into options; throws UsageError for anything a person typed wrong. */
 export function parseNodeArgs (argv: string[]): NodeCommandOptions {
   const { values } = parseArgs({
-    args: argv,
+    args: joinNegativeValues(argv),
     strict: true,
     options: {
       hci: { type: 'string' },
@@ -142,9 +164,9 @@ export function parseNodeArgs (argv: string[]): NodeCommandOptions {
   })
   const role = values.role ?? 'both'
   if (role !== 'both' && role !== 'central' && role !== 'peripheral') throw new UsageError(`--role must be both, central or peripheral, got '${role}'`)
-  const baudRate = integer('baud', values.baud) ?? UART_BAUD_RATE
+  const baudRate = integer('baud', values.baud, 1_200, 12_000_000) ?? UART_BAUD_RATE
   const hci = (name: string, v: string | undefined): Endpoint | undefined => {
-    const id = integer(name, v)
+    const id = integer(name, v, 0, 1_000)
     return id === undefined ? undefined : { kind: 'hci', deviceId: id }
   }
   const uart = (v: string | undefined): Endpoint | undefined => v === undefined ? undefined : { kind: 'uart', port: v, baudRate }
@@ -174,6 +196,15 @@ export function parseNodeArgs (argv: string[]): NodeCommandOptions {
     peers: entries.filter(e => PEER_ID.test(e)).map(e => e.toLowerCase()),
     addresses: entries.filter(e => !PEER_ID.test(e)),
   })
+  const nickname = values.nickname
+  if (nickname !== undefined && (nickname === '' || encodeUtf8(nickname).length > MAX_NICKNAME_BYTES)) {
+    throw new UsageError(`--nickname must be 1 to ${MAX_NICKNAME_BYTES} UTF-8 bytes, got ${encodeUtf8(nickname).length}`)
+  }
+  const logLevel = values['log-level'] ?? process.env.BLEMESH_LOG
+  if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) {
+    const from = values['log-level'] !== undefined ? '--log-level' : 'BLEMESH_LOG'
+    throw new UsageError(`${from} must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`)
+  }
   const allow = split(list(values.allow))
   const deny = split(list(values.deny))
   return {
@@ -182,18 +213,18 @@ export function parseNodeArgs (argv: string[]): NodeCommandOptions {
     denyAddresses: deny.addresses,
     allowPeers: allow.peers,
     denyPeers: deny.peers,
-    maxLinks: integer('max-links', values['max-links']),
-    minRssi: integer('min-rssi', values['min-rssi']),
-    advertisingRearmMs: integer('advertising-rearm-ms', values['advertising-rearm-ms']),
-    nickname: values.nickname,
+    maxLinks: integer('max-links', values['max-links'], 1, 64),
+    minRssi: integer('min-rssi', values['min-rssi'], ...MIN_RSSI_RANGE),
+    advertisingRearmMs: integer('advertising-rearm-ms', values['advertising-rearm-ms'], MIN_REARM_MS),
+    nickname,
     identityFile: values.identity ?? defaultIdentityFile(),
     policy,
     twoHopSkip,
     sync: values.sync === true,
     send: values.send,
-    waitSeconds: integer('wait', values.wait) ?? DEFAULT_SEND_WAIT_S,
+    waitSeconds: integer('wait', values.wait, 0) ?? DEFAULT_SEND_WAIT_S,
     jsonEvents: values['json-events'] ?? false,
-    logLevel: values['log-level'],
+    logLevel,
   }
 }
 

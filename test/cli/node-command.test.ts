@@ -25,6 +25,26 @@ describe('node command', () => {
     expect(parseNodeArgs(argv).plan).toEqual(plan)
   })
 
+  test.each([
+    [['--min-rssi', '-85'], -85],
+    [['--min-rssi=-70'], -70],
+    [['--min-rssi', '0'], 0],
+  ])('node command — %j sets the RSSI gate to %i (a negative value may follow the flag)', (argv, gate) => {
+    expect(parseNodeArgs(argv).minRssi).toBe(gate)
+  })
+
+  test('node command — BLEMESH_LOG is checked like --log-level, which overrides it', () => {
+    const before = process.env.BLEMESH_LOG
+    try {
+      process.env.BLEMESH_LOG = 'chatty'
+      expect(() => parseNodeArgs([])).toThrow(/BLEMESH_LOG must be one of .*, got 'chatty'/)
+      expect(parseNodeArgs(['--log-level', 'debug']).logLevel).toBe('debug')
+    } finally {
+      if (before === undefined) delete process.env.BLEMESH_LOG
+      else process.env.BLEMESH_LOG = before
+    }
+  })
+
   test('node command — no adapter flags: hci0 in both roles on Linux, the OS default elsewhere', () => {
     const expected = platform() === 'linux' ? { kind: 'hci', deviceId: 0 } : { kind: 'os' }
     expect(parseNodeArgs([]).plan).toEqual({ central: expected, peripheral: expected })
@@ -38,6 +58,15 @@ describe('node command', () => {
     { argv: ['--policy', 'toString'], message: /--policy must be/ },
     { argv: ['--policy', 'flood', '--no-two-hop-skip'], message: /--no-two-hop-skip applies to --policy adaptive; flood never skips/ },
     { argv: ['--bogus'], message: /Unknown option/ },
+    { argv: ['--max-links', '0'], message: /--max-links must be in \[1, 64\], got 0/ },
+    { argv: ['--min-rssi', '50'], message: /--min-rssi must be in \[-127, 0\], got 50/ },
+    { argv: ['--min-rssi=-200'], message: /--min-rssi must be in \[-127, 0\], got -200/ },
+    { argv: ['--advertising-rearm-ms', '0'], message: /--advertising-rearm-ms must be at least 1000, got 0/ },
+    { argv: ['--baud', '9'], message: /--baud must be in/ },
+    { argv: ['--nickname', 'x'.repeat(256)], message: /--nickname must be 1 to 255 UTF-8 bytes, got 256/ },
+    { argv: ['--nickname', 'é'.repeat(128)], message: /got 256/ },
+    { argv: ['--nickname', ''], message: /--nickname must be 1 to 255/ },
+    { argv: ['--log-level', 'loud'], message: /--log-level must be one of fatal, error, warn, info, debug, trace, silent, got 'loud'/ },
   ])('node command — $argv is refused with a usage error', ({ argv, message }) => {
     expect(() => parseNodeArgs(argv)).toThrow(message)
   })
