@@ -17,8 +17,8 @@ import type { Logger } from '../src/logger.js'
 import { DEFAULT_RELAY_POLICY, isRelayPolicyName, RELAY_POLICIES, relayPolicyByName, relayPolicyWithoutTwoHopSkip } from '../src/mesh/policy/registry.js'
 import type { PeerKeys } from '../src/mesh/peers.js'
 import { createNode, MAX_NICKNAME_BYTES, type MeshNode, type NodeConfig } from '../src/node.js'
-import { encodeUtf8 } from '../src/wire/utf8.js'
 import { nodeDeflater } from '../src/wire/node-deflater.js'
+import { encodeUtf8 } from '../src/wire/utf8.js'
 import { Store } from './store.js'
 import { createLogger, systemClock, systemRandom } from './system.js'
 
@@ -110,6 +110,8 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 const MIN_RSSI_RANGE = [-127, 0] as const
 /** Re-arming advertising restarts it on the controller; a few per second would keep it busy doing only that. */
 const MIN_REARM_MS = 1_000
+/** A typo guard, not a tuning: BLE controllers hold about 8–20 connections at most. */
+const MAX_LINKS_FLAG = 64
 
 /**
  * `--min-rssi -85` is how people write it, but node's parseArgs reads "-85" as an option and refuses;
@@ -213,7 +215,7 @@ export function parseNodeArgs (argv: string[]): NodeCommandOptions {
     denyAddresses: deny.addresses,
     allowPeers: allow.peers,
     denyPeers: deny.peers,
-    maxLinks: integer('max-links', values['max-links'], 1, 64),
+    maxLinks: integer('max-links', values['max-links'], 1, MAX_LINKS_FLAG),
     minRssi: integer('min-rssi', values['min-rssi'], ...MIN_RSSI_RANGE),
     advertisingRearmMs: integer('advertising-rearm-ms', values['advertising-rearm-ms'], MIN_REARM_MS),
     nickname,
