@@ -10,9 +10,8 @@ import { ADAPTIVE_WITHOUT_TWO_HOP_SKIP, DEFAULT_POLICY, isRelayPolicyName, POLIC
 import { renderReport } from '../simulator/report.js'
 import type { ReportData, SimSummary } from '../simulator/report-data.js'
 import { type CryptoChoice, parseScenario, type Scenario, ScenarioError } from '../simulator/scenario.js'
-import { radioOf, runSimulation, type SimulationResult } from '../simulator/simulation.js'
+import { radioParamsOf, runSimulation, type SimulationResult } from '../simulator/simulation.js'
 import { rangeAtDbm } from '../simulator/radio.js'
-import { SeededRandom } from '../src/prng.js'
 
 export interface SimIO {
   stdout: (text: string) => void
@@ -198,7 +197,7 @@ export async function run (argv: string[], io: SimIO = processIO): Promise<numbe
  * radio reaches (a file topology in real-world spacing), which a delivery of "—" alone does not explain.
  */
 export function noReceiversHint (scenario: Scenario): string {
-  const radio = radioOf(scenario, new SeededRandom(0)).radio
+  const radio = radioParamsOf(scenario)
   const range = rangeAtDbm(radio, radio.gateDbm)
   return `blemesh sim: no message had a receiver within reach, so delivery is undefined (—). Nodes link only above ${radio.gateDbm} dBm, ` +
     `which this scenario's radio reaches at about ${range.toFixed(0)} m on average (${radio.rssiAt1mDbm} dBm at 1 m, path-loss exponent ${radio.pathLossExponent}); ` +

@@ -66,14 +66,21 @@ export interface SimulationResult {
   linkChurn: { opened: number, broken: number }
 }
 
-/** Resolves the radio parameters and per-node profiles of a scenario. */
-export function radioOf (scenario: Scenario, random: SeededRandom): { radio: RadioParams, profiles: BleProfile[] } {
+/** The scenario's radio: the defaults with its overrides. */
+export function radioParamsOf (scenario: Scenario): RadioParams {
   const r = scenario.radio ?? {}
   const radio: RadioParams = { ...DEFAULT_RADIO }
   for (const key of ['pathLossExponent', 'rssiAt1mDbm', 'shadowingSigmaDb', 'gateDbm', 'halfLossDbm', 'lossSlopeDb', 'extraLoss'] as const) {
     const v = r[key]
     if (v !== undefined) radio[key] = v
   }
+  return radio
+}
+
+/** Resolves the radio parameters and per-node profiles of a scenario. */
+export function radioOf (scenario: Scenario, random: SeededRandom): { radio: RadioParams, profiles: BleProfile[] } {
+  const r = scenario.radio ?? {}
+  const radio = radioParamsOf(scenario)
   const n = scenario.topology.nodes
   let pick: () => BleProfile
   if (r.profiles !== undefined) {
