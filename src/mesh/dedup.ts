@@ -21,6 +21,7 @@ import type { Clock } from '../clock.js'
 import type { CryptoProvider } from '../crypto/provider.js'
 import type { FrameHeader } from '../wire/packet.js'
 import type { Packet } from '../wire/packet-types.js'
+import { deleteAt } from './slots.js'
 
 /** [iOS] TransportConfig.messageDedupMaxCount. */
 export const DEDUP_MAX_ENTRIES = 1000
@@ -248,22 +249,16 @@ export class DedupTable<R> {
     return this.lastHandle - ((this.lastHandle - 1 - slot) % this.capacity)
   }
 
-  /** Removes the entry in ring position `slot` from the index (backward-shift deletion keeps probes short). */
+  /** Where the index entry `entry` (ring position + 1) hashes to; one function for the table's lifetime. */
+  private readonly homeOf = (entry: number): number => this.hashes[entry - 1]! & this.mask
+
+  /** Removes the entry in ring position `slot` from the index. */
   private evict (slot: number): void {
     const mask = this.mask
     const index = this.index
     let p = this.hashes[slot]! & mask
     while (index[p] !== slot + 1) p = (p + 1) & mask
-    let hole = p
-    for (let q = (hole + 1) & mask; index[q] !== 0; q = (q + 1) & mask) {
-      const home = this.hashes[index[q]! - 1]! & mask
-      // Move q's entry into the hole unless its home lies cyclically in (hole, q].
-      const stays = hole <= q ? (home > hole && home <= q) : (home > hole || home <= q)
-      if (stays) continue
-      index[hole] = index[q]!
-      hole = q
-    }
-    index[hole] = 0
+    deleteAt(index, mask, p, this.homeOf)
     if (this.attached.size > 0) this.attached.delete(this.handleIn(slot))
     this.states[slot] = EMPTY
     this.live--

@@ -4,7 +4,7 @@
 
 import { ANNOUNCE_KEY_BYTES } from '../wire/announce.js'
 import { LocalPinPool, PIN_BYTES, pinEquals, type PinPool } from './pin-pool.js'
-import { mixWords, widened } from './slots.js'
+import { deleteAt, mixWords, widened } from './slots.js'
 
 /**
  * Once no announce was heard for this long a peer is gone: [AND] AppConstants.Mesh.STALE_PEER_TIMEOUT_MS
@@ -124,6 +124,13 @@ class SlotIndex {
   private oldestSlot = -1
   private newestSlot = -1
   count = 0
+  /** Where the table entry `entry` (slot + 1) hashes to. */
+  private readonly homeOf = (entry: number): number => this.home(entry - 1)
+
+  /** The table position slot's ID hashes to. */
+  private home (slot: number): number {
+    return mixWords(this.words[slot * 2]!, this.words[slot * 2 + 1]!) & this.mask
+  }
 
   /** The oldest slot in pin order, or -1. */
   get oldest (): number {
@@ -168,19 +175,9 @@ class SlotIndex {
   remove (slot: number): void {
     const mask = this.mask
     const table = this.table
-    let p = mixWords(this.words[slot * 2]!, this.words[slot * 2 + 1]!) & mask
+    let p = this.home(slot)
     while (table[p] !== slot + 1) p = (p + 1) & mask
-    // Backward-shift deletion, as in the dedup table: probe chains stay unbroken without tombstones.
-    let hole = p
-    for (let q = (hole + 1) & mask; table[q] !== 0; q = (q + 1) & mask) {
-      const s = table[q]! - 1
-      const home = mixWords(this.words[s * 2]!, this.words[s * 2 + 1]!) & mask
-      const stays = hole <= q ? (home > hole && home <= q) : (home > hole || home <= q)
-      if (stays) continue
-      table[hole] = table[q]!
-      hole = q
-    }
-    table[hole] = 0
+    deleteAt(table, mask, p, this.homeOf)
     const older = this.olderOf[slot]!
     const newer = this.newerOf[slot]!
     if (older === -1) this.oldestSlot = newer
@@ -207,7 +204,7 @@ class SlotIndex {
   }
 
   private place (slot: number): void {
-    let p = mixWords(this.words[slot * 2]!, this.words[slot * 2 + 1]!) & this.mask
+    let p = this.home(slot)
     while (this.table[p] !== 0) p = (p + 1) & this.mask
     this.table[p] = slot + 1
   }
