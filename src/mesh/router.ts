@@ -75,7 +75,7 @@ import { NeighbourSet } from './neighbour-set.js'
 import { fragmentFrame, frameLimit } from './fragmenter.js'
 import type { Link } from './link.js'
 import { peerKey, type Peer, type PeerKeys, type PeerTable } from './peers.js'
-import type { RelayDecision, RelayPolicy } from './policy/relay-policy.js'
+import { NEWCOMER_WINDOW_MS, type RelayDecision, type RelayPolicy } from './policy/relay-policy.js'
 import { Reassembler, type ReassemblerOptions } from './reassembler.js'
 import { SendQueue, type SendQueueOptions } from './send-queue.js'
 import type { Counters } from './stats.js'
@@ -198,6 +198,8 @@ interface LinkState {
   readonly neighbours: NeighbourSet
   /** When we last sent a REQUEST_SYNC on this link (our clock): its answers may be old (RSR_WINDOW_MS). */
   syncAskedAt: number
+  /** When a peer last appeared here through an announce that came on this link (our clock). */
+  newcomerAt: number
 }
 
 interface PendingRelay {
@@ -272,7 +274,7 @@ export class Router {
   /** One context object for every policy call (the policy must not keep it). */
   private readonly context: {
     type: number, carriedType: number, ttl: number, directed: boolean, degree: number,
-    links: readonly Link[], announceRelayGapMs: number, freshLinks: readonly Link[], peerArrivalAgeMs: number, knownPeers: number, seed: number, random: Random
+    links: readonly Link[], announceRelayGapMs: number, freshLinks: readonly Link[], towardsNewcomers: readonly Link[], peerArrivalAgeMs: number, knownPeers: number, seed: number, random: Random
   }
 
   constructor (private readonly deps: RouterDeps) {
@@ -282,7 +284,7 @@ export class Router {
     this.maxSkew = config.maxClockSkewMs ?? MAX_CLOCK_SKEW_MS
     this.log = deps.logger.child({ component: 'router' })
     this.localKey = peerKey(deps.localId)
-    this.context = { type: 0, carriedType: 0, ttl: 0, directed: false, degree: 0, links: [], announceRelayGapMs: Infinity, freshLinks: [], peerArrivalAgeMs: Infinity, knownPeers: 0, seed: 0, random: deps.random }
+    this.context = { type: 0, carriedType: 0, ttl: 0, directed: false, degree: 0, links: [], announceRelayGapMs: Infinity, freshLinks: [], towardsNewcomers: [], peerArrivalAgeMs: Infinity, knownPeers: 0, seed: 0, random: deps.random }
   }
 
   get links (): readonly Link[] {
@@ -302,7 +304,7 @@ export class Router {
     const queue = new SendQueue(link, this.deps.clock, this.deps.counters, this.deps.config?.queue, withdrawn)
     const state: LinkState = {
       link, queue, peer: null, boundAt: 0, upAt: this.deps.clock.now(), slot: this.bySlot.indexOf(undefined), singleton: [link],
-      peerHi: 0, peerLo: 0, fullFanout: false, neighbours: new NeighbourSet(), syncAskedAt: -Infinity,
+      peerHi: 0, peerLo: 0, fullFanout: false, neighbours: new NeighbourSet(), syncAskedAt: -Infinity, newcomerAt: -Infinity,
     }
     if (state.slot >= 0) this.bySlot[state.slot] = state
     this.states.set(link, state)
@@ -642,7 +644,10 @@ export class Router {
       ingress.neighbours.clear()
     }
     if (direct && ingress.peer === senderKey) ingress.fullFanout = accepted.fullFanout
-    if (outcome === 'new') this.deps.handlers.onPeerAppeared(peers.get(senderKey)!)
+    if (outcome === 'new') {
+      ingress.newcomerAt = now
+      this.deps.handlers.onPeerAppeared(peers.get(senderKey)!)
+    }
     if (this.heldCount > 0) this.releaseHeld(senderKey)
     return true
   }
@@ -736,11 +741,16 @@ export class Router {
     c.links = links
     c.announceRelayGapMs = Infinity
     c.freshLinks = links
+    c.towardsNewcomers = links
     const announceSender = type === MessageType.announce ? senderKey : null
     const announceTs = announceSender === null ? 0 : Number(packet.timestamp)
     if (announceSender !== null) {
       c.announceRelayGapMs = this.deps.peers.announceRelayGap(announceSender, announceTs)
-      if (c.announceRelayGapMs !== Infinity) c.freshLinks = this.linksUpSince(links, this.deps.peers.announceRelayedAt(announceSender))
+      if (c.announceRelayGapMs !== Infinity) {
+        const relayedAt = this.deps.peers.announceRelayedAt(announceSender)
+        c.freshLinks = this.linksUpSince(links, relayedAt)
+        c.towardsNewcomers = this.linksTowardsNewcomers(links, relayedAt)
+      }
     }
     c.peerArrivalAgeMs = this.deps.clock.now() - this.deps.peers.lastArrivalAt
     c.knownPeers = this.deps.peers.size
@@ -749,10 +759,23 @@ export class Router {
     const everywhere = decision !== null && decision.links.length >= links.length
     c.links = []
     c.freshLinks = []
+    c.towardsNewcomers = []
     if (decision === null || decision.links.length === 0) return null
     if (announceSender !== null) this.deps.peers.noteAnnounceRelayed(announceSender, announceTs, this.deps.clock.now(), everywhere)
     if (!(decision.ttl >= 1 && decision.ttl < packet.ttl)) throw new Error(`policy ${this.deps.policy.name} returned TTL ${decision.ttl} for a packet at TTL ${packet.ttl}`)
     return decision
+  }
+
+  /** `linksUpSince(links, since)` and the links a peer appeared on within NEWCOMER_WINDOW_MS. */
+  private linksTowardsNewcomers (links: readonly Link[], since: number): readonly Link[] {
+    const recent = this.deps.clock.now() - NEWCOMER_WINDOW_MS
+    let out: Link[] | null = null
+    for (const link of links) {
+      const state = this.states.get(link)!
+      if (state.upAt <= since && state.newcomerAt < recent) continue
+      ;(out ??= []).push(link)
+    }
+    return out ?? []
   }
 
   private linksUpSince (links: readonly Link[], since: number): readonly Link[] {

@@ -6,7 +6,7 @@ import { Router, RSR_WINDOW_MS, NEIGHBOUR_MAX_AGE_MS, TWO_HOP_STABLE_MS, MAX_CLO
 import { PeerTable } from '../../src/mesh/peers.js'
 import { Counters } from '../../src/mesh/stats.js'
 import { floodPolicy } from '../../src/mesh/policy/flood.js'
-import type { RelayPolicy } from '../../src/mesh/policy/relay-policy.js'
+import { NEWCOMER_WINDOW_MS, type RelayPolicy } from '../../src/mesh/policy/relay-policy.js'
 import type { Link, LinkHandlers } from '../../src/mesh/link.js'
 import type { CryptoProvider } from '../../src/crypto/provider.js'
 import { capabilitiesFromBits, decodeAnnounce, encodeAnnounce, hasCapability, PeerCapability } from '../../src/wire/announce.js'
@@ -500,6 +500,30 @@ describe('Router', () => {
     expect(gaps).toEqual([Infinity, Infinity, 30_000, Infinity])
     // Only a link that came up since the last relay counts as fresh for a governed announce.
     expect(fresh).toEqual(['l1 l2', 'l0 l2', 'l3', 'l1 l2 l3'])
+  })
+
+  test('router — the policy is told which links lead towards peers that appeared in the last NEWCOMER_WINDOW_MS', () => {
+    const towards: string[] = []
+    const { links, clock, router } = setup({
+      name: 'spy',
+      decide: c => {
+        if (c.type === MessageType.announce) towards.push(c.towardsNewcomers.map(l => l.id).join(' '))
+        return { ttl: c.ttl - 1, delayMs: 0, cancelAfterDuplicates: Infinity, links: c.links }
+      },
+    })
+    const [alice, bob] = [new Peer(1), new Peer(2)]
+    const bobAt = (ms: number): Uint8Array => {
+      const payload = encodeAnnounce({ nickname: 'p2', noisePublicKey: bob.noise, signingPublicKey: bob.signing, neighbors: [], capabilities: null, geohash: null, unknown: [] })
+      return encodePacket(bob.packet(MessageType.announce, payload, { ttl: 5, timestamp: BigInt(NOW + ms) }))
+    }
+    links[1]!.deliver(bobAt(0)) // Bob appears here through l1
+    links[0]!.deliver(alice.announce(5)) // and Alice through l0
+    clock.advance(1_000)
+    links[2]!.deliver(bobAt(30_000)) // governed: both newcomers' links
+    clock.advance(NEWCOMER_WINDOW_MS)
+    router.addLink(new FakeLink('l3'))
+    links[2]!.deliver(bobAt(40_000)) // both arrived over a window ago: only the link up since Bob's last relay
+    expect(towards).toEqual(['l0 l2', 'l1 l2', 'l0 l1', 'l3'])
   })
 
   test('router — a link that takes a closed link\'s place is not taken to hold the copies the closed one sent', () => {

@@ -4,6 +4,14 @@
 import type { Random } from '../../clock.js'
 import type { Link } from '../link.js'
 
+/**
+ * How long a peer counts as a newcomer (RelayContext.towardsNewcomers). The phones answer a new peer with
+ * an announce of their own (reciprocal, bitchat-protocol.md §5.1), 0.4 s after it appears, but a node whose
+ * triggered announces back off (src/node.ts, up to 16 s apart) answers up to 16 s later; such an answer
+ * still crosses 7 hops in about a second. Our choice: 16 s plus that second plus some slack.
+ */
+export const NEWCOMER_WINDOW_MS = 20_000
+
 /** What the policy may look at. The router reuses one object: read it during `decide`, never keep it. */
 export interface RelayContext {
   /** Wire type of the packet (0x20 for a fragment). */
@@ -33,6 +41,12 @@ export interface RelayContext {
    * Otherwise `links` itself.
    */
   readonly freshLinks: readonly Link[]
+  /**
+   * For an announce whose gap is finite: `freshLinks` and the candidate links on which a peer appeared
+   * here within NEWCOMER_WINDOW_MS (its announce came that way, so that is the way back to it). Otherwise
+   * `links`.
+   */
+  readonly towardsNewcomers: readonly Link[]
   /** How long ago a peer last appeared at this node (Infinity if none ever did). */
   readonly peerArrivalAgeMs: number
   /** Peers known from verified announces: the node's network-size estimate. */

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import {
-  ADAPTIVE_DEFAULTS, adaptivePolicy, ANNOUNCE_GOVERN_MIN_PEERS, ANNOUNCE_RELAY_INTERVAL_MS, ANNOUNCE_THRESHOLD, ANNOUNCE_WINDOW_SCALE, RECIPROCAL_WINDOW_MS, cancelThreshold, createAdaptivePolicy, DIRECTED_DELAY_MS, DIRECTED_THRESHOLD,
+  ADAPTIVE_DEFAULTS, adaptivePolicy, ANNOUNCE_GOVERN_MIN_PEERS, ANNOUNCE_RELAY_INTERVAL_MS, ANNOUNCE_THRESHOLD, ANNOUNCE_WINDOW_SCALE, RECIPROCAL_WINDOW_MS, TOWARDS_NEWCOMERS_MS, cancelThreshold, createAdaptivePolicy, DIRECTED_DELAY_MS, DIRECTED_THRESHOLD,
   FAR_WINDOW_MS, FRAGMENT_DELAY_MS, FRAGMENT_THRESHOLD_EXTRA, linkStrength, MIN_DELAY_MS, NEAR_WINDOW_MS, RSSI_FAR_DBM, RSSI_NEAR_DBM,
 } from '../../../src/mesh/policy/adaptive.js'
 import type { RelayContext } from '../../../src/mesh/policy/relay-policy.js'
@@ -14,7 +14,7 @@ const links = (n: number, rssi = -70): Link[] => Array.from({ length: n }, (_, i
 
 function ctx (over: Partial<RelayContext>): RelayContext {
   const degree = over.degree ?? 4
-  return { type: MessageType.message, carriedType: MessageType.message, ttl: 7, directed: false, degree, links: links(degree - 1), announceRelayGapMs: Infinity, freshLinks: [], peerArrivalAgeMs: Infinity, knownPeers: 50, seed: 42, random: new SeededRandom(SEED), ...over }
+  return { type: MessageType.message, carriedType: MessageType.message, ttl: 7, directed: false, degree, links: links(degree - 1), announceRelayGapMs: Infinity, freshLinks: [], towardsNewcomers: [], peerArrivalAgeMs: Infinity, knownPeers: 50, seed: 42, random: new SeededRandom(SEED), ...over }
 }
 
 const CANDIDATES = links(3)
@@ -30,10 +30,18 @@ describe('adaptive policy', () => {
     ['an older announce than the last relayed, at scale', { knownPeers: 500, announceRelayGapMs: -1 }, null],
     ['an announce 30 s after the last relayed, in a small mesh', { knownPeers: ANNOUNCE_GOVERN_MIN_PEERS - 1, announceRelayGapMs: 30_000 }, 'l0 l1 l2'],
     ['an announce 30 s after the last relayed, at scale, just after a peer appeared', { knownPeers: 500, announceRelayGapMs: 30_000, peerArrivalAgeMs: RECIPROCAL_WINDOW_MS }, 'l0 l1 l2'],
-    ['an announce 30 s after the last relayed, at scale, a while after a peer appeared', { knownPeers: 500, announceRelayGapMs: 30_000, peerArrivalAgeMs: RECIPROCAL_WINDOW_MS + 1 }, null],
+    ['an announce 30 s after the last relayed, at scale, a while after a peer appeared', { knownPeers: 500, announceRelayGapMs: 30_000, peerArrivalAgeMs: RECIPROCAL_WINDOW_MS + 1, towardsNewcomers: [CANDIDATES[0]!, FRESH] }, 'l0 l2'],
+    ['an announce 30 s after the last relayed, at scale, a while after a peer appeared elsewhere', { knownPeers: 500, announceRelayGapMs: 30_000, peerArrivalAgeMs: TOWARDS_NEWCOMERS_MS, freshLinks: [FRESH], towardsNewcomers: [] }, null],
+    ['an announce 30 s after the last relayed, at scale, long after a peer appeared', { knownPeers: 500, announceRelayGapMs: 30_000, peerArrivalAgeMs: TOWARDS_NEWCOMERS_MS + 1, towardsNewcomers: [FRESH] }, null],
   ] as Array<[string, Partial<RelayContext>, string | null]>)('adaptive policy — announce relay interval: %s → %s', (_, over, relayedOn) => {
     const decision = adaptivePolicy.decide(ctx({ type: MessageType.announce, carriedType: MessageType.announce, links: CANDIDATES, ...over }))
     expect(decision === null ? null : decision.links.map(l => l.id).join(' ')).toBe(relayedOn)
+  })
+
+  test('adaptive policy — towardsNewcomersMs 0 sends governed announces only to fresh links once the window shuts', () => {
+    const policy = createAdaptivePolicy({ towardsNewcomersMs: 0 })
+    const decision = policy.decide(ctx({ type: MessageType.announce, carriedType: MessageType.announce, links: CANDIDATES, knownPeers: 500, announceRelayGapMs: 30_000, peerArrivalAgeMs: RECIPROCAL_WINDOW_MS + 1, freshLinks: [FRESH], towardsNewcomers: [CANDIDATES[0]!, FRESH] }))
+    expect(decision?.links.map(l => l.id).join(' ')).toBe('l2')
   })
 
   test('adaptive policy — the announce relay interval leaves messages alone', () => {

@@ -18,7 +18,7 @@ function fixed (value: number): Random {
 
 function ctx (over: Partial<RelayContext>): RelayContext {
   const degree = over.degree ?? 4
-  return { type: MessageType.message, carriedType: MessageType.message, ttl: 7, directed: false, degree, links: links(degree - 1), announceRelayGapMs: Infinity, freshLinks: [], peerArrivalAgeMs: Infinity, knownPeers: 5, seed: 42, random: new SeededRandom(SEED), ...over }
+  return { type: MessageType.message, carriedType: MessageType.message, ttl: 7, directed: false, degree, links: links(degree - 1), announceRelayGapMs: Infinity, freshLinks: [], towardsNewcomers: [], peerArrivalAgeMs: Infinity, knownPeers: 5, seed: 42, random: new SeededRandom(SEED), ...over }
 }
 
 describe('bitchat-android policy', () => {

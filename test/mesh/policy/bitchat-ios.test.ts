@@ -9,7 +9,7 @@ const links = (n: number): Link[] => Array.from({ length: n }, (_, i) => ({ id: 
 
 function ctx (over: Partial<RelayContext>): RelayContext {
   const degree = over.degree ?? 3
-  return { type: MessageType.message, carriedType: MessageType.message, ttl: 7, directed: false, degree, links: links(degree - 1), announceRelayGapMs: Infinity, freshLinks: [], peerArrivalAgeMs: Infinity, knownPeers: 10, seed: 42, random: new SeededRandom(1), ...over }
+  return { type: MessageType.message, carriedType: MessageType.message, ttl: 7, directed: false, degree, links: links(degree - 1), announceRelayGapMs: Infinity, freshLinks: [], towardsNewcomers: [], peerArrivalAgeMs: Infinity, knownPeers: 10, seed: 42, random: new SeededRandom(1), ...over }
 }
 
 describe('bitchat-ios policy', () => {

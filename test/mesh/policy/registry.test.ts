@@ -23,7 +23,7 @@ describe('registry', () => {
 
   const broadcast = (): RelayContext => ({
     type: MessageType.message, carriedType: MessageType.message, ttl: 7, directed: false, degree: 8, links: [{ id: 'a', info: { rssi: -60 } }, { id: 'b', info: { rssi: -70 } }] as never,
-    announceRelayGapMs: Infinity, freshLinks: [], peerArrivalAgeMs: Infinity, knownPeers: 10, seed: 1, random: new SeededRandom(1),
+    announceRelayGapMs: Infinity, freshLinks: [], towardsNewcomers: [], peerArrivalAgeMs: Infinity, knownPeers: 10, seed: 1, random: new SeededRandom(1),
   })
 
   test('registry — without the two-hop skip, adaptive asks for no skip and says so in its name; other policies are themselves', () => {
