@@ -748,8 +748,10 @@ export class Router {
       c.announceRelayGapMs = this.deps.peers.announceRelayGap(announceSender, announceTs)
       if (c.announceRelayGapMs !== Infinity) {
         const relayedAt = this.deps.peers.announceRelayedAt(announceSender)
-        c.freshLinks = this.linksUpSince(links, relayedAt)
-        c.towardsNewcomers = this.linksTowardsNewcomers(links, relayedAt)
+        c.freshLinks = this.linksSince(links, relayedAt)
+        // Links record a newcomer when the peer table records an arrival: none since, none on any link.
+        const newcomerSince = this.deps.clock.now() - NEWCOMER_WINDOW_MS
+        c.towardsNewcomers = this.deps.peers.lastArrivalAt < newcomerSince ? c.freshLinks : this.linksSince(links, relayedAt, newcomerSince)
       }
     }
     c.peerArrivalAgeMs = this.deps.clock.now() - this.deps.peers.lastArrivalAt
@@ -766,25 +768,15 @@ export class Router {
     return decision
   }
 
-  /** `linksUpSince(links, since)` and the links a peer appeared on within NEWCOMER_WINDOW_MS. */
-  private linksTowardsNewcomers (links: readonly Link[], since: number): readonly Link[] {
-    const recent = this.deps.clock.now() - NEWCOMER_WINDOW_MS
+  /** The links that came up after `upSince`, or on which a peer appeared at `newcomerSince` or later. */
+  private linksSince (links: readonly Link[], upSince: number, newcomerSince = Infinity): readonly Link[] {
     let out: Link[] | null = null
     for (const link of links) {
       const state = this.states.get(link)!
-      if (state.upAt <= since && state.newcomerAt < recent) continue
+      if (state.upAt <= upSince && state.newcomerAt < newcomerSince) continue
       ;(out ??= []).push(link)
     }
     return out ?? []
-  }
-
-  private linksUpSince (links: readonly Link[], since: number): readonly Link[] {
-    let fresh: Link[] | null = null
-    for (const link of links) {
-      if (this.states.get(link)!.upAt <= since) continue
-      ;(fresh ??= []).push(link)
-    }
-    return fresh ?? []
   }
 
   private relay (seen: Seen, entry: number, packet: Packet, senderKey: string, frame: Uint8Array, ingress: LinkState, directed: boolean): void {
