@@ -62,8 +62,13 @@ export const PROFILES: Record<string, BleProfile> = {
   laptop: { name: 'laptop', maxLinks: 7, attMtu: ANDROID_ATT_MTU, scanOnMs: IOS_SCAN_ON_MS, scanOffMs: IOS_SCAN_OFF_MS, ...COMMON },
 }
 
+/** Whether `name` is a profile (an own key: 'toString' and 'constructor' are not profiles). */
+export function isProfileName (name: string): boolean {
+  return Object.hasOwn(PROFILES, name)
+}
+
 export function profileByName (name: string): BleProfile {
-  const profile = Object.hasOwn(PROFILES, name) ? PROFILES[name] : undefined
+  const profile = isProfileName(name) ? PROFILES[name] : undefined
   if (profile === undefined) throw new Error(`unknown radio profile '${name}' (known: ${Object.keys(PROFILES).join(', ')})`)
   return profile
 }

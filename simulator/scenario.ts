@@ -5,7 +5,7 @@ import type { DedupOptions } from '../src/mesh/dedup.js'
 import { isRelayPolicyName, RELAY_POLICIES } from '../src/mesh/policy/registry.js'
 import type { ReassemblerOptions } from '../src/mesh/reassembler.js'
 import type { SendQueueOptions } from '../src/mesh/send-queue.js'
-import { PROFILES } from './ble-profile.js'
+import { isProfileName, PROFILES } from './ble-profile.js'
 
 export type TopologyKind = 'line' | 'grid' | 'random' | 'clusters' | 'file'
 export type MobilityKind = 'static' | 'random-waypoint'
@@ -157,7 +157,7 @@ function checkFields (where: string, value: unknown, fields: Readonly<Record<str
 }
 
 function knownProfile (where: string, name: string): string {
-  if (!Object.hasOwn(PROFILES, name)) throw new ScenarioError(`scenario: unknown profile '${name}' in '${where}' (known: ${Object.keys(PROFILES).join(', ')})`)
+  if (!isProfileName(name)) throw new ScenarioError(`scenario: unknown profile '${name}' in '${where}' (known: ${Object.keys(PROFILES).join(', ')})`)
   return name
 }
 
