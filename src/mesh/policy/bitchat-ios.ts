@@ -1,7 +1,7 @@
 // Bitchat iOS's relay rules ([iOS] Services/RelayController.swift, BLE/BLEFanoutSelector.swift,
 // TransportConfig.swift; bitchat-protocol.md §4.1): degree-aware TTL caps and jitter windows, cancel a
-// waiting relay on the first duplicate above two neighbours, and a message-seeded subset of about
-// log₂(degree) links for broadcasts. The default until the simulator finds a better one.
+// waiting relay on the first duplicate above two neighbours, and for broadcasts a message-seeded subset of
+// about log₂(n) links in each role. The default until the simulator finds a better one.
 import type { Link } from '../link.js'
 import { MessageType } from '../../wire/packet-types.js'
 import { jitter, type RelayContext, type RelayDecision, type RelayPolicy } from './relay-policy.js'
@@ -84,6 +84,23 @@ export function deterministicSubset (links: readonly Link[], k: number, seed: nu
   return out
 }
 
+/**
+ * [iOS] BLEFanoutSelector.selectLinks: the links we opened (to their peripherals) and the links they opened
+ * (centrals subscribed to us) are two lists, and each gets a subset of its own size. fanoutSize keeps up to
+ * 3 links whole, so of a phone's 5–6 candidate links some are dropped only where one role holds 4 or more
+ * (1 of 4, 1 of 5, 2 of 6); one subset over all of them would drop 1–2. A link without a role (in memory)
+ * counts as one they opened.
+ */
+export function fanoutSubset (links: readonly Link[], seed: number): readonly Link[] {
+  let opened = 0
+  for (const link of links) if (link.info.role === 'central') opened++
+  const other = links.length - opened
+  if (fanoutSize(opened) >= opened && fanoutSize(other) >= other) return links
+  const ours = links.filter(link => link.info.role === 'central')
+  const theirs = links.filter(link => link.info.role !== 'central')
+  return [...deterministicSubset(ours, fanoutSize(opened), seed), ...deterministicSubset(theirs, fanoutSize(other), seed)]
+}
+
 export const bitchatIosPolicy: RelayPolicy = {
   name: 'bitchat-ios',
   decide (c: RelayContext): RelayDecision | null {
@@ -106,7 +123,7 @@ export const bitchatIosPolicy: RelayPolicy = {
     else if (c.degree <= SPARSE_DEGREE) limit = c.ttl
     else limit = Math.max(MIN_BROADCAST_TTL_LIMIT, Math.min(c.ttl, c.type === MessageType.announce ? ANNOUNCE_TTL_CAP : MID_DEGREE_BROADCAST_TTL_CAP))
     const fullFanout = c.type === MessageType.announce || c.type === MessageType.requestSync
-    const links = fullFanout ? c.links : deterministicSubset(c.links, fanoutSize(c.links.length), c.seed)
+    const links = fullFanout ? c.links : fanoutSubset(c.links, c.seed)
     return { ttl: limit - 1, delayMs: jitter(c.random, ...broadcastWindow(c.degree)), cancelAfterDuplicates: cancel, links }
   },
 }

@@ -1,11 +1,11 @@
 import { describe, expect, test } from 'vitest'
-import { bitchatIosPolicy, fanoutSize, deterministicSubset } from '../../../src/mesh/policy/bitchat-ios.js'
+import { bitchatIosPolicy, fanoutSize, fanoutSubset, deterministicSubset } from '../../../src/mesh/policy/bitchat-ios.js'
 import type { RelayContext } from '../../../src/mesh/policy/relay-policy.js'
 import type { Link } from '../../../src/mesh/link.js'
 import { MessageType } from '../../../src/wire/packet-types.js'
 import { SeededRandom } from '../../../src/prng.js'
 
-const links = (n: number): Link[] => Array.from({ length: n }, (_, i) => ({ id: `l${i}` }) as Link)
+const links = (n: number, role?: 'central' | 'peripheral'): Link[] => Array.from({ length: n }, (_, i) => ({ id: `${role ?? 'l'}${i}`, info: { role } }) as Link)
 
 function ctx (over: Partial<RelayContext>): RelayContext {
   const degree = over.degree ?? 3
@@ -47,6 +47,32 @@ describe('bitchat-ios policy', () => {
     expect(deterministicSubset(many, 5, 42)).toEqual(d.links)
     expect(deterministicSubset(many, 5, 43)).not.toEqual(d.links)
     expect(bitchatIosPolicy.decide(ctx({ degree: 10, links: many, type: MessageType.announce }))!.links.length).toBe(9)
+  })
+
+  test.each([
+    // [links we opened, links they opened, links without a role, links relayed on]
+    [3, 3, 0, 6],
+    [4, 2, 0, 5],
+    [5, 1, 0, 5],
+    [6, 0, 0, 4],
+    [0, 6, 0, 4],
+    [2, 4, 0, 5],
+    [4, 0, 2, 5],
+    [0, 0, 9, 5],
+  ])('bitchat-ios — %i links we opened and %i they opened (%i without a role) get per-role subsets: %i links', (opened, theirs, roleless, expected) => {
+    const all = [...links(opened, 'central'), ...links(theirs, 'peripheral'), ...links(roleless)]
+    for (const seed of [1, 42, 0xdeadbeef]) {
+      const chosen = bitchatIosPolicy.decide(ctx({ degree: all.length + 1, links: all, seed }))!.links
+      expect(chosen).toHaveLength(expected)
+      const ours = all.filter(l => l.info.role === 'central')
+      const rest = all.filter(l => l.info.role !== 'central')
+      expect(new Set(chosen)).toEqual(new Set([...deterministicSubset(ours, fanoutSize(ours.length), seed), ...deterministicSubset(rest, fanoutSize(rest.length), seed)]))
+    }
+  })
+
+  test('bitchat-ios — a list no role has to cut is relayed on as it is', () => {
+    const all = [...links(3, 'central'), ...links(3, 'peripheral')]
+    expect(fanoutSubset(all, 7)).toBe(all)
   })
 
   test('bitchat-ios — over many packets every link carries its share of broadcasts', () => {
