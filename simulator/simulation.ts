@@ -13,7 +13,7 @@ import { MOBILITY_TICK_MS, RandomWaypoint, DEFAULT_SPEED_MPS } from './mobility.
 import { DEFAULT_POLICY, policyByName } from './policies.js'
 import { DEFAULT_RADIO, type RadioParams } from './radio.js'
 import type { ReportPolicyRun, SimSummary } from './report-data.js'
-import type { CryptoChoice, Scenario } from './scenario.js'
+import { type CryptoChoice, type Scenario, ScenarioError } from './scenario.js'
 import type { SimNode, SimNodeFactory } from './sim-node.js'
 import { SimTransport } from './sim-transport.js'
 import { placeNodes, type Placement } from './topology.js'
@@ -86,7 +86,7 @@ export function radioOf (scenario: Scenario, random: SeededRandom): { radio: Rad
   if (r.profiles !== undefined) {
     const entries = Object.entries(r.profiles).map(([name, f]) => [profileByName(name), f] as const)
     const total = entries.reduce((s, [, f]) => s + f, 0)
-    if (!(total > 0)) throw new Error("scenario: 'radio.profiles' fractions must add up to more than 0")
+    if (!(total > 0)) throw new ScenarioError("scenario: 'radio.profiles' fractions must add up to more than 0")
     pick = () => {
       let x = random.next() * total
       for (const [p, f] of entries) { if (x < f) return p; x -= f }

@@ -1,8 +1,9 @@
 import { describe, expect, test } from 'vitest'
 import { meshNodeFactory } from '../../simulator/mesh-node.js'
 import type { SimSummary } from '../../simulator/report-data.js'
-import { parseScenario, type Scenario } from '../../simulator/scenario.js'
-import { runSimulation } from '../../simulator/simulation.js'
+import { parseScenario, type Scenario, ScenarioError } from '../../simulator/scenario.js'
+import { radioOf, runSimulation } from '../../simulator/simulation.js'
+import { SeededRandom } from '../../src/prng.js'
 import { nodeCrypto } from '../../src/crypto/node-provider.js'
 import { createAdaptivePolicy } from '../../src/mesh/policy/adaptive.js'
 import { tinyFloodNode } from './helpers/tiny-flood-node.js'
@@ -116,5 +117,10 @@ describe('runSimulation', () => {
     expect(a.linkChurn.broken).toBeGreaterThan(0)
     expect(a.linkChurn.opened).toBeGreaterThan(a.links.length)
     expect(a.summary.duplicatesDelivered).toBe(0)
+  })
+
+  test('radioOf — a scenario built by hand whose profile fractions add up to 0 is a ScenarioError, as parseScenario would say', () => {
+    const scenario: Scenario = { ...grid30, radio: { profiles: { phone: 0, laptop: 0 } } }
+    expect(() => radioOf(scenario, new SeededRandom(1))).toThrow(ScenarioError)
   })
 })
