@@ -86,6 +86,18 @@ describe('runSimulation', () => {
     expect(governed.txPerNodePerMessage).toBeLessThan(1.05 * ungoverned.txPerNodePerMessage)
   }, 60_000)
 
+  test('runSimulation — where nodes keep arriving, governed announces still go the way newcomers came for 20 s, and without that tail newcomers miss messages', async () => {
+    // Governing from 16 known peers makes a 120-node mesh behave like the large ones; seeds 1–6 all show
+    // the gap (96.6–99.8 % without the tail), seed 6 the widest.
+    const scenario = parseScenario({
+      seed: 6, durationSeconds: 80, arrivalSpreadSeconds: 40, topology: { kind: 'random', nodes: 120, meanDegree: 10 }, traffic: { broadcastPerNodePerMinute: 2 }, crypto: 'cheap',
+    })
+    const withTail = (await runSimulation({ scenario, nodeFactory: meshNodeFactory, relayPolicy: createAdaptivePolicy({ announceGovernMinPeers: 16 }) })).summary
+    const without = (await runSimulation({ scenario, nodeFactory: meshNodeFactory, relayPolicy: createAdaptivePolicy({ announceGovernMinPeers: 16, towardsNewcomersMs: 0 }) })).summary
+    expect(withTail.deliveryRatio).toBe(1)
+    expect(without.deliveryRatio).toBeLessThan(0.99)
+  }, 60_000)
+
   test('runSimulation — arrivalSpreadSeconds switches nodes on over time, deterministically', async () => {
     const base = { seed: 5, durationSeconds: 30, topology: { kind: 'grid', nodes: 40 }, traffic: { broadcastPerNodePerMinute: 1 }, crypto: 'cheap' }
     const together = await runSimulation({ scenario: parseScenario(base), nodeFactory: meshNodeFactory })
