@@ -2,7 +2,7 @@
 // connections come up, and which break when their ends move apart. Nodes join through their SimTransport.
 import type { Link } from '../src/mesh/link.js'
 import type { SeededRandom } from '../src/prng.js'
-import { ADVERTISING_DELAY_MAX_MS, ADVERTISING_INTERVAL_MS, ATT_HEADER_BYTES, type BleProfile, CONNECT_SETUP_MAX_MS, CONNECT_SETUP_MIN_MS } from './ble-profile.js'
+import { ADVERTISING_DELAY_MAX_MS, ADVERTISING_INTERVAL_MS, ATT_HEADER_BYTES, type BleProfile, CONNECT_SETUP_MAX_MS, CONNECT_SETUP_MIN_MS, scanWindow } from './ble-profile.js'
 import { type Engine, EventKind } from './engine.js'
 import { attemptLossProbability, LINK_BREAK_AFTER_MS, maxLinkRange, pairRssiDbm, type RadioParams } from './radio.js'
 import { Connection, type LinkObserver } from './sim-link.js'
@@ -21,6 +21,8 @@ interface AirNode {
   connections: Map<number, Connection>
   /** Peers with a connection being set up. */
   pending: Set<number>
+  /** When a frame last reached this node (iOS keeps scanning while traffic is recent). */
+  heardAt: number
 }
 
 export interface AirOptions {
@@ -50,9 +52,15 @@ export class Air {
   /** Connections ever opened and closed, for the summary. */
   opened = 0
   broken = 0
+  /** The metrics' observer, noting each receiver's last frame on the way. */
+  private readonly observer: LinkObserver
 
   constructor (private readonly o: AirOptions) {
-    this.nodes = o.profiles.map(profile => ({ profile, active: false, life: 0, onLink: undefined, connections: new Map(), pending: new Set() }))
+    this.nodes = o.profiles.map(profile => ({ profile, active: false, life: 0, onLink: undefined, connections: new Map(), pending: new Set(), heardAt: -Infinity }))
+    this.observer = {
+      sent: (from, frame) => o.observer.sent(from, frame),
+      received: (to, frame) => { this.nodes[to]!.heardAt = o.engine.now; o.observer.received(to, frame) },
+    }
     this.maxRange = maxLinkRange(o.radio)
     this.grid = new SpatialGrid(this.maxRange)
   }
@@ -87,7 +95,8 @@ export class Air {
     n.life++
     n.onLink = onLink
     this.gridDirty = true
-    // Apps start scanning at launch; a little start-up spread keeps nodes from moving in lock-step.
+    // Apps start scanning at launch; a little start-up spread keeps nodes from moving in lock-step, and
+    // duty cycles drift apart as each device's links and traffic set its rhythm.
     this.scheduleScan(i, this.o.discoveryRandom.next() * 1_000)
   }
 
@@ -170,7 +179,8 @@ export class Air {
   private scan (i: number, life: number): void {
     const me = this.nodes[i]!
     if (!me.active || me.life !== life) return
-    this.scheduleScan(i, me.profile.scanOnMs + me.profile.scanOffMs)
+    const { onMs: windowMs, offMs } = scanWindow(me.profile.scan, me.connections.size, this.o.engine.now - me.heardAt)
+    this.scheduleScan(i, windowMs + offMs)
     if (this.free(i) <= 0) return
     if (this.gridDirty) {
       this.grid.rebuild(this.o.xs, this.o.ys, j => this.nodes[j]!.active)
@@ -178,7 +188,6 @@ export class Air {
     }
     const rnd = this.o.discoveryRandom
     const gate = this.o.radio.gateDbm
-    const windowMs = me.profile.scanOnMs
     this.grid.forEachNear(i, this.o.xs, this.o.ys, this.maxRange, (j, distance) => {
       const other = this.nodes[j]!
       // A node with no free link slot stops advertising as connectable (our simplification).
@@ -226,7 +235,7 @@ export class Air {
       this.o.engine, i, j, interval, this.o.engine.now, mtu,
       Math.min(me.profile.packetsPerEvent, other.profile.packetsPerEvent),
       Math.min(me.profile.queueFrames, other.profile.queueFrames),
-      rssi, attemptLossProbability(this.o.radio, rssi), this.o.lossRandom, this.o.observer, this.o.copyFrames === true,
+      rssi, attemptLossProbability(this.o.radio, rssi), this.o.lossRandom, this.observer, this.o.copyFrames === true,
       (c) => this.closed(c),
     )
     me.connections.set(j, connection)

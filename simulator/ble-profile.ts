@@ -5,12 +5,36 @@
 export const ADVERTISING_INTERVAL_MS = 100
 /** BLE adds 0–10 ms of random advDelay to each advertising event (Core spec Vol 6 Part B §4.4.2.2.1). */
 export const ADVERTISING_DELAY_MAX_MS = 10
-/** iOS scan duty cycle, 5 s on / 10 s off (bitchat-protocol.md §1, TransportConfig). */
+/**
+ * How a device scans. Our own nodes never pause (hardware/central-role.ts restarts the scan every 5 s);
+ * Android runs a fixed duty cycle; iOS picks its rhythm from its links and recent traffic
+ * ([iOS] BLEScanDutyPolicy: continuous with ≤ 2 links or a packet heard in the last 10 s, otherwise
+ * 5 s on / 10 s off, or 3 s on / 15 s off from 6 links).
+ */
+export type ScanRhythm = 'continuous' | 'android' | 'ios'
+/** Continuous scanning, taken in back-to-back windows of this length (our choice: iOS's sparse window). */
+export const CONTINUOUS_SCAN_WINDOW_MS = 5_000
+/** [iOS] TransportConfig.bleDutyOnDuration / bleDutyOffDuration. */
 export const IOS_SCAN_ON_MS = 5_000
 export const IOS_SCAN_OFF_MS = 10_000
+/** [iOS] TransportConfig.bleDutyOnDurationDense / bleDutyOffDurationDense, from bleHighDegreeThreshold links. */
+export const IOS_DENSE_SCAN_ON_MS = 3_000
+export const IOS_DENSE_SCAN_OFF_MS = 15_000
+export const IOS_DENSE_LINKS = 6
+/** [iOS] BLEScanDutyPolicy: up to this many links, scanning never pauses. */
+export const IOS_CONTINUOUS_MAX_LINKS = 2
+/** [iOS] TransportConfig.bleRecentTrafficForceScanSeconds: a packet heard this recently keeps scanning on. */
+export const IOS_RECENT_TRAFFIC_MS = 10_000
 /** Android scan duty cycle, 8 s on / 2 s off (bitchat-protocol.md §1, AppConstants.Power). */
 export const ANDROID_SCAN_ON_MS = 8_000
 export const ANDROID_SCAN_OFF_MS = 2_000
+
+/** The next scan window and the pause after it, for a device with `links` links that last heard a frame `sinceTrafficMs` ago. */
+export function scanWindow (rhythm: ScanRhythm, links: number, sinceTrafficMs: number): { onMs: number, offMs: number } {
+  if (rhythm === 'android') return { onMs: ANDROID_SCAN_ON_MS, offMs: ANDROID_SCAN_OFF_MS }
+  if (rhythm === 'continuous' || links <= IOS_CONTINUOUS_MAX_LINKS || sinceTrafficMs <= IOS_RECENT_TRAFFIC_MS) return { onMs: CONTINUOUS_SCAN_WINDOW_MS, offMs: 0 }
+  return links >= IOS_DENSE_LINKS ? { onMs: IOS_DENSE_SCAN_ON_MS, offMs: IOS_DENSE_SCAN_OFF_MS } : { onMs: IOS_SCAN_ON_MS, offMs: IOS_SCAN_OFF_MS }
+}
 /** Connection set-up after discovery, 50–500 ms (issue "Simulator", starting default). */
 export const CONNECT_SETUP_MIN_MS = 50
 export const CONNECT_SETUP_MAX_MS = 500
@@ -36,8 +60,7 @@ export interface BleProfile {
   /** Concurrent links (as central and peripheral together). */
   maxLinks: number
   attMtu: number
-  scanOnMs: number
-  scanOffMs: number
+  scan: ScanRhythm
   connectionIntervalMinMs: number
   connectionIntervalMaxMs: number
   packetsPerEvent: number
@@ -56,10 +79,10 @@ const COMMON = {
  * Raspberry Pi ≈ 5–6 (flooding-and-simulation.md §5; issue "Simulator": phone ≈ 7, Pi ≈ 6, laptop ≈ 7).
  */
 export const PROFILES: Record<string, BleProfile> = {
-  phone: { name: 'phone', maxLinks: 7, attMtu: IOS_ATT_MTU, scanOnMs: IOS_SCAN_ON_MS, scanOffMs: IOS_SCAN_OFF_MS, ...COMMON },
-  android: { name: 'android', maxLinks: 7, attMtu: ANDROID_ATT_MTU, scanOnMs: ANDROID_SCAN_ON_MS, scanOffMs: ANDROID_SCAN_OFF_MS, ...COMMON },
-  pi: { name: 'pi', maxLinks: 6, attMtu: ANDROID_ATT_MTU, scanOnMs: IOS_SCAN_ON_MS, scanOffMs: IOS_SCAN_OFF_MS, ...COMMON },
-  laptop: { name: 'laptop', maxLinks: 7, attMtu: ANDROID_ATT_MTU, scanOnMs: IOS_SCAN_ON_MS, scanOffMs: IOS_SCAN_OFF_MS, ...COMMON },
+  phone: { name: 'phone', maxLinks: 7, attMtu: IOS_ATT_MTU, scan: 'ios', ...COMMON },
+  android: { name: 'android', maxLinks: 7, attMtu: ANDROID_ATT_MTU, scan: 'android', ...COMMON },
+  pi: { name: 'pi', maxLinks: 6, attMtu: ANDROID_ATT_MTU, scan: 'continuous', ...COMMON },
+  laptop: { name: 'laptop', maxLinks: 7, attMtu: ANDROID_ATT_MTU, scan: 'continuous', ...COMMON },
 }
 
 /** Whether `name` is a profile (an own key: 'toString' and 'constructor' are not profiles). */
