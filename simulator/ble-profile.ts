@@ -29,12 +29,17 @@ export const IOS_RECENT_TRAFFIC_MS = 10_000
 export const ANDROID_SCAN_ON_MS = 8_000
 export const ANDROID_SCAN_OFF_MS = 2_000
 
-/** The next scan window and the pause after it, for a device with `links` links that last heard a frame `sinceTrafficMs` ago. */
+/**
+ * The next scan window and the pause after it, for a device with `links` links that last heard a frame
+ * `sinceTrafficMs` ago. Chosen as each window opens: traffic that arrives during a pause ends it only at
+ * the next window (iOS re-plans sooner, on its own events).
+ */
 export function scanWindow (rhythm: ScanRhythm, links: number, sinceTrafficMs: number): { onMs: number, offMs: number } {
   if (rhythm === 'android') return { onMs: ANDROID_SCAN_ON_MS, offMs: ANDROID_SCAN_OFF_MS }
   if (rhythm === 'continuous' || links <= IOS_CONTINUOUS_MAX_LINKS || sinceTrafficMs <= IOS_RECENT_TRAFFIC_MS) return { onMs: CONTINUOUS_SCAN_WINDOW_MS, offMs: 0 }
   return links >= IOS_DENSE_LINKS ? { onMs: IOS_DENSE_SCAN_ON_MS, offMs: IOS_DENSE_SCAN_OFF_MS } : { onMs: IOS_SCAN_ON_MS, offMs: IOS_SCAN_OFF_MS }
 }
+
 /** Connection set-up after discovery, 50–500 ms (issue "Simulator", starting default). */
 export const CONNECT_SETUP_MIN_MS = 50
 export const CONNECT_SETUP_MAX_MS = 500
