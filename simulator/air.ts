@@ -94,6 +94,7 @@ export class Air {
     n.active = true
     n.life++
     n.onLink = onLink
+    n.heardAt = -Infinity
     this.gridDirty = true
     // Apps start scanning at launch; a little start-up spread keeps nodes from moving in lock-step, and
     // duty cycles drift apart as each device's links and traffic set its rhythm.
