@@ -742,6 +742,7 @@ export class Router {
     c.announceRelayGapMs = Infinity
     c.freshLinks = links
     c.towardsNewcomers = links
+    const now = this.deps.clock.now()
     const announceSender = type === MessageType.announce ? senderKey : null
     const announceTs = announceSender === null ? 0 : Number(packet.timestamp)
     if (announceSender !== null) {
@@ -750,11 +751,11 @@ export class Router {
         const relayedAt = this.deps.peers.announceRelayedAt(announceSender)
         c.freshLinks = this.linksSince(links, relayedAt)
         // Links record a newcomer when the peer table records an arrival: none since, none on any link.
-        const newcomerSince = this.deps.clock.now() - NEWCOMER_WINDOW_MS
+        const newcomerSince = now - NEWCOMER_WINDOW_MS
         c.towardsNewcomers = this.deps.peers.lastArrivalAt < newcomerSince ? c.freshLinks : this.linksSince(links, relayedAt, newcomerSince)
       }
     }
-    c.peerArrivalAgeMs = this.deps.clock.now() - this.deps.peers.lastArrivalAt
+    c.peerArrivalAgeMs = now - this.deps.peers.lastArrivalAt
     c.knownPeers = this.deps.peers.size
     c.seed = seed
     const decision = this.deps.policy.decide(c)
@@ -763,7 +764,7 @@ export class Router {
     c.freshLinks = []
     c.towardsNewcomers = []
     if (decision === null || decision.links.length === 0) return null
-    if (announceSender !== null) this.deps.peers.noteAnnounceRelayed(announceSender, announceTs, this.deps.clock.now(), everywhere)
+    if (announceSender !== null) this.deps.peers.noteAnnounceRelayed(announceSender, announceTs, now, everywhere)
     if (!(decision.ttl >= 1 && decision.ttl < packet.ttl)) throw new Error(`policy ${this.deps.policy.name} returned TTL ${decision.ttl} for a packet at TTL ${packet.ttl}`)
     return decision
   }
