@@ -3,6 +3,7 @@
 import type { ReportPolicyRun, SimSummary } from './report-data.js'
 import { carriedType } from '../src/wire/packet.js'
 import { isApplicationType } from './frame-class.js'
+import { IntSet } from './int-set.js'
 import { mix32 } from './radio.js'
 import type { LinkObserver } from './sim-link.js'
 
@@ -58,8 +59,8 @@ export class Metrics implements LinkObserver {
   private readonly latencySum: Float64Array
   private readonly latencyCount: Float64Array
   private readonly sampled: Uint8Array
-  private readonly seenNow: Array<Set<number> | undefined>
-  private readonly seenBefore: Array<Set<number> | undefined>
+  private readonly seenNow: Array<IntSet | undefined>
+  private readonly seenBefore: Array<IntSet | undefined>
   private rotateAt: number
   /** Virtual time each node last restarted (0: never); a fresh node may rightly show an old message again. */
   private readonly restartedAt: Float64Array
@@ -105,7 +106,7 @@ export class Metrics implements LinkObserver {
     if (this.now >= this.rotateAt) this.rotate()
     this.sampledReceptions++
     const key = frameKey(frame)
-    const now = (this.seenNow[to] ??= new Set())
+    const now = (this.seenNow[to] ??= new IntSet())
     if (now.has(key) || this.seenBefore[to]?.has(key) === true) return
     now.add(key)
     this.novelReceptions++
@@ -226,9 +227,12 @@ export class Metrics implements LinkObserver {
   }
 
   private rotate (): void {
+    // The set two windows old is emptied and reused as the new window's: it will fill about as much.
     for (let i = 0; i < this.n; i++) {
+      const older = this.seenBefore[i]
+      older?.clear()
       this.seenBefore[i] = this.seenNow[i]
-      this.seenNow[i] = undefined
+      this.seenNow[i] = older
     }
     this.rotateAt = this.now + NOVELTY_WINDOW_MS
     // Untracked messages only need their delivery bits while copies can still arrive.
