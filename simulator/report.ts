@@ -335,7 +335,8 @@ function txOverTimeChart (runs: readonly ReportPolicyRun[], durationSeconds: num
       for (let i = 0; i < xs.length; i += merge) {
         let sum = 0
         for (let j = i; j < Math.min(xs.length, i + merge); j++) sum += Number.isFinite(xs[j]) ? Math.max(0, xs[j]!) : 0
-        out.push(sum / b)
+        // Divided in two steps: `b` overflows to Infinity for absurd buckets, and Infinity / Infinity is NaN.
+        out.push(sum / merge / given)
       }
       return out
     }
