@@ -1,6 +1,6 @@
 // `npm run bench:sim`: the simulator's figures. Each run is a child process of its own, so its peak RSS is
 // its own. Lines: `sim receptions` (1 000 nodes, storm-heavy), `sim receptions city block <policy>` (steady
-// chat traffic), then per size wall time, peak RSS, real-time factor, the announce share of link frames,
+// chat traffic, the median of three runs and their range), then per size wall time, peak RSS, real-time factor, the announce share of link frames,
 // receptions and delivery. 100 000 nodes only with BLEMESH_BENCH_100K=1: its start-up storm alone takes
 // hours and ~19 GB (README). `--print 'RESULT {…}'` prints the lines of a child run made alone. Receptions
 // per second are per CPU-second of the process (user + system), so they mean "per core" even on a busy
@@ -36,6 +36,11 @@ const RECEPTIONS_RUN = { nodes: 1_000, seconds: 60 }
  * announces (accepted, decided, relayed). The two bound what a reception costs.
  */
 const STEADY_POLICIES = ['flood', 'adaptive']
+/**
+ * Each city-block child runs this many times and the line gives the median: one run takes ~6 CPU-seconds,
+ * and on this VM repeated runs of one build have differed by up to 40 %. The range follows on its own line.
+ */
+const STEADY_RUNS = 3
 /** How often a child prints a progress line (ms of wall time). */
 const PROGRESS_LINE_MS = 30_000
 /**
@@ -112,9 +117,12 @@ export async function run (): Promise<void> {
   const r = spawnRun(RECEPTIONS_RUN.nodes, RECEPTIONS_RUN.seconds)
   report('sim receptions', r.receptions / r.cpuSeconds, 'receptions/s')
   for (const policy of STEADY_POLICIES) {
-    const steady = spawnChild(['--steady', policy], CHILD_HEAP_MB, `the city block (${policy})`) as SteadyResult
-    report(`sim receptions city block ${policy}`, steady.receptions / steady.cpuSeconds, 'receptions/s')
-    report(`sim receptions city block ${policy} delivery`, steady.deliveryRatio * 100, '% within TTL reach')
+    const runs = Array.from({ length: STEADY_RUNS }, () => spawnChild(['--steady', policy], CHILD_HEAP_MB, `the city block (${policy})`) as SteadyResult)
+    const rates = runs.map(s => s.receptions / s.cpuSeconds).sort((a, b) => a - b)
+    report(`sim receptions city block ${policy}`, rates[Math.floor(rates.length / 2)]!, 'receptions/s')
+    report(`sim receptions city block ${policy} slowest`, rates[0]!, 'receptions/s')
+    report(`sim receptions city block ${policy} fastest`, rates[rates.length - 1]!, 'receptions/s')
+    report(`sim receptions city block ${policy} delivery`, runs[0]!.deliveryRatio * 100, '% within TTL reach')
   }
   let sizes = process.env.BLEMESH_BENCH_100K === '1' ? [...SIZES, HUGE] : SIZES
   // BLEMESH_BENCH_SIZES=100,1000 runs only those sizes (a quick look without the 10 000-node run).
