@@ -37,6 +37,7 @@ describe('bitchat-android policy', () => {
     ['new TTL 1 in a 40-peer network, coin under 0.7', { ttl: 2, knownPeers: 40 }, 0.69, 1],
     ['new TTL 1 in a 40-peer network, coin over 0.7', { ttl: 2, knownPeers: 40 }, 0.71, null],
     ['small network relays whatever the coin', { ttl: 2, knownPeers: SMALL_NETWORK_PEERS }, 0.999, 1],
+    ['arrived at TTL 1: not relayed, even in a small network', { ttl: 1, knownPeers: SMALL_NETWORK_PEERS }, 0, null],
     ['directed traffic follows the same rule', { ttl: 3, knownPeers: 200, directed: true, type: MessageType.noiseEncrypted, carriedType: MessageType.noiseEncrypted }, 0.999, null],
     ['announces too', { ttl: 7, knownPeers: 200, type: MessageType.announce, carriedType: MessageType.announce }, 0.999, 6],
   ] as Array<[string, Partial<RelayContext>, number, number | null]>)('bitchat-android — %s', (_, over, coin, ttl) => {

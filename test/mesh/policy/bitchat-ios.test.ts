@@ -20,6 +20,13 @@ describe('bitchat-ios policy', () => {
     ['announce, degree 3–5 keeps 7', { degree: 4, ttl: 7, type: MessageType.announce }, 6, [60, 150]],
     ['broadcast, degree ≥ 6 caps at 5', { degree: 7, ttl: 7 }, 4, [80, 180]],
     ['broadcast, degree ≥ 10', { degree: 12, ttl: 7 }, 4, [100, 220]],
+    // Each boundary from both sides (TransportConfig.bleHighDegreeThreshold = 6, the 10-link window).
+    ['broadcast, degree 5 is still mid-degree', { degree: 5, ttl: 7 }, 5, [60, 150]],
+    ['broadcast, degree 6 is already dense', { degree: 6, ttl: 7 }, 4, [80, 180]],
+    ['broadcast, degree 9 keeps the 80–180 ms window', { degree: 9, ttl: 7 }, 4, [80, 180]],
+    ['broadcast, degree 10 takes the 100–220 ms window', { degree: 10, ttl: 7 }, 4, [100, 220]],
+    ['fragment, degree 5 keeps TTL up to 7', { degree: 5, ttl: 7, type: MessageType.fragment }, 6, [8, 25]],
+    ['voice frame, relayed as a fragment', { degree: 6, ttl: 7, type: MessageType.voiceFrame }, 4, [8, 25]],
     ['broadcast limit floor is 2', { degree: 7, ttl: 2 }, 1, [80, 180]],
     ['fragment, sparse', { degree: 3, ttl: 7, type: MessageType.fragment }, 6, [8, 25]],
     ['fragment, dense caps at 5', { degree: 6, ttl: 7, type: MessageType.fragment }, 4, [8, 25]],
@@ -32,6 +39,13 @@ describe('bitchat-ios policy', () => {
       expect(d.delayMs).toBeGreaterThanOrEqual(lo)
       expect(d.delayMs).toBeLessThanOrEqual(hi)
     }
+  })
+
+  test.each([
+    ['a fragment', MessageType.fragment],
+    ['a voice frame', MessageType.voiceFrame],
+  ])('bitchat-ios — %s that arrived at TTL 1 is not relayed', (_, type) => {
+    expect(bitchatIosPolicy.decide(ctx({ degree: 8, ttl: 1, type }))).toBeNull()
   })
 
   test('bitchat-ios — cancels on the first duplicate only above two neighbours', () => {
@@ -47,6 +61,7 @@ describe('bitchat-ios policy', () => {
     expect(deterministicSubset(many, 5, 42)).toEqual(d.links)
     expect(deterministicSubset(many, 5, 43)).not.toEqual(d.links)
     expect(bitchatIosPolicy.decide(ctx({ degree: 10, links: many, type: MessageType.announce }))!.links.length).toBe(9)
+    expect(bitchatIosPolicy.decide(ctx({ degree: 10, links: many, type: MessageType.requestSync }))!.links.length).toBe(9)
   })
 
   test.each([
@@ -75,11 +90,17 @@ describe('bitchat-ios policy', () => {
     expect(fanoutSubset(all, 7)).toBe(all)
   })
 
-  test('bitchat-ios — over many packets every link carries its share of broadcasts', () => {
-    const many = links(8)
+  test.each([
+    // [links, subset size]; 40 links is more than the score buffer first holds (16).
+    [8, 4],
+    [40, 4],
+  ])('bitchat-ios — over many packets each of %i links carries its share of broadcasts', (n, k) => {
+    const many = links(n)
     const counts = new Map<string, number>()
-    for (let seed = 0; seed < 4000; seed++) for (const l of deterministicSubset(many, 4, seed * 2654435761)) counts.set(l.id, (counts.get(l.id) ?? 0) + 1)
-    for (const l of many) expect(Math.abs(counts.get(l.id)! - 2000)).toBeLessThan(200)
+    const packets = 4000
+    for (let seed = 0; seed < packets; seed++) for (const l of deterministicSubset(many, k, seed * 2654435761)) counts.set(l.id, (counts.get(l.id) ?? 0) + 1)
+    const share = packets * k / n
+    for (const l of many) expect(Math.abs((counts.get(l.id) ?? 0) - share)).toBeLessThan(share / 10 + 40)
   })
 
   test('bitchat-ios — nothing to relay on when there are no other links', () => {
