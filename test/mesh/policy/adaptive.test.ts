@@ -79,6 +79,8 @@ describe('adaptive policy', () => {
     ['handshake: like directed', { type: MessageType.noiseHandshake, carriedType: MessageType.noiseHandshake, degree: 9, links: links(8) }, 6, DIRECTED_DELAY_MS, DIRECTED_THRESHOLD],
     ['directed on a bridge is never cancelled', { directed: true, degree: 2, links: links(1), type: MessageType.noiseEncrypted, carriedType: MessageType.noiseEncrypted }, 6, DIRECTED_DELAY_MS, Infinity],
   ] as Array<[string, Partial<RelayContext>, number, readonly [number, number], number]>)('adaptive — %s', (_, over, ttl, [lo, hi], threshold) => {
+    let earliest = Infinity
+    let latest = -Infinity
     for (let seed = SEED; seed < SEED + 50; seed++) {
       const c = ctx({ ...over, random: new SeededRandom(seed) })
       const d = adaptivePolicy.decide(c)!
@@ -87,7 +89,12 @@ describe('adaptive policy', () => {
       expect(d.delayMs).toBeLessThanOrEqual(hi)
       expect(d.cancelAfterDuplicates).toBe(threshold)
       expect(d.links).toBe(c.links)
+      earliest = Math.min(earliest, d.delayMs)
+      latest = Math.max(latest, d.delayMs)
     }
+    // The delays fill the window, not a corner of it (50 seeded draws land in both outer fifths).
+    expect(earliest).toBeLessThan(lo + 0.2 * (hi - lo))
+    expect(latest).toBeGreaterThan(hi - 0.2 * (hi - lo))
   })
 
   test('adaptive — far-reaching nodes relay first on average (seeded)', () => {
