@@ -116,12 +116,6 @@ export class Reassembler {
     }
   }
 
-  clear (): void {
-    this.streams.clear()
-    this.bySender.clear()
-    this.stored = 0
-  }
-
   private open (key: string, sender: string, total: number, type: number, now: number): Stream {
     const mine = this.bySender.get(sender)
     if (mine !== undefined && mine.length >= this.perSender) { this.remove(mine[0]!); this.evicted++ }
