@@ -41,10 +41,20 @@ describe('§3 fragment header', () => {
     expect((caught as DecodeError).field).toBe(field)
   })
 
-  test('§3 fragment — every length shorter than the header is rejected', () => {
+  test('§3 fragment — every length shorter than the header is rejected, naming the field cut short', () => {
     const wire = hex(vectors.fragment.hex)
-    for (let n = 0; n < FRAGMENT_HEADER_BYTES; n++) expect(() => decodeFragment(wire.subarray(0, n))).toThrow(DecodeError)
+    const fieldAt = (n: number): string => n < 8 ? 'fragmentId' : n < 10 ? 'index' : n < 12 ? 'total' : 'originalType'
+    for (let n = 0; n < FRAGMENT_HEADER_BYTES; n++) {
+      let caught: unknown
+      try { decodeFragment(wire.subarray(0, n)) } catch (e) { caught = e }
+      expect(caught).toBeInstanceOf(DecodeError)
+      expect((caught as DecodeError).field).toBe(fieldAt(n))
+    }
     expect(() => decodeFragment(new Uint8Array(vectors.rejects.fragmentShortByOne))).toThrow(DecodeError)
+  })
+
+  test.each([7, 9])('§3 fragment — encoding a %i-byte fragment ID is a programmer error', (n) => {
+    expect(() => encodeFragment({ fragmentId: new Uint8Array(n), index: 0, total: 1, originalType: 2, data: new Uint8Array(1) })).toThrow(/8 bytes/)
   })
 
   test('§3 fragment — decode(encode(f)) = f, byte for byte', () => {
