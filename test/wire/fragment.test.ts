@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest'
 import { DecodeError } from '../../src/wire/decode-error.js'
 import { FRAGMENT_HEADER_BYTES, decodeFragment, encodeFragment, type Fragment } from '../../src/wire/fragment.js'
 import vectors from '../fixtures/wire/android-contract-vectors.json' with { type: 'json' }
-import { fcOptions, hex, toHex } from './fc.js'
+import { decodeErrorField, fcOptions, hex, toHex } from './fc.js'
 
 function plain (f: Fragment): unknown {
   return { ...f, fragmentId: toHex(f.fragmentId), data: toHex(f.data) }
@@ -35,21 +35,13 @@ describe('§3 fragment header', () => {
     ['index equal to total', '0003' + '0003', 'index'],
     ['index above total', 'ffff' + '0001', 'index'],
   ])('§3 fragment — %s is rejected', (_name, counts, field) => {
-    let caught: unknown
-    try { decodeFragment(hex('0001020304050607' + counts + '02aa')) } catch (e) { caught = e }
-    expect(caught).toBeInstanceOf(DecodeError)
-    expect((caught as DecodeError).field).toBe(field)
+    expect(decodeErrorField(() => decodeFragment(hex('0001020304050607' + counts + '02aa')))).toBe(field)
   })
 
   test('§3 fragment — every length shorter than the header is rejected, naming the field cut short', () => {
     const wire = hex(vectors.fragment.hex)
     const fieldAt = (n: number): string => n < 8 ? 'fragmentId' : n < 10 ? 'index' : n < 12 ? 'total' : 'originalType'
-    for (let n = 0; n < FRAGMENT_HEADER_BYTES; n++) {
-      let caught: unknown
-      try { decodeFragment(wire.subarray(0, n)) } catch (e) { caught = e }
-      expect(caught).toBeInstanceOf(DecodeError)
-      expect((caught as DecodeError).field).toBe(fieldAt(n))
-    }
+    for (let n = 0; n < FRAGMENT_HEADER_BYTES; n++) expect(decodeErrorField(() => decodeFragment(wire.subarray(0, n)))).toBe(fieldAt(n))
     expect(() => decodeFragment(new Uint8Array(vectors.rejects.fragmentShortByOne))).toThrow(DecodeError)
   })
 

@@ -8,7 +8,7 @@ import { MessageType, type Packet } from '../../src/wire/packet-types.js'
 import { padFrame } from '../../src/wire/padding.js'
 import vectors from '../fixtures/wire/android-contract-vectors.json' with { type: 'json' }
 import { packetArb, packetSignature, plainPacket } from './arbitraries.js'
-import { fcOptions, hex, toHex } from './fc.js'
+import { decodeErrorField, fcOptions, hex, toHex } from './fc.js'
 
 function basePacket (over: Partial<Packet> = {}): Packet {
   return {
@@ -30,14 +30,6 @@ function basePacket (over: Partial<Packet> = {}): Packet {
 function fragmentOf (originalType: number, over: Partial<Packet> = {}): Uint8Array {
   const payload = encodeFragment({ fragmentId: new Uint8Array(8).fill(9), index: 0, total: 2, originalType, data: new Uint8Array([5, 5, 5]) })
   return encodePacket(basePacket({ type: MessageType.fragment, payload, ...over }))
-}
-
-function decodeErrorField (fn: () => unknown): string {
-  try { fn() } catch (e) {
-    if (e instanceof DecodeError) return e.field
-    throw e
-  }
-  throw new Error('did not throw')
 }
 
 describe('§2.1 packet — upstream vectors (bitchat-android ClientRewriteWireContractTest)', () => {
