@@ -24,32 +24,18 @@ export class IntSet {
   }
 
   has (key: number): boolean {
-    const slots = this.slots
-    const mask = slots.length - 1
-    const stored = key + 1
-    for (let i = key & mask; ; i = (i + 1) & mask) {
-      const s = slots[i]!
-      if (s === stored) return true
-      if (s === 0) return false
-    }
+    return this.slots[this.slotOf(key)] !== 0
   }
 
   /** Adds `key` (0 ≤ key ≤ INT_SET_MAX_KEY, an integer); false when it was there already. */
   add (key: number): boolean {
     if (!(key >= 0 && key <= INT_SET_MAX_KEY && Number.isInteger(key))) throw new RangeError(`IntSet.add: ${key} is not an integer in [0, 2^30)`)
     if ((this.used + 1) > this.slots.length * MAX_LOAD) this.grow()
-    const slots = this.slots
-    const mask = slots.length - 1
-    const stored = key + 1
-    for (let i = key & mask; ; i = (i + 1) & mask) {
-      const s = slots[i]!
-      if (s === stored) return false
-      if (s === 0) {
-        slots[i] = stored
-        this.used++
-        return true
-      }
-    }
+    const i = this.slotOf(key)
+    if (this.slots[i] !== 0) return false
+    this.slots[i] = key + 1
+    this.used++
+    return true
   }
 
   /** Empties the set and keeps its capacity (a window's set is refilled about as full). */
@@ -58,16 +44,19 @@ export class IntSet {
     this.used = 0
   }
 
+  /** The slot holding `key`, or the empty slot where it would go. */
+  private slotOf (key: number): number {
+    const slots = this.slots
+    const mask = slots.length - 1
+    const stored = key + 1
+    let i = key & mask
+    while (slots[i] !== 0 && slots[i] !== stored) i = (i + 1) & mask
+    return i
+  }
+
   private grow (): void {
     const old = this.slots
-    const slots = new Int32Array(old.length * 2)
-    const mask = slots.length - 1
-    for (const stored of old) {
-      if (stored === 0) continue
-      let i = (stored - 1) & mask
-      while (slots[i] !== 0) i = (i + 1) & mask
-      slots[i] = stored
-    }
-    this.slots = slots
+    this.slots = new Int32Array(old.length * 2)
+    for (const stored of old) if (stored !== 0) this.slots[this.slotOf(stored - 1)] = stored
   }
 }
