@@ -107,6 +107,8 @@ describe('dedup', () => {
     expect([-1, LINK_SLOTS].map(slot => table.copyTtl(a, slot))).toEqual([-1, -1])
     table.forgetLinkSlot(9)
     expect([table.copyTtl(a, 9), table.copyTtl(b, 9), table.copyTtl(a, 0), table.copyTtl(a, LINK_SLOTS - 1)]).toEqual([-1, -1, 5, 7])
+    table.forgetLinkSlot(0)
+    expect([table.copyTtl(a, 0), table.copyTtl(a, LINK_SLOTS - 1)]).toEqual([-1, 7])
   })
 
   test.each([[1_000], [70_000]])('dedup — with %i entries (a 16- or 32-bit index) the ring keeps exactly the newest', (capacity) => {
@@ -115,7 +117,90 @@ describe('dedup', () => {
     for (let n = 0; n < added; n++) keyed(table, n).add(1, false)
     expect(table.size).toBe(capacity)
     for (const n of [0, 499]) expect(keyed(table, n).find()).toBe(0)
-    for (const n of [500, 501, added - 1]) expect(keyed(table, n).find()).toBe(n + 1)
+    // 65 534 and up are the ring positions a 16-bit index could not name.
+    for (const n of [500, 501, 65_534, capacity - 1, added - 1]) if (n < added) expect(keyed(table, n).find()).toBe(n + 1)
+  })
+
+  test.each([[0], [-1], [1.5], [Number.NaN]])('dedup — maxEntries %s is refused', (maxEntries) => {
+    expect(() => new DedupTable(new ManualClock(), { maxEntries })).toThrow(/dedup maxEntries must be a positive integer/)
+  })
+
+  test('dedup — a one-entry table works', () => {
+    const table = new DedupTable(new ManualClock(), { maxEntries: 1 })
+    const handle = keyed(table, 1).add(4, false)
+    expect([keyed(table, 1).find(), table.ttl(handle), table.size]).toEqual([handle, 4, 1])
+  })
+
+  test('dedup — every ring position keeps its own fields, and a reused position starts clean', () => {
+    const capacity = 5
+    const table = new DedupTable<string>(new ManualClock(), { maxEntries: capacity })
+    const first = [0, 1, 2, 3, 4].map(n => keyed(table, n).add(n + 1, false))
+    first.forEach((h, n) => {
+      table.recordCopy(h, n, 6); table.recordCopy(h, LINK_SLOTS - 1, n)
+      for (let u = 0; u < n; u++) table.countUpgrade(h)
+      if (n % 2 === 1) table.markVerified(h)
+      table.setTtl(h, 7 - n)
+    })
+    expect(first.map(h => [table.ttl(h), table.upgrades(h), table.verified(h), table.copyTtl(h, first.indexOf(h)), table.copyTtl(h, LINK_SLOTS - 1)]))
+      .toEqual([0, 1, 2, 3, 4].map(n => [7 - n, n, n % 2 === 1, 6, n]))
+    const second = [5, 6, 7, 8, 9].map(n => {
+      const h = keyed(table, n).add(2, n === 9)
+      const copies = Array.from({ length: LINK_SLOTS }, (_, slot) => table.copyTtl(h, slot))
+      expect([table.ttl(h), table.upgrades(h), table.verified(h), copies.every(t => t === -1)]).toEqual([2, 0, n === 9, true])
+      table.recordCopy(h, 2, 5)
+      return h
+    })
+    // Cleaning a reused position leaves the positions around it alone.
+    expect(second.map(h => table.copyTtl(h, 2))).toEqual([5, 5, 5, 5, 5])
+  })
+
+  test('dedup — a handle not yet given, or given and pushed out, names no entry', () => {
+    const table = new DedupTable(new ManualClock(), { maxEntries: 3 })
+    const handles = [1, 2, 3, 4, 5].map(n => keyed(table, n).add(7, true))
+    const last = handles[4]!
+    expect([0, ...handles, last + 1, last + 3].map(h => table.has(h))).toEqual([false, false, false, true, true, true, false, false])
+  })
+
+  test('dedup — seed is the key\'s 32-bit hash while the entry lives, then 0', () => {
+    const table = new DedupTable(new ManualClock(), { maxEntries: 1 })
+    const handle = keyed(table, 7).add(7, true)
+    const hash = keySeed(table.key)
+    expect(table.seed(handle)).toBe(hash)
+    expect(hash).not.toBe(0)
+    keyed(table, 8).add(7, true)
+    expect(table.seed(handle)).toBe(0)
+  })
+
+  test('dedup — upgrades count per entry and ignore a stale handle', () => {
+    const table = new DedupTable(new ManualClock(), { maxEntries: 2 })
+    const [a, b] = [1, 2].map(n => keyed(table, n).add(7, true))
+    table.countUpgrade(a!); table.countUpgrade(a!); table.countUpgrade(b!)
+    expect([table.upgrades(a!), table.upgrades(b!)]).toEqual([2, 1])
+    const c = keyed(table, 3).add(7, true) // pushes out a, into a's ring position
+    table.countUpgrade(a!)
+    expect([table.upgrades(a!), table.upgrades(c)]).toEqual([0, 0])
+  })
+
+  test.each([[-1], [LINK_SLOTS], [LINK_SLOTS + 7]])('dedup — link slot %i is out of range: read as no copy, written and forgotten nowhere', (outside) => {
+    const table = new DedupTable(new ManualClock())
+    const handles = [1, 2, 3].map(n => keyed(table, n).add(7, true))
+    for (const h of handles) for (let slot = 0; slot < LINK_SLOTS; slot++) table.recordCopy(h, slot, 3)
+    const middle = handles[1]!
+    table.recordCopy(middle, outside, 7)
+    table.forgetLinkSlot(outside)
+    expect(table.copyTtl(middle, outside)).toBe(-1)
+    for (const h of handles) expect(Array.from({ length: LINK_SLOTS }, (_, slot) => table.copyTtl(h, slot))).toEqual(new Array(LINK_SLOTS).fill(3))
+  })
+
+  test('dedup — attaching nothing detaches; attaching to a stale handle holds nothing', () => {
+    const table = new DedupTable<string>(new ManualClock(), { maxEntries: 1 })
+    const old = keyed(table, 1).add(7, true)
+    table.attach(old, 'relay')
+    table.attach(old, undefined)
+    expect([table.attachment(old), table.attachments]).toEqual([undefined, 0])
+    keyed(table, 2).add(7, true)
+    table.attach(old, 'late')
+    expect(table.attachments).toBe(0)
   })
 
   test('dedup — two keys with the same 32-bit hash stay apart (the second hash decides)', () => {
@@ -199,6 +284,21 @@ describe('dedup', () => {
       frameKeyInto(out, crypto, frame, header)
       expect([...out]).toEqual(packetKey(decodePacket(frame)))
     }), { numRuns: 2_000 })
+  })
+
+  test('dedup — the packet key is type, sender, timestamp halves and the first 8 digest bytes', () => {
+    const digest = Uint8Array.from({ length: 32 }, (_, i) => 0xa0 + i)
+    const fixed = { sha256: () => digest } as unknown as CryptoProvider
+    const p = packet({ type: 0x11, senderId: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), timestamp: 0x0102030405060708n })
+    const key = new Uint16Array(KEY_UNITS)
+    packetKeyInto(key, fixed, p)
+    const expected = [0x11, 0x0102, 0x0304, 0x0506, 0x0708, 0x0102, 0x0304, 0x0506, 0x0708, 0xa0a1, 0xa2a3, 0xa4a5, 0xa6a7]
+    expect([...key]).toEqual(expected)
+    const frame = encodePacket(p)
+    const header = emptyFrameHeader()
+    expect(peekHeader(frame, header)).toBe(true)
+    frameKeyInto(key.fill(0), fixed, frame, header)
+    expect([...key]).toEqual(expected)
   })
 
   test('dedup — fragment keys differ by sender, fragment ID, index, total and type', () => {
