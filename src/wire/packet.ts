@@ -5,7 +5,7 @@
 import { DecodeError } from './decode-error.js'
 import { checkCompressedBounds } from './compression.js'
 import { MAX_PAYLOAD_BYTES } from './limits.js'
-import { paddedLength, unpadFrame } from './padding.js'
+import { paddedLength } from './padding.js'
 import { FRAGMENT_ORIGINAL_TYPE_AT } from './fragment.js'
 import { MessageType, PEER_ID_BYTES, PacketFlag, SIGNATURE_BYTES, type Packet } from './packet-types.js'
 import { ByteReader, ByteWriter, u32At } from './reader.js'
@@ -109,25 +109,6 @@ export function encodePacket (packet: Packet, options?: EncodeOptions): Uint8Arr
   return frame
 }
 
-/**
- * Decodes one frame. Like both phones: the raw bytes first, then with PKCS#7 padding stripped; bytes after
- * the signature are ignored. When both attempts fail, the raw attempt's error is thrown. Byte fields of the result are views into `frame` (no copies) — copy them
- * before reusing the buffer. Throws DecodeError naming the failing field; nothing else.
- */
-export function decodePacket (frame: Uint8Array): Packet {
-  try {
-    return decodeCore(frame)
-  } catch (error) {
-    const unpadded = unpadFrame(frame)
-    if (unpadded === null) throw error
-    try {
-      return decodeCore(unpadded)
-    } catch {
-      throw error // the raw attempt's field is the one a person debugging the frame can find
-    }
-  }
-}
-
 /** Where a frame's fields lie, as `peekHeader` read them. Reused between calls: it allocates nothing. */
 export interface FrameHeader {
   type: number
@@ -179,7 +160,8 @@ export function peekHeader (frame: Uint8Array, out: FrameHeader): boolean {
 
 /**
  * Where a frame's payload starts, from its version, flags and route count alone (sender, then the
- * recipient and route when flagged, §2); -1 for an unknown version or when the bytes end before it.
+ * recipient and route when flagged, §2); -1 for an unknown version or when the bytes end before a field
+ * it reads (through the route count: the route itself and the payload are the caller's to bound).
  */
 export function payloadOffset (frame: Uint8Array): number {
   const version = frame[0]
@@ -210,7 +192,16 @@ export function carriedType (frame: Uint8Array): number {
   return typeAt < frame.length ? frame[typeAt]! : -1
 }
 
-function decodeCore (frame: Uint8Array): Packet {
+/**
+ * Decodes one frame; bytes after the signature (PKCS#7 padding, or anything else) are ignored. Byte fields
+ * of the result are views into `frame` (no copies) — copy them before reusing the buffer. Throws
+ * DecodeError naming the failing field; nothing else.
+ *
+ * Both phones try the frame with its padding stripped as well as raw. That second attempt cannot change
+ * the outcome, so it is not made: decoding reads a prefix of the frame and ignores what follows, and the
+ * unpadded frame is a prefix of the raw one, so it decodes (to the same packet) only if the raw one does.
+ */
+export function decodePacket (frame: Uint8Array): Packet {
   const r = new ByteReader(frame)
   const version = r.u8('version')
   if (version !== 1 && version !== 2) throw new DecodeError('version', `unsupported version ${version}`)

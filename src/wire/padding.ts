@@ -32,7 +32,8 @@ export function padFrame (frame: Uint8Array): Uint8Array {
 /**
  * The frame without its PKCS#7 tail, as a view; null when the tail is not valid padding (last byte N must
  * be 1..len and the last N bytes all N — the phones' check). A frame that merely ends in 0x01 "unpads" by
- * one byte: that is inherent to PKCS#7, which is why decoders try the raw frame first.
+ * one byte: that is inherent to PKCS#7. `decodePacket` never needs it (it ignores trailing bytes); it is
+ * `padFrame`'s inverse, for whatever must see the bytes a sender padded.
  */
 export function unpadFrame (frame: Uint8Array): Uint8Array | null {
   const length = frame.length

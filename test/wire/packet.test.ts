@@ -5,7 +5,7 @@ import { MAX_COMPRESSION_RATIO, MAX_PAYLOAD_BYTES } from '../../src/wire/limits.
 import { encodeFragment } from '../../src/wire/fragment.js'
 import { carriedType, decodePacket, emptyFrameHeader, encodePacket, encodedPacketLength, payloadOffset, peekHeader } from '../../src/wire/packet.js'
 import { MessageType, type Packet } from '../../src/wire/packet-types.js'
-import { padFrame } from '../../src/wire/padding.js'
+import { padFrame, unpadFrame } from '../../src/wire/padding.js'
 import vectors from '../fixtures/wire/android-contract-vectors.json' with { type: 'json' }
 import { packetArb, packetSignature, plainPacket } from './arbitraries.js'
 import { decodeErrorField, fcOptions, hex, toHex } from './fc.js'
@@ -172,17 +172,58 @@ describe('§2.1 packet — rejections', () => {
   })
 
   test.each([
-    ['v1 with a route', basePacket({ route: [new Uint8Array(8)] })],
-    ['v1 payload over 65535', basePacket({ payload: new Uint8Array(65_536) })],
-    ['a 63-byte signature', basePacket({ signature: new Uint8Array(63) })],
-    ['extraFlags overlapping interpreted bits', basePacket({ extraFlags: 0x02 })],
-    ['a TTL of 256', basePacket({ ttl: 256 })],
-    ['a negative timestamp', basePacket({ timestamp: -1n })],
-    ['a 65-bit timestamp', basePacket({ timestamp: 1n << 64n })],
-    ['256 route hops', basePacket({ version: 2, route: Array.from({ length: 256 }, () => new Uint8Array(8)) })],
-  ])('§2.1 packet — encoding %s is a programmer error', (_name, packet) => {
-    expect(() => encodePacket(packet)).toThrow(Error)
+    ['version 3', basePacket({ version: 3 as 1 }), /version must be 1 or 2, got 3/],
+    ['a type of 256', basePacket({ type: 256 }), /type must be a byte, got 256/],
+    ['a type of -1', basePacket({ type: -1 }), /type must be a byte/],
+    ['a type of 1.5', basePacket({ type: 1.5 }), /type must be a byte/],
+    ['a TTL of 256', basePacket({ ttl: 256 }), /ttl must be a byte, got 256/],
+    ['a negative timestamp', basePacket({ timestamp: -1n }), /timestamp must fit 64 unsigned bits/],
+    ['a 65-bit timestamp', basePacket({ timestamp: 1n << 64n }), /timestamp must fit 64 unsigned bits/],
+    ['v1 with a route', basePacket({ route: [new Uint8Array(8)] }), /a route needs a v2 packet/],
+    ['256 route hops', basePacket({ version: 2, route: Array.from({ length: 256 }, () => new Uint8Array(8)) }), /route has 256 hops, max 255/],
+    ['v1 payload over 65535', basePacket({ payload: new Uint8Array(65_536) }), /payload of 65536 bytes does not fit a v1 length/],
+    ['a 63-byte signature', basePacket({ signature: new Uint8Array(63) }), /signature must be 64 bytes/],
+    ['a v1 compressed payload of 1 byte', basePacket({ isCompressed: true, payload: new Uint8Array(1) }), /compressed payload lacks its original-size prefix/],
+    ['a v2 compressed payload of 3 bytes', basePacket({ version: 2, isCompressed: true, payload: new Uint8Array(3) }), /compressed payload lacks its original-size prefix/],
+    ['extraFlags overlapping interpreted bits', basePacket({ extraFlags: 0x02 }), /extraFlags 0x2 overlaps interpreted flags/],
+  ])('§2.1 packet — encoding %s is a programmer error', (_name, packet, message) => {
+    expect(() => encodePacket(packet)).toThrow(message)
     expect(() => encodePacket(packet)).not.toThrow(DecodeError)
+  })
+
+  test.each([
+    ['255 route hops', basePacket({ version: 2, route: Array.from({ length: 255 }, () => new Uint8Array(8)) })],
+    ['a v1 payload of 65535 bytes', basePacket({ payload: new Uint8Array(65_535) })],
+    ['a v2 payload of 65536 bytes', basePacket({ version: 2, payload: new Uint8Array(65_536) })],
+    ['a v1 compressed payload of 2 bytes (the size prefix alone)', basePacket({ isCompressed: true, payload: new Uint8Array(2) })],
+    ['a v2 compressed payload of 4 bytes', basePacket({ version: 2, isCompressed: true, payload: new Uint8Array(4) })],
+    ['type and TTL 255, timestamp 2^64 - 1', basePacket({ type: 255, ttl: 255, timestamp: (1n << 64n) - 1n })],
+  ])('§2.1 packet — encoding %s is allowed (the bound itself)', (_name, packet) => {
+    expect(encodePacket(packet).length).toBe(encodedPacketLength(packet))
+  })
+
+  // v2, recipient, one route hop, 3-byte payload, signature: every field present once.
+  const full = encodePacket(basePacket({ version: 2, recipientId: hex('2021222324252627'), route: [hex('3031323334353637')], signature: new Uint8Array(64).fill(9) }))
+  test.each([
+    [0, 'version'], [1, 'type'], [2, 'ttl'], [3, 'timestamp'], [10, 'timestamp'], [11, 'flags'], [12, 'payloadLength'],
+    [15, 'payloadLength'], [16, 'senderId'], [23, 'senderId'], [24, 'recipientId'], [32, 'routeCount'], [33, 'route'],
+    [41, 'payload'], [43, 'payload'], [44, 'signature'], [full.length - 1, 'signature'],
+  ])('§2.1 packet — a v2 frame cut to %i bytes names %s', (length, field) => {
+    expect(decodeErrorField(() => decodePacket(full.subarray(0, length)))).toBe(field)
+  })
+
+  test('§2.1 packet — a v1 frame cut inside its 2-byte payloadLength names it', () => {
+    expect(decodeErrorField(() => decodePacket(encodePacket(basePacket()).subarray(0, 13)))).toBe('payloadLength')
+  })
+
+  test.each([
+    [MAX_PAYLOAD_BYTES, true],
+    [MAX_PAYLOAD_BYTES + 1, false],
+  ])('§2.1 packet — a whole frame carrying %i payload bytes: decoded and peeked = %s', (length, accepted) => {
+    const frame = encodePacket(basePacket({ version: 2, payload: new Uint8Array(length) }))
+    expect(peekHeader(frame, emptyFrameHeader())).toBe(accepted)
+    if (accepted) expect(decodePacket(frame).payload.length).toBe(length)
+    else expect(decodeErrorField(() => decodePacket(frame))).toBe('payloadLength')
   })
 })
 
@@ -284,6 +325,13 @@ describe('§2.1 packet — properties', () => {
     }), fcOptions(10_000))
   })
 
+  test('§2.1 packet — payloadOffset is -1 when the bytes end before the fields it reads (through the route count)', () => {
+    const frame = encodePacket(basePacket({ version: 2, recipientId: new Uint8Array(8), route: [new Uint8Array(8)] }))
+    const at = payloadOffset(frame)
+    expect(at).toBe(12 + 4 + 8 + 8 + 1 + 8)
+    for (let n = 0; n < at; n++) expect(payloadOffset(frame.subarray(0, n))).toBe(n <= 32 ? -1 : at)
+  })
+
   test.each([
     ['plain message', encodePacket(basePacket({})), MessageType.message],
     ['announce', encodePacket(basePacket({ type: MessageType.announce })), MessageType.announce],
@@ -293,8 +341,36 @@ describe('§2.1 packet — properties', () => {
     ['fragment cut before its type byte', fragmentOf(MessageType.message).subarray(0, 14 + 8 + 12), -1],
     ['unknown version fragment', Uint8Array.of(3, MessageType.fragment, ...new Uint8Array(40)), -1],
     ['one byte', new Uint8Array([1]), -1],
+    ['two bytes: the type byte is there', Uint8Array.of(1, MessageType.announce), MessageType.announce],
   ])('§3 packet — carriedType of %s', (_name, frame, type) => {
     expect(carriedType(frame)).toBe(type)
+  })
+
+  test('§2.1 packet — a frame that decodes with its PKCS#7 padding stripped (the phones try both) decodes raw to the same packet', () => {
+    // Why decodePacket reads the raw bytes only: a frame whose unpadded bytes decode decodes raw, to the
+    // same packet, so trying both (in either order) accepts exactly what the raw attempt accepts.
+    const outcome = (bytes: Uint8Array): unknown => {
+      try { return plainPacket(decodePacket(bytes)) } catch (e) { return e instanceof DecodeError ? 'rejected' : e }
+    }
+    const framesArb = fc.oneof(
+      fc.tuple(packetArb(60), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }), fc.nat())
+        .map(([packet, edits, cut]) => {
+          const frame = encodePacket(packet, { pad: true }).slice()
+          for (const [at, value] of edits) frame[at % frame.length] = value
+          return frame.subarray(0, frame.length - (cut % 4 === 0 ? cut % frame.length : 0))
+        }),
+      fc.uint8Array({ maxLength: 300 }),
+    )
+    let unpadded = 0
+    fc.assert(fc.property(framesArb, (bytes) => {
+      const stripped = unpadFrame(bytes)
+      if (stripped === null) return
+      const decoded = outcome(stripped)
+      if (decoded === 'rejected') return
+      unpadded++
+      expect(outcome(bytes)).toEqual(decoded)
+    }), fcOptions(10_000))
+    expect(unpadded).toBeGreaterThan(500)
   })
 
   test('§2.1 packet — arbitrary bytes never throw anything but DecodeError', () => {
