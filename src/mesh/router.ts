@@ -527,23 +527,26 @@ export class Router {
   /**
    * A copy with more TTL than any before it (step 6): raise the waiting relay's TTL, or decide afresh for
    * this copy. A relay sent again carries this copy's bytes, so a signed copy must verify first (TTL is
-   * outside the signature, so a genuine copy with a raised TTL still passes; a forged one does not).
+   * outside the signature, so a genuine copy with a raised TTL still passes; a forged one does not). A
+   * copy that fails changes nothing: recording its TTL would let a forger's TTL-7 garbage stop the
+   * genuine copies that follow from being relayed.
    */
   private upgrade (seen: Seen, entry: number, packet: Packet, frame: Uint8Array, senderKey: string, ingress: LinkState): void {
     const recipient = packet.recipientId
     const toUs = recipient !== null && sameId(recipient, this.deps.localId)
     if (toUs) return
+    const relay = seen.attachment(entry)
+    if (relay === undefined && !this.copyVerifies(packet, senderKey)) return
     seen.setTtl(entry, packet.ttl)
     seen.countUpgrade(entry)
     const directed = recipient !== null && !isBroadcastId(recipient)
-    const relay = seen.attachment(entry)
     if (relay !== undefined) {
       // Our own accepted bytes wait in relay.frame: only their TTL byte changes.
       const decision = this.decide(packet, senderKey, ingress, directed, seen.seed(entry))
       if (decision !== null && decision.ttl > relay.frame[TTL_AT]!) relay.frame[TTL_AT] = decision.ttl
       return
     }
-    if (packet.ttl <= 1 || !this.copyVerifies(packet, senderKey)) return
+    if (packet.ttl <= 1) return
     this.relay(seen, entry, packet, senderKey, frame, ingress, directed)
   }
 

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest'
 import { sha256 } from '@noble/hashes/sha2.js'
 import pino from 'pino'
 import { LINK_SLOTS } from '../../src/mesh/dedup.js'
-import { Router, RSR_WINDOW_MS, NEIGHBOUR_MAX_AGE_MS, TWO_HOP_STABLE_MS, MAX_CLOCK_SKEW_MS, MAX_TTL_UPGRADES, HOLD_MAX_PER_SENDER, HOLD_MAX_TOTAL, HOLD_MS, type PacketSecurity, type RouterHandlers } from '../../src/mesh/router.js'
+import { Router, LINK_REBIND_COOLDOWN_MS, RSR_WINDOW_MS, NEIGHBOUR_MAX_AGE_MS, TWO_HOP_STABLE_MS, MAX_CLOCK_SKEW_MS, MAX_TTL_UPGRADES, HOLD_MAX_PER_SENDER, HOLD_MAX_TOTAL, HOLD_MS, type PacketSecurity, type RouterHandlers } from '../../src/mesh/router.js'
 import { PeerTable } from '../../src/mesh/peers.js'
 import { Counters } from '../../src/mesh/stats.js'
 import { floodPolicy } from '../../src/mesh/policy/flood.js'
@@ -11,6 +11,7 @@ import type { Link, LinkHandlers } from '../../src/mesh/link.js'
 import type { CryptoProvider } from '../../src/crypto/provider.js'
 import { capabilitiesFromBits, decodeAnnounce, encodeAnnounce, hasCapability, PeerCapability } from '../../src/wire/announce.js'
 import { decodePacket, encodePacket } from '../../src/wire/packet.js'
+import { encodeFragment } from '../../src/wire/fragment.js'
 import { MessageType, type Packet } from '../../src/wire/packet-types.js'
 import { SeededRandom } from '../../src/prng.js'
 import { ManualClock } from '../helpers/manual-clock.js'
@@ -177,6 +178,7 @@ describe('Router', () => {
     ['too old', -MAX_CLOCK_SKEW_MS - 1, true],
     ['too new', MAX_CLOCK_SKEW_MS + 1, true],
     ['at the edge', MAX_CLOCK_SKEW_MS, false],
+    ['at the old edge', -MAX_CLOCK_SKEW_MS, false],
   ])('router — freshness: %s', (_, offset, dropped) => {
     const { links, counters } = setup()
     links[0]!.deliver(new Peer(1).message('x', { timestamp: BigInt(NOW + offset) }))
@@ -627,7 +629,7 @@ describe('Router', () => {
     expect(messagesOn(links[8]!).length).toBeLessThanOrEqual(MAX_TTL_UPGRADES + 1)
   })
 
-  test('router — a forged copy with more TTL from a pinned sender is not relayed', () => {
+  test('router — a forged copy with more TTL from a pinned sender is not relayed, and does not stop the genuine copies after it', () => {
     const { links, messages } = setup(floodPolicy, 3)
     const alice = new Peer(1)
     links[2]!.deliver(alice.announce())
@@ -637,6 +639,9 @@ describe('Router', () => {
     links[1]!.deliver(encodePacket({ ...genuine, ttl: 7, signature: new Uint8Array(64).fill(3) }))
     expect(messagesOn(links[2]!).length).toBe(sentBefore)
     expect(messages()).toEqual(['real'])
+    // The forged TTL was not recorded: a genuine copy with less than it, more than before, still goes out.
+    links[1]!.deliver(encodePacket({ ...genuine, ttl: 6 }))
+    expect(messagesOn(links[2]!).map(f => f[2]).slice(sentBefore)).toEqual([5])
   })
 
   test('router — a message that arrives before its sender\'s announce is delivered once the announce pins the key', () => {
@@ -698,6 +703,168 @@ describe('Router', () => {
     expect(messages().slice(texts.length - 2)).toEqual([`from ${10 + HOLD_MAX_TOTAL}`])
   })
 
+  test('router — frames arriving after stop are ignored', () => {
+    const { links, router, counters, messages } = setup()
+    const alice = new Peer(1)
+    links[0]!.deliver(alice.announce())
+    router.stop()
+    links[0]!.deliver(alice.message('late'))
+    expect([messages(), counters.received, links[1]!.sent.filter(f => f[1] === MessageType.message)]).toEqual([[], 1, []])
+  })
+
+  test('router — a REQUEST_SYNC of any age is handed up: freshness does not apply to it', () => {
+    const { links, events, counters } = setup()
+    const alice = new Peer(1)
+    links[0]!.deliver(alice.announce())
+    links[0]!.deliver(encodePacket(alice.packet(MessageType.requestSync, Uint8Array.of(1), { ttl: 0, timestamp: BigInt(NOW - 600_000) })))
+    expect(events.filter(e => e[0] === 'packet')).toEqual([['packet', MessageType.requestSync]])
+    expect(counters.snapshot().dropped.stale ?? 0).toBe(0)
+  })
+
+  test.each([
+    ['a directed message', (a: Peer) => a.message('to bob', { recipientId: new Peer(5).id }), 1],
+    ['a signed file transfer', (a: Peer) => encodePacket(a.packet(MessageType.fileTransfer, Uint8Array.of(1, 2))), 0],
+  ])('router — from an unknown sender, %s is relayed but not held', (_, make, unverifiable) => {
+    const { links, router, counters } = setup()
+    links[0]!.deliver(make(new Peer(1)))
+    expect([router.heldMessages, counters.unverifiable, links[1]!.sent.length]).toEqual([0, unverifiable, 1])
+  })
+
+  test('router — a packet relayed blind is handed up when a copy verifies after its sender is known; a forged copy is not', () => {
+    const { links, events } = setup()
+    const alice = new Peer(1)
+    const genuine = alice.packet(MessageType.fileTransfer, Uint8Array.of(1, 2, 3))
+    links[0]!.deliver(encodePacket(genuine))
+    expect(events).toEqual([])
+    links[1]!.deliver(alice.announce())
+    links[2]!.deliver(encodePacket({ ...genuine, signature: new Uint8Array(64).fill(4) }))
+    expect(events).toEqual([['appeared', 'p1']])
+    links[2]!.deliver(encodePacket(genuine))
+    links[1]!.deliver(encodePacket(genuine))
+    expect(events).toEqual([['appeared', 'p1'], ['packet', MessageType.fileTransfer]])
+  })
+
+  test.each([
+    ['another peer', new Peer(5).id, []],
+    ['everyone (the broadcast ID)', new Uint8Array(8).fill(0xff), ['hello']],
+  ])('router — a message addressed to %s, verified only on a later copy, is shown as a public message accordingly', (_, recipientId, shown) => {
+    const { links, messages } = setup()
+    const alice = new Peer(1)
+    const frame = alice.message('hello', { recipientId })
+    links[0]!.deliver(frame)
+    links[1]!.deliver(alice.announce())
+    links[2]!.deliver(frame)
+    expect(messages()).toEqual(shown)
+  })
+
+  test('router — a message addressed to another peer is relayed, never shown', () => {
+    const { links, messages } = setup()
+    const alice = new Peer(1)
+    links[0]!.deliver(alice.announce())
+    links[0]!.deliver(alice.message('for bob', { recipientId: new Peer(5).id }))
+    expect([messages(), messagesOn(links[1]!).length]).toEqual([[], 1])
+  })
+
+  test('router — a waiting relay is cancelled by exactly its threshold of duplicates', () => {
+    for (const threshold of [1, 3]) {
+      const { links, clock, counters } = setup(waiting(threshold), 5)
+      const frame = new Peer(1).message('t')
+      links[0]!.deliver(frame)
+      for (let d = 1; d < threshold; d++) links[d]!.deliver(frame)
+      expect(counters.relaysCancelled).toBe(0)
+      links[threshold]!.deliver(frame)
+      clock.advance(50)
+      expect([counters.relaysCancelled, counters.relayed]).toEqual([1, 0])
+    }
+  })
+
+  test('router — TTL upgrades stop after MAX_TTL_UPGRADES, whether or not they were relayed', () => {
+    const { links } = setup(floodPolicy, 9)
+    const frame = new Peer(1).message('bound', { ttl: 0 })
+    // Upgrades to 1 (too low to relay) … 6 are the six allowed; the copy at TTL 7 is one too many.
+    for (let ttl = 0; ttl <= 7; ttl++) links[ttl]!.deliver(withTtl(frame, ttl))
+    expect(messagesOn(links[8]!).map(f => f[2])).toEqual([1, 2, 3, 4, 5])
+  })
+
+  test('router — a copy raised from TTL 0 to 1 is still too low to relay', () => {
+    const { links } = setup(floodPolicy, 3)
+    const frame = new Peer(1).message('low', { ttl: 0 })
+    links[0]!.deliver(frame)
+    links[1]!.deliver(withTtl(frame, 1))
+    expect(links.map(l => messagesOn(l).length)).toEqual([0, 0, 0])
+  })
+
+  test('router — an announce copy with more TTL is relayed again only if it is genuine', () => {
+    const { links } = setup(floodPolicy, 3)
+    const alice = new Peer(1)
+    const low = decodePacket(alice.announce(3))
+    links[0]!.deliver(encodePacket(low))
+    const announcesOn = (l: FakeLink): number[] => l.sent.filter(f => f[1] === MessageType.announce).map(f => f[2]!)
+    expect(announcesOn(links[2]!)).toEqual([2])
+    links[1]!.deliver(encodePacket({ ...low, ttl: 7, signature: new Uint8Array(64).fill(8) }))
+    expect(announcesOn(links[2]!)).toEqual([2])
+    links[1]!.deliver(encodePacket({ ...low, ttl: 6 }))
+    expect(announcesOn(links[2]!)).toEqual([2, 5])
+  })
+
+  test('router — unsigned types need no verification to be relayed again with more TTL', () => {
+    const { links } = setup(floodPolicy, 3)
+    const frame = encodePacket(new Peer(1).packet(0x7e, Uint8Array.of(1), { ttl: 2, signature: null }))
+    links[0]!.deliver(frame)
+    links[1]!.deliver(withTtl(frame, 6))
+    expect(links[2]!.sent.map(f => f[2])).toEqual([1, 5])
+  })
+
+  test('router — held messages expire one by one: a later one outlives an earlier one', () => {
+    const { links, router, clock, messages } = setup()
+    const alice = new Peer(1)
+    links[0]!.deliver(alice.message('first', { timestamp: BigInt(clock.now()) }))
+    clock.advance(10_000)
+    links[0]!.deliver(alice.message('second', { timestamp: BigInt(clock.now()) }))
+    clock.advance(HOLD_MS - 10_000)
+    router.maintain(clock.now())
+    expect(router.heldMessages).toBe(1)
+    links[1]!.deliver(alice.announce())
+    expect(messages()).toEqual(['second'])
+  })
+
+  test.each([
+    [LINK_REBIND_COOLDOWN_MS - 1, 'alice'],
+    [LINK_REBIND_COOLDOWN_MS, 'bob'],
+  ])('router — a link bound to one peer is rebound by another\'s direct announce %i ms later: bound to %s', (after, holder) => {
+    const { links, router, clock } = setup()
+    const [alice, bob] = [new Peer(1), new Peer(2)]
+    links[0]!.deliver(alice.announce())
+    clock.advance(after)
+    links[0]!.deliver(bob.announce())
+    expect(router.linkPeer(links[0]!)).toBe(Buffer.from((holder === 'alice' ? alice : bob).id).toString('hex'))
+  })
+
+  test('router — a leave from a peer already gone notifies nothing', () => {
+    const { links, events } = setup()
+    const alice = new Peer(1)
+    links[0]!.deliver(alice.announce())
+    links[0]!.deliver(encodePacket(alice.packet(MessageType.leave, new Uint8Array(0))))
+    links[0]!.deliver(encodePacket(alice.packet(MessageType.leave, new Uint8Array(0), { timestamp: BigInt(NOW + 1) })))
+    expect(events.filter(e => e[0] === 'left')).toEqual([['left', 'p1:leave']])
+  })
+
+  test('router — a fragment first heard at TTL 1 is relayed when a copy with more TTL comes', () => {
+    const { links } = setup(floodPolicy, 3)
+    const payload = encodeFragment({ fragmentId: new Uint8Array(8).fill(9), index: 0, total: 2, originalType: MessageType.message, data: Uint8Array.of(5, 5, 5) })
+    const frame = encodePacket(new Peer(1).packet(MessageType.fragment, payload, { ttl: 1, signature: null }))
+    links[0]!.deliver(frame)
+    links[1]!.deliver(withTtl(frame, 5))
+    expect(links[2]!.sent.map(f => f[2])).toEqual([4])
+  })
+
+  test('router — fragments addressed to us are not relayed', () => {
+    const { links, me } = setup(floodPolicy, 3)
+    const payload = encodeFragment({ fragmentId: new Uint8Array(8).fill(9), index: 0, total: 2, originalType: MessageType.noiseEncrypted, data: Uint8Array.of(5, 5, 5) })
+    links[0]!.deliver(encodePacket(new Peer(1).packet(MessageType.fragment, payload, { recipientId: me.id, signature: null })))
+    expect(links.map(l => l.sent.length)).toEqual([0, 0, 0])
+  })
+
   describe('two-hop skip', () => {
     // We have neighbours X (l0), B (l1) and C (l2). X and B are neighbours of each other too, which we learn
     // from each relaying the other's announce to us at TTL 6. A message then comes from X.
@@ -705,14 +872,20 @@ describe('Router', () => {
     const x = new Peer(1)
     const b = new Peer(2)
     const c = new Peer(3)
-    interface Case { xFullFanout?: boolean, xListsB?: boolean, bListsX?: boolean, ageMs?: number, linkLostAgoMs?: number, policy?: RelayPolicy }
-    function run ({ xFullFanout = true, xListsB = true, bListsX = true, ageMs = TWO_HOP_STABLE_MS, linkLostAgoMs, policy = skipping }: Case) {
+    /** `xListsBAt`: the TTL at which X relays B's announce to us; `xListsBBy`: what of B's X relays (6 = a neighbour's). */
+    interface Case { xFullFanout?: boolean, xListsB?: boolean, xListsBAt?: number, xListsBBy?: 'announce' | 'message', bListsX?: boolean, ageMs?: number, linkLostAgoMs?: number, policy?: RelayPolicy }
+    function run ({ xFullFanout = true, xListsB = true, xListsBAt = 6, xListsBBy = 'announce', bListsX = true, ageMs = TWO_HOP_STABLE_MS, linkLostAgoMs, policy = skipping }: Case) {
       const t = setup(policy, 4)
       const [l0, l1, l2, l3] = t.links as [FakeLink, FakeLink, FakeLink, FakeLink]
       l0.deliver(x.announce(7, xFullFanout))
       l1.deliver(b.announce(7, true))
       l2.deliver(c.announce(7, true))
-      if (xListsB) l0.deliver(b.announce(6, true))
+      if (xListsB && xListsBBy === 'announce') l0.deliver(b.announce(xListsBAt, true))
+      if (xListsB && xListsBBy === 'message') {
+        const hello = b.message('hello from b')
+        l1.deliver(hello)
+        l0.deliver(withTtl(hello, xListsBAt))
+      }
       if (bListsX) l1.deliver(x.announce(6, xFullFanout))
       if (linkLostAgoMs === undefined) t.clock.advance(ageMs)
       else {
@@ -735,6 +908,8 @@ describe('Router', () => {
       ['X does not announce full fanout (a phone)', { xFullFanout: false }],
       ['only X claims the edge', { bListsX: false }],
       ['only B claims the edge', { xListsB: false }],
+      ['X relays B\'s announce at TTL 5 (B is further away)', { xListsBAt: 5 }],
+      ['X relays B\'s message, not its announce, at TTL 6', { xListsBBy: 'message' }],
       ['the edge was last heard longer ago than NEIGHBOUR_MAX_AGE_MS', { ageMs: NEIGHBOUR_MAX_AGE_MS + 1 }],
       ['the policy does not ask for it', { policy: floodPolicy }],
       ['our links came up less than TWO_HOP_STABLE_MS ago', { ageMs: TWO_HOP_STABLE_MS - 1 }],
