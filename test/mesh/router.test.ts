@@ -3,7 +3,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import pino from 'pino'
 import { LINK_SLOTS } from '../../src/mesh/dedup.js'
 import { Router, LINK_REBIND_COOLDOWN_MS, RSR_WINDOW_MS, NEIGHBOUR_MAX_AGE_MS, TWO_HOP_STABLE_MS, MAX_CLOCK_SKEW_MS, MAX_TTL_UPGRADES, HOLD_MAX_PER_SENDER, HOLD_MAX_TOTAL, HOLD_MS, type PacketSecurity, type RouterHandlers } from '../../src/mesh/router.js'
-import { PeerTable } from '../../src/mesh/peers.js'
+import { PeerTable, peerKey } from '../../src/mesh/peers.js'
 import { Counters } from '../../src/mesh/stats.js'
 import { floodPolicy } from '../../src/mesh/policy/flood.js'
 import { NEWCOMER_WINDOW_MS, type RelayPolicy } from '../../src/mesh/policy/relay-policy.js'
@@ -807,9 +807,12 @@ describe('Router', () => {
     expect(announcesOn(links[2]!)).toEqual([2, 5])
   })
 
-  test('router — unsigned types need no verification to be relayed again with more TTL', () => {
+  test('router — unsigned types need no verification to be relayed again with more TTL, even from a known sender', () => {
     const { links } = setup(floodPolicy, 3)
-    const frame = encodePacket(new Peer(1).packet(0x7e, Uint8Array.of(1), { ttl: 2, signature: null }))
+    const alice = new Peer(1)
+    links[2]!.deliver(alice.announce())
+    links[2]!.sent = []
+    const frame = encodePacket(alice.packet(0x7e, Uint8Array.of(1), { ttl: 2, signature: null }))
     links[0]!.deliver(frame)
     links[1]!.deliver(withTtl(frame, 6))
     expect(links[2]!.sent.map(f => f[2])).toEqual([1, 5])
@@ -865,6 +868,100 @@ describe('Router', () => {
     expect(links.map(l => l.sent.length)).toEqual([0, 0, 0])
   })
 
+  test('router — an announce whose keys differ from the pinned ones is dropped, unrelayed, even when it derives the same ID', () => {
+    // The peer ID is a hash of the Noise key, and that key is public: anyone can put it in an announce
+    // signed with a signing key of their own. Only the pin stops them.
+    const { links, counters, events, peers } = setup()
+    const alice = new Peer(1)
+    links[0]!.deliver(alice.announce())
+    const impostor = new Peer(1)
+    Object.assign(impostor, { signing: new Uint8Array(32).fill(77) })
+    const forged = decodePacket(impostor.announce())
+    forged.timestamp += 1n
+    forged.signature = fakeSign(impostor.signing, forged)
+    expect(security.acceptAnnounce(forged)).toMatchObject({ nickname: 'p1' })
+    links[1]!.deliver(encodePacket(forged))
+    expect(counters.snapshot().dropped.keyMismatch).toBe(1)
+    expect(links[2]!.sent.filter(f => f[1] === MessageType.announce).length).toBe(1) // alice's own only
+    expect(peers.signingKey(peerKey(alice.id))).toEqual(alice.signing)
+    expect(events).toEqual([['appeared', 'p1']])
+  })
+
+  test.each<[string, 'fragment' | 'reassembly']>([
+    ['a fragment whose fragment header is cut short', 'fragment'],
+    ['a stream whose reassembled bytes are no packet', 'reassembly'],
+  ])('router — %s is counted and dropped', (_, reason) => {
+    const { links, counters } = setup()
+    const sender = new Peer(1)
+    const id = new Uint8Array(8).fill(4)
+    const payloads = reason === 'fragment'
+      ? [Uint8Array.of(1, 2, 3)]
+      : [0, 1].map(index => encodeFragment({ fragmentId: id, index, total: 2, originalType: MessageType.message, data: Uint8Array.of(9, 9, 9) }))
+    for (const payload of payloads) links[0]!.deliver(encodePacket(sender.packet(MessageType.fragment, payload, { signature: null })))
+    expect(counters.snapshot().dropped[reason]).toBe(1)
+  })
+
+  test('router — a REQUEST_SYNC on a link bound to nobody is handed up', () => {
+    const { links, events } = setup()
+    const alice = new Peer(1)
+    links[0]!.deliver(alice.announce(6)) // known, but not bound: the announce was relayed
+    links[0]!.deliver(encodePacket(alice.packet(MessageType.requestSync, Uint8Array.of(1), { ttl: 0 })))
+    expect(events.filter(e => e[0] === 'packet')).toEqual([['packet', MessageType.requestSync]])
+  })
+
+  test('router — a relayed announce (TTL 6) binds no link, and rebinds none', () => {
+    const { links, router, clock } = setup()
+    const [alice, bob] = [new Peer(1), new Peer(2)]
+    links[0]!.deliver(bob.announce(6))
+    expect(router.linkPeer(links[0]!)).toBeNull()
+    links[1]!.deliver(alice.announce())
+    clock.advance(LINK_REBIND_COOLDOWN_MS)
+    links[1]!.deliver(new Peer(3).announce(6))
+    expect(router.linkPeer(links[1]!)).toBe(Buffer.from(alice.id).toString('hex'))
+  })
+
+  test('router — a peer whose link was rebound to another is no longer reached through it', () => {
+    const { links, clock } = setup()
+    const [alice, bob, carol] = [new Peer(1), new Peer(2), new Peer(3)]
+    links[1]!.deliver(bob.announce())
+    clock.advance(LINK_REBIND_COOLDOWN_MS)
+    links[1]!.deliver(carol.announce()) // l1 is carol's now
+    links[0]!.deliver(encodePacket(alice.packet(MessageType.noiseEncrypted, Uint8Array.of(1), { recipientId: bob.id, signature: null, timestamp: BigInt(clock.now()) })))
+    expect(links.map(l => l.sent.filter(f => f[1] === MessageType.noiseEncrypted).length)).toEqual([0, 1, 1])
+  })
+
+  test.each([
+    ['declines', null],
+    ['offers less TTL than the waiting relay has', 1],
+  ])('router — a waiting relay keeps its TTL when, for a better copy, the policy %s', (_, second) => {
+    let calls = 0
+    const policy: RelayPolicy = { name: 'fickle', decide: c => ++calls === 1 ? { ttl: c.ttl - 1, delayMs: 50, cancelAfterDuplicates: Infinity, links: c.links } : second === null ? null : { ttl: second, delayMs: 0, cancelAfterDuplicates: Infinity, links: c.links } }
+    const { links, clock } = setup(policy, 3)
+    const frame = new Peer(1).message('x', { ttl: 4 })
+    links[0]!.deliver(frame)
+    links[1]!.deliver(withTtl(frame, 6))
+    clock.advance(50)
+    expect([calls, messagesOn(links[2]!).map(f => f[2])]).toEqual([2, [3]])
+  })
+
+  test('router — a copy with more TTL of a packet addressed to us is not relayed', () => {
+    const { links, me } = setup(floodPolicy, 3)
+    const frame = encodePacket(new Peer(1).packet(MessageType.noiseEncrypted, Uint8Array.of(1), { recipientId: me.id, signature: null, ttl: 3 }))
+    links[0]!.deliver(frame)
+    links[1]!.deliver(withTtl(frame, 7))
+    expect(links.map(l => l.sent.length)).toEqual([0, 0, 0])
+  })
+
+  test('router — a copy with more TTL of traffic for a neighbour goes only down its link', () => {
+    const { links } = setup(floodPolicy, 4)
+    const bob = new Peer(2)
+    links[3]!.deliver(bob.announce())
+    const frame = encodePacket(new Peer(1).packet(MessageType.noiseEncrypted, Uint8Array.of(1), { recipientId: bob.id, signature: null, ttl: 1 }))
+    links[0]!.deliver(frame) // TTL 1: not relayed
+    links[1]!.deliver(withTtl(frame, 5))
+    expect(links.map(l => l.sent.filter(f => f[1] === MessageType.noiseEncrypted).map(f => f[2]))).toEqual([[], [], [], [4]])
+  })
+
   describe('two-hop skip', () => {
     // We have neighbours X (l0), B (l1) and C (l2). X and B are neighbours of each other too, which we learn
     // from each relaying the other's announce to us at TTL 6. A message then comes from X.
@@ -873,11 +970,12 @@ describe('Router', () => {
     const b = new Peer(2)
     const c = new Peer(3)
     /** `xListsBAt`: the TTL at which X relays B's announce to us; `xListsBBy`: what of B's X relays (6 = a neighbour's). */
-    interface Case { xFullFanout?: boolean, xListsB?: boolean, xListsBAt?: number, xListsBBy?: 'announce' | 'message', bListsX?: boolean, ageMs?: number, linkLostAgoMs?: number, policy?: RelayPolicy }
-    function run ({ xFullFanout = true, xListsB = true, xListsBAt = 6, xListsBBy = 'announce', bListsX = true, ageMs = TWO_HOP_STABLE_MS, linkLostAgoMs, policy = skipping }: Case) {
+    interface Case { xRelaysNewcomer?: boolean, xFullFanout?: boolean, xListsB?: boolean, xListsBAt?: number, xListsBBy?: 'announce' | 'message', bListsX?: boolean, ageMs?: number, linkLostAgoMs?: number, policy?: RelayPolicy }
+    function run ({ xRelaysNewcomer = false, xFullFanout = true, xListsB = true, xListsBAt = 6, xListsBBy = 'announce', bListsX = true, ageMs = TWO_HOP_STABLE_MS, linkLostAgoMs, policy = skipping }: Case) {
       const t = setup(policy, 4)
       const [l0, l1, l2, l3] = t.links as [FakeLink, FakeLink, FakeLink, FakeLink]
       l0.deliver(x.announce(7, xFullFanout))
+      if (xRelaysNewcomer) l0.deliver(new Peer(8).announce(6, true))
       l1.deliver(b.announce(7, true))
       l2.deliver(c.announce(7, true))
       if (xListsB && xListsBBy === 'announce') l0.deliver(b.announce(xListsBAt, true))
@@ -906,6 +1004,7 @@ describe('Router', () => {
 
     test.each<[string, Case]>([
       ['X does not announce full fanout (a phone)', { xFullFanout: false }],
+      ['X is a phone that relays a full-fanout peer\'s announce', { xFullFanout: false, xRelaysNewcomer: true }],
       ['only X claims the edge', { bListsX: false }],
       ['only B claims the edge', { xListsB: false }],
       ['X relays B\'s announce at TTL 5 (B is further away)', { xListsBAt: 5 }],
