@@ -109,6 +109,16 @@ describe('§5.1 announce TLV', () => {
     ['neighbours not whole IDs', '0100' + '0220' + '00'.repeat(32) + '0320' + '00'.repeat(32) + '0407' + '00'.repeat(7), 'neighbors'],
     ['geohash over 12 bytes', '0100' + '0220' + '00'.repeat(32) + '0320' + '00'.repeat(32) + '060d' + '61'.repeat(13), 'geohash'],
     ['duplicate nickname', '0100' + '0100' + '0220' + '00'.repeat(32) + '0320' + '00'.repeat(32), 'nickname'],
+    ['duplicate signing key', '0100' + '0220' + '00'.repeat(32) + '0320' + '00'.repeat(32) + '0320' + '00'.repeat(32), 'signingPublicKey'],
+    ['duplicate neighbours', '0100' + '0220' + '00'.repeat(32) + '0320' + '00'.repeat(32) + '0408' + '00'.repeat(8) + '0408' + '00'.repeat(8), 'neighbors'],
+    ['duplicate capabilities', '0100' + '0220' + '00'.repeat(32) + '0320' + '00'.repeat(32) + '050100' + '050100', 'capabilities'],
+    ['duplicate geohash', '0100' + '0220' + '00'.repeat(32) + '0320' + '00'.repeat(32) + '060175' + '060175', 'geohash'],
+    ['missing Noise key', '0100' + '0320' + '00'.repeat(32), 'noisePublicKey'],
+    ['33-byte signing key', '0100' + '0220' + '00'.repeat(32) + '0321' + '00'.repeat(33), 'signingPublicKey'],
+    ['an empty neighbours TLV', '0100' + '0220' + '00'.repeat(32) + '0320' + '00'.repeat(32) + '0400', 'neighbors'],
+    ['invalid UTF-8 geohash', '0100' + '0220' + '00'.repeat(32) + '0320' + '00'.repeat(32) + '0601ff', 'geohash'],
+    ['a TLV cut inside its value', '0105' + '6162', 'nickname'],
+    ['an unknown TLV cut inside its value', '0100' + '0220' + '00'.repeat(32) + '0320' + '00'.repeat(32) + '7f05' + '00', 'unknownTlv'],
   ])('§5.1 announce — %s is rejected', (_name, wire, field) => {
     expect(fieldOf(() => decodeAnnounce(hex(wire)))).toBe(field)
   })
@@ -143,14 +153,44 @@ describe('§5.1 announce TLV', () => {
     }), fcOptions(10_000))
   })
 
-  test('§5.1 announce — invalid values to encode are programmer errors naming the field', () => {
-    const a: Announce = {
-      nickname: 'x', noisePublicKey: new Uint8Array(31), signingPublicKey: new Uint8Array(32),
-      neighbors: [], capabilities: null, geohash: null, unknown: [],
-    }
-    expect(() => encodeAnnounce(a)).toThrow(/^noisePublicKey/)
-    expect(() => encodeAnnounce({ ...a, noisePublicKey: new Uint8Array(32), nickname: 'é'.repeat(128) })).toThrow(/^nickname/)
-    expect(() => encodeAnnounce({ ...a, noisePublicKey: new Uint8Array(32), unknown: [{ type: 2, value: new Uint8Array(0) }] })).toThrow(/^unknown/)
+  const valid: Announce = {
+    nickname: 'x', noisePublicKey: new Uint8Array(32), signingPublicKey: new Uint8Array(32),
+    neighbors: [], capabilities: null, geohash: null, unknown: [],
+  }
+  test.each<[string, Partial<Announce>, RegExp]>([
+    ['a 31-byte Noise key', { noisePublicKey: new Uint8Array(31) }, /^noisePublicKey: must be 32 bytes/],
+    ['a 33-byte signing key', { signingPublicKey: new Uint8Array(33) }, /^signingPublicKey: must be 32 bytes/],
+    ['a 256-byte nickname', { nickname: 'é'.repeat(128) }, /^nickname: longer than 255/],
+    ['32 neighbours (256 bytes)', { neighbors: Array.from({ length: 32 }, () => new Uint8Array(8)) }, /^neighbors: at most 31/],
+    ['a 7-byte neighbour', { neighbors: [new Uint8Array(8), new Uint8Array(7)] }, /^neighbors: each must be 8 bytes/],
+    ['256 capability bytes', { capabilities: new Uint8Array(256) }, /^capabilities: longer than 255/],
+    ['a 13-byte geohash', { geohash: 'u4pruydqqvjkz' }, /^geohash: longer than 12/],
+    ['an unknown TLV of a known type', { unknown: [{ type: 2, value: new Uint8Array(0) }] }, /^unknown: type 2 is not/],
+    ['an unknown TLV of type -1', { unknown: [{ type: -1, value: new Uint8Array(0) }] }, /^unknown: type -1 is not/],
+    ['an unknown TLV of type 256', { unknown: [{ type: 256, value: new Uint8Array(0) }] }, /^unknown: type 256 is not/],
+    ['an unknown TLV of type 7.5', { unknown: [{ type: 7.5, value: new Uint8Array(0) }] }, /^unknown: type 7.5 is not/],
+    ['an unknown TLV of 256 bytes', { unknown: [{ type: 9, value: new Uint8Array(256) }] }, /^unknown: value longer than 255/],
+    ['tlvOrder naming a type twice', { tlvOrder: [1, 2, 3, 1] }, /^tlvOrder: type 1 twice/],
+    ['tlvOrder listing absent neighbours', { tlvOrder: [1, 2, 3, 4] }, /^tlvOrder: neighbors listed but empty/],
+    ['tlvOrder listing absent capabilities', { tlvOrder: [1, 2, 3, 5] }, /^tlvOrder: capabilities listed but null/],
+    ['tlvOrder listing an absent geohash', { tlvOrder: [1, 2, 3, 6] }, /^tlvOrder: geohash listed but null/],
+    ['tlvOrder naming an unknown type not there', { tlvOrder: [1, 2, 3, 9] }, /^tlvOrder: type 9 does not match/],
+    ['tlvOrder naming another unknown type than the one there', { unknown: [{ type: 10, value: new Uint8Array(1) }], tlvOrder: [1, 2, 3, 9] }, /^tlvOrder: type 9 does not match/],
+    ['tlvOrder leaving out a known TLV', { tlvOrder: [1, 3, 2].slice(0, 2) }, /^tlvOrder: does not list every TLV exactly once/],
+    ['tlvOrder leaving out an unknown TLV', { unknown: [{ type: 9, value: new Uint8Array(1) }], tlvOrder: [1, 2, 3] }, /^tlvOrder: does not list every TLV exactly once/],
+  ])('§5.1 announce — encoding %s is a programmer error naming the field', (_name, change, message) => {
+    expect(() => encodeAnnounce({ ...valid, ...change })).toThrow(message)
+  })
+
+  test.each<[string, Partial<Announce>]>([
+    ['a 255-byte nickname', { nickname: 'a'.repeat(255) }],
+    ['31 neighbours', { neighbors: Array.from({ length: 31 }, () => new Uint8Array(8)) }],
+    ['255 capability bytes', { capabilities: new Uint8Array(255) }],
+    ['a 12-byte geohash', { geohash: 'u4pruydqqvjk' }],
+    ['unknown TLVs of types 0, 7 and 255, one 255 bytes long', { unknown: [{ type: 0, value: new Uint8Array(1) }, { type: 7, value: new Uint8Array(255) }, { type: 255, value: new Uint8Array(0) }] }],
+  ])('§5.1 announce — encoding %s is allowed (the bound itself)', (_name, change) => {
+    const a = { ...valid, ...change }
+    expect(plain(decodeAnnounce(encodeAnnounce(a)))).toEqual(plain(a))
   })
 })
 
@@ -172,5 +212,17 @@ describe('§5.1 capabilities', () => {
     expect(hasCapability(hex('0001'), PeerCapability.privateMedia)).toBe(true)
     expect(hasCapability(hex('01'), PeerCapability.privateMedia)).toBe(false)
     expect(hasCapability(null, PeerCapability.prekeys)).toBe(false)
+    expect(hasCapability(hex('fe'), 0)).toBe(false)
+    expect(hasCapability(hex('01'), 8)).toBe(false) // past the end: absent, not an error
+  })
+
+  test.each([[-1], [2040], [1.5], [Number.NaN]])('§5.1 capabilities — bit %s cannot be encoded', (bit) => {
+    expect(() => capabilitiesFromBits([bit])).toThrow(/^capabilities: bad bit/)
+  })
+
+  test('§5.1 capabilities — the highest bit that fits (2039) takes all 255 bytes', () => {
+    const raw = capabilitiesFromBits([2039, 0])
+    expect([raw.length, raw[0], raw[254]]).toEqual([255, 1, 0x80])
+    expect(capabilityBits(raw)).toEqual([0, 2039])
   })
 })
