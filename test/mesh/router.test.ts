@@ -962,6 +962,57 @@ describe('Router', () => {
     expect(links.map(l => l.sent.filter(f => f[1] === MessageType.noiseEncrypted).map(f => f[2]))).toEqual([[], [], [], [4]])
   })
 
+  test.each([[0], [5]])('router — a policy that returns TTL %i for a packet at TTL 5 is a programmer error, named', (ttl) => {
+    const broken: RelayPolicy = { name: 'broken', decide: c => ({ ttl, delayMs: 0, cancelAfterDuplicates: Infinity, links: c.links }) }
+    const { links } = setup(broken)
+    expect(() => links[0]!.deliver(new Peer(1).message('x', { ttl: 5 }))).toThrow(`policy broken returned TTL ${ttl} for a packet at TTL 5`)
+  })
+
+  test('router — the policy sees a fragment\'s carried type, and how long ago a peer last appeared', () => {
+    const seen: Array<[number, number, number]> = []
+    const recording: RelayPolicy = { name: 'recording', decide: c => { seen.push([c.type, c.carriedType, c.peerArrivalAgeMs]); return floodPolicy.decide(c) } }
+    const { links, clock } = setup(recording)
+    const alice = new Peer(1)
+    links[0]!.deliver(alice.announce())
+    clock.advance(1234)
+    const payload = encodeFragment({ fragmentId: new Uint8Array(8).fill(9), index: 0, total: 2, originalType: MessageType.fileTransfer, data: Uint8Array.of(5) })
+    links[0]!.deliver(encodePacket(alice.packet(MessageType.fragment, payload, { signature: null, timestamp: BigInt(clock.now()) })))
+    expect(seen.slice(1)).toEqual([[MessageType.fragment, MessageType.fileTransfer, 1234]])
+  })
+
+  test('router — a neighbour that sent us a copy at TTL 0 is skipped by a relay at TTL 1', () => {
+    const { links, clock } = setup(waiting(), 3)
+    const frame = new Peer(1).message('x', { ttl: 2 })
+    links[0]!.deliver(frame) // relayed at TTL 1
+    links[1]!.deliver(withTtl(frame, 0)) // it held 1 before it sent us 0
+    clock.advance(50)
+    expect(links.map(l => messagesOn(l).map(f => f[2]))).toEqual([[], [], [1]])
+  })
+
+  test('router — traffic for a neighbour that comes in over that neighbour\'s own link goes to the others', () => {
+    const { links } = setup()
+    const bob = new Peer(2)
+    links[1]!.deliver(bob.announce())
+    links[1]!.deliver(encodePacket(new Peer(1).packet(MessageType.noiseEncrypted, Uint8Array.of(1), { recipientId: bob.id, signature: null })))
+    expect(links.map(l => l.sent.filter(f => f[1] === MessageType.noiseEncrypted).length)).toEqual([1, 0, 1])
+  })
+
+  test('router — what no fragmenting can fit is counted tooLarge, and the link is spared', () => {
+    const { router, counters, me } = setup(floodPolicy, 0)
+    const tiny = new FakeLink('tiny', 40)
+    router.addLink(tiny)
+    router.originate(me.packet(MessageType.message, new Uint8Array(20_000), { signature: null }))
+    expect([counters.snapshot().dropped.tooLarge, tiny.sent.length]).toEqual([1, 0])
+  })
+
+  test('router — reports the reassembly it holds, and fragment relays among pending relays', () => {
+    const { links, router } = setup(waiting())
+    const payload = encodeFragment({ fragmentId: new Uint8Array(8).fill(9), index: 0, total: 2, originalType: MessageType.message, data: Uint8Array.of(5, 6, 7) })
+    links[0]!.deliver(encodePacket(new Peer(1).packet(MessageType.fragment, payload, { signature: null })))
+    links[0]!.deliver(new Peer(1).message('whole'))
+    expect([router.reassembly.openStreams, router.reassembly.storedBytes > 0, router.pendingRelays]).toEqual([1, true, 2])
+  })
+
   describe('two-hop skip', () => {
     // We have neighbours X (l0), B (l1) and C (l2). X and B are neighbours of each other too, which we learn
     // from each relaying the other's announce to us at TTL 6. A message then comes from X.
@@ -1017,6 +1068,22 @@ describe('Router', () => {
       const { onB, onC, counters } = run(c)
       expect([onB, onC]).toEqual([1, 1])
       expect(counters.twoHopSkips).toBe(0)
+    })
+
+    test.each([[4, [5], 0], [5, [], 1]])('router — a full-fanout neighbour\'s copy at TTL %i against our relay at 5: B gets %j', (xTtl, onB, skips) => {
+      const t = setup({ ...skipping, decide: ctx => ({ ...skipping.decide(ctx)!, delayMs: 50 }) }, 3)
+      const [l0, l1, l2] = t.links as [FakeLink, FakeLink, FakeLink]
+      l0.deliver(x.announce(7, true))
+      l1.deliver(b.announce(7, true))
+      l0.deliver(b.announce(6, true))
+      l1.deliver(x.announce(6, true))
+      t.clock.advance(TWO_HOP_STABLE_MS)
+      for (const l of t.links) l.sent = []
+      const frame = new Peer(9).message('m', { ttl: 6, timestamp: BigInt(t.clock.now()) })
+      l2.deliver(frame)
+      l0.deliver(withTtl(frame, xTtl))
+      t.clock.advance(50)
+      expect([messagesOn(l1).map(f => f[2]), t.counters.twoHopSkips]).toEqual([onB, skips])
     })
 
     test('router — no two-hop skip when the full-fanout neighbour\'s copy carries less TTL than ours', () => {
