@@ -5,7 +5,7 @@ import {
 } from '../../src/wire/announce.js'
 import { DecodeError } from '../../src/wire/decode-error.js'
 import vectors from '../fixtures/wire/android-contract-vectors.json' with { type: 'json' }
-import { fcOptions, hex, toHex } from './fc.js'
+import { decodeErrorField, fcOptions, hex, toHex } from './fc.js'
 
 function plain (a: Announce): unknown {
   return {
@@ -16,11 +16,6 @@ function plain (a: Announce): unknown {
     capabilities: a.capabilities === null ? null : toHex(a.capabilities),
     unknown: a.unknown.map((u) => ({ type: u.type, value: toHex(u.value) })),
   }
-}
-
-function fieldOf (fn: () => unknown): string {
-  try { fn() } catch (e) { if (e instanceof DecodeError) return e.field; throw e }
-  throw new Error('did not throw')
 }
 
 const key = fc.uint8Array({ minLength: 32, maxLength: 32 })
@@ -120,7 +115,7 @@ describe('§5.1 announce TLV', () => {
     ['a TLV cut inside its value', '0105' + '6162', 'nickname'],
     ['an unknown TLV cut inside its value', '0100' + '0220' + '00'.repeat(32) + '0320' + '00'.repeat(32) + '7f05' + '00', 'unknownTlv'],
   ])('§5.1 announce — %s is rejected', (_name, wire, field) => {
-    expect(fieldOf(() => decodeAnnounce(hex(wire)))).toBe(field)
+    expect(decodeErrorField(() => decodeAnnounce(hex(wire)))).toBe(field)
   })
 
   test('§5.1 announce — truncations: only cuts at a TLV boundary (±1 dangling byte) after the required TLVs decode', () => {
