@@ -67,6 +67,54 @@ describe('SendQueue', () => {
     expect(link.sent.map(f => f[3])).toEqual([3, 2])
   })
 
+  test.each<[string, number[], number]>([
+    ['messages, and a message comes', [MessageType.message, MessageType.message], MessageType.message],
+    ['control frames, and a message comes', [MessageType.announce, MessageType.announce], MessageType.message],
+    ['control frames, and a control frame comes', [MessageType.announce, MessageType.leave], MessageType.announce],
+  ])('send-queue — full of %s: the newcomer is dropped, the queued frames are kept', (_, queued, newcomer) => {
+    const link = new FakeLink()
+    link.full = true
+    const counters = new Counters()
+    const q = new SendQueue(link, new ManualClock(), counters, { maxFrames: 2 })
+    queued.forEach((type, i) => q.enqueue(frame(type, i + 1)))
+    expect(q.enqueue(frame(newcomer, 9))).toBe(false)
+    expect(q.length).toBe(2)
+    expect(counters.snapshot().dropped.queueFull).toBe(1)
+    link.full = false
+    q.drain()
+    expect(link.sent.map(f => f[3])).toEqual([1, 2])
+  })
+
+  test('send-queue — without a withdrawal check, tagged frames that waited are sent', () => {
+    const link = new FakeLink()
+    link.full = true
+    const q = new SendQueue(link, new ManualClock(), new Counters())
+    q.enqueue(frame(MessageType.message, 1), 5)
+    q.enqueue(frame(MessageType.message, 2), 6)
+    link.full = false
+    q.drain()
+    expect(link.sent.map(f => f[3])).toEqual([1, 2])
+  })
+
+  test('send-queue — each waiting frame keeps its own tag through a long backlog', () => {
+    // Past 64 frames sent from one backlog the FIFO compacts its arrays; frames and tags must move together.
+    const link = new FakeLink()
+    link.full = true
+    const asked: number[] = []
+    const q = new SendQueue(link, new ManualClock(), new Counters(), {}, tag => { asked.push(tag); return false })
+    for (let n = 1; n <= 200; n++) q.enqueue(Uint8Array.of(1, MessageType.message, 7, n & 0xff, n >> 8), 1000 + n)
+    const sendMany = link.send.bind(link)
+    let room = 100
+    link.send = f => room-- > 0 && sendMany(f)
+    link.full = false
+    q.drain()
+    room = Infinity
+    q.drain()
+    expect(link.sent.map(f => f[3]! | (f[4]! << 8))).toEqual(Array.from({ length: 200 }, (_, i) => i + 1))
+    expect(new Set(asked)).toEqual(new Set(Array.from({ length: 200 }, (_, i) => 1001 + i)))
+    expect(asked.slice(0, 100)).toEqual(Array.from({ length: 100 }, (_, i) => 1001 + i))
+  })
+
   test('send-queue — a frame that waited is asked about before it leaves; tag 0 and frames sent at once never are', () => {
     const link = new FakeLink()
     const counters = new Counters()
@@ -102,6 +150,18 @@ describe('SendQueue', () => {
     expect(link.sent.map(f => f[3])).toEqual([1, 9, 2])
     clock.advance(30)
     expect(link.sent.map(f => f[3])).toEqual([1, 9, 2, 3])
+  })
+
+  test('send-queue — a message leaving the queue does not hold back the next fragment', () => {
+    const link = new FakeLink()
+    link.full = true
+    const clock = new ManualClock()
+    const q = new SendQueue(link, clock, new Counters(), { fragmentSpacingMs: 30 })
+    q.enqueue(frame(MessageType.message, 1))
+    q.enqueue(frame(MessageType.fragment, 2))
+    link.full = false
+    q.drain()
+    expect(link.sent.map(f => f[3])).toEqual([1, 2])
   })
 
   test('send-queue — closing drops what is queued and counts it', () => {
