@@ -81,7 +81,46 @@ describe('PeerTable', () => {
   test('peers — pins from the store apply from the start', () => {
     const t = new PeerTable({ pins: [[toHex(id(3)), keys(3)]] })
     expect(t.announce(id(3), 'impostor', keys(4), 0)).toBe('keyMismatch')
-    expect(() => new PeerTable({ pins: [['xyz', keys(3)]] })).toThrow()
+  })
+
+  const short = { noisePublicKey: new Uint8Array(31), signingPublicKey: new Uint8Array(32) }
+  test.each<[string, string, { noisePublicKey: Uint8Array, signingPublicKey: Uint8Array }, RegExp]>([
+    ['not hex', 'xyz', keys(3), /16 lowercase hex characters, got xyz/],
+    ['upper-case hex', 'ABABABABABABABAB', keys(3), /16 lowercase hex/],
+    ['a 16-hex tail after junk', `x${toHex(id(3))}`, keys(3), /16 lowercase hex/],
+    ['a 16-hex head before junk', `${toHex(id(3))}0`, keys(3), /16 lowercase hex/],
+    ['a 31-byte Noise key', toHex(id(3)), short, /pin keys of 0303030303030303 must be 32 bytes each/],
+  ])('peers — a stored pin with %s is refused when the table is made', (_, hex, pinKeys, message) => {
+    expect(() => new PeerTable({ pins: [[hex, pinKeys]] })).toThrow(message)
+  })
+
+  test('peers — a new peer whose keys are not pin-sized is refused and not pinned', () => {
+    const t = new PeerTable()
+    expect(t.announce(id(1), 'a', short, 0)).toBe('keyMismatch')
+    expect(t.pinned(peerKey(id(1)))).toBeUndefined()
+    expect(t.size).toBe(0)
+  })
+
+  test('peers — IDs that share one half are told apart', () => {
+    // The index compares an ID as two 32-bit words: IDs equal in one word must still differ by the other.
+    const t = new PeerTable()
+    const shared = (n: number, half: 'high' | 'low'): Uint8Array => {
+      const b = new Uint8Array(8).fill(0xab)
+      b[half === 'high' ? 7 : 0] = n // the other half stays 0xabababab
+      return b
+    }
+    for (let n = 0; n < 40; n++) {
+      t.announce(shared(n, 'high'), `h${n}`, keys(n), 0)
+      t.announce(shared(n, 'low'), `l${n}`, keys(100 + n), 0)
+    }
+    for (let n = 0; n < 40; n++) {
+      expect(t.get(peerKey(shared(n, 'high')))?.nickname).toBe(`h${n}`)
+      expect(t.signingKey(peerKey(shared(n, 'low')))).toEqual(keys(100 + n).signingPublicKey)
+    }
+    for (let n = 40; n < 80; n++) {
+      expect(t.pinned(peerKey(shared(n, 'high')))).toBeUndefined()
+      expect(t.pinned(peerKey(shared(n, 'low')))).toBeUndefined()
+    }
   })
 
   test('peers — the pin table is bounded, absent peers\' pins go first', () => {
