@@ -35,7 +35,9 @@
 //                       pins the sender within HOLD_MS, held messages that verify are delivered then —
 //                       otherwise a message sent just after a link came up (before the announce crossed)
 //                       was lost for that neighbour.
-//  8. fragment          → reassembler; a finished frame re-enters at step 1 with TTL 0 (never relayed)
+//  8. fragment          → reassembler; a finished frame re-enters at step 1 with TTL 0 (never relayed).
+//                       Dedup records it at the TTL its last fragment carried, the reach the fragments
+//                       give it: a whole copy is then relayed only if it would carry the packet further.
 //  9. by type           announce → peers (direct TTL-7 announce binds the link); message → event;
 //                       leave → peer left; anything else for us or broadcast → onPacket
 // 10. relay             never at TTL ≤ 1, never REQUEST_SYNC or RSR (answers are the asker's), never ours
@@ -59,20 +61,24 @@
 //                       turn many are held already (1 000 nodes × 60 s: 3.90 M → 2.92 M link frames,
 //                       289 362 withdrawn, delivery 100 % both). The received bytes are reused with only
 //                       the TTL byte changed, so signatures and compressed payloads stay byte-identical;
-//                       fragmented when over the link's limit.
+//                       fragmented when over the link's limit, under a fragment ID derived from the bytes
+//                       (`fragmentIdFor`), so relays that cut the same packet send the same stream. Why:
+//                       with the phones' random IDs each cut flooded as a stream of its own, and a 400-byte
+//                       message in a half-iOS, half-Android mesh cost `flood` 57–87 frames a node instead
+//                       of 16–20 (docs/policies.md, "Mixed link sizes").
 import type { Clock, Random, TimerId } from '../clock.js'
 import type { CryptoProvider } from '../crypto/provider.js'
 import type { Logger } from '../logger.js'
 import { DecodeError } from '../wire/decode-error.js'
-import { decodeFragment, FRAGMENT_ID_BYTES, FRAGMENT_ORIGINAL_TYPE_AT } from '../wire/fragment.js'
-import { decodePacket, emptyFrameHeader, encodedPacketLength, encodePacket, peekHeader, TTL_AT, type FrameHeader } from '../wire/packet.js'
+import { decodeFragment, FRAGMENT_ORIGINAL_TYPE_AT } from '../wire/fragment.js'
+import { decodePacket, emptyFrameHeader, encodedPacketLength, encodePacket, peekHeader, TTL_AT, TYPE_AT, type FrameHeader } from '../wire/packet.js'
 import { MessageType, PacketFlag, PEER_ID_BYTES, type Packet } from '../wire/packet-types.js'
 import { padFrame } from '../wire/padding.js'
 import { u32At } from '../wire/reader.js'
 import { DedupTable, fragmentKeyInto, frameKeyInto, LINK_SLOTS, packetKeyInto, type DedupOptions, FRAGMENT_DEDUP_MAX_AGE_MS, FRAGMENT_DEDUP_MAX_ENTRIES } from './dedup.js'
 import { FrameSlab } from './frame-slab.js'
 import { NeighbourSet } from './neighbour-set.js'
-import { fragmentFrame, frameLimit } from './fragmenter.js'
+import { chunkSize, fragmentFrame, fragmentIdFor, frameLimit } from './fragmenter.js'
 import type { Link } from './link.js'
 import { peerKey, type Peer, type PeerKeys, type PeerTable } from './peers.js'
 import { NEWCOMER_WINDOW_MS, type RelayDecision, type RelayPolicy } from './policy/relay-policy.js'
@@ -451,7 +457,7 @@ export class Router {
   }
 
   /** `keyed`: `seen.key` already holds this packet's key (`plainCopy` computed it from the frame). */
-  private process (packet: Packet, frame: Uint8Array, ingress: LinkState, reassembled: boolean, keyed = false): void {
+  private process (packet: Packet, frame: Uint8Array, ingress: LinkState, reassembled: boolean, keyed = false, carriedTtl = 0): void {
     const { counters, localId } = this.deps
     if (packet.ttl > MAX_TTL) packet.ttl = MAX_TTL
     if (reassembled) packet.ttl = 0
@@ -483,8 +489,9 @@ export class Router {
       if (signingKey === undefined) verified = false
       else if (!this.deps.security.verify(signingKey, packet)) { counters.drop('badSignature'); return }
     }
-    const entry = seen.add(packet.ttl, verified)
-    seen.recordCopy(entry, ingress.slot, packet.ttl)
+    const reach = reassembled ? carriedTtl : packet.ttl
+    const entry = seen.add(reach, verified)
+    seen.recordCopy(entry, ingress.slot, reach)
     if (verified) this.deliver(packet, senderKey, ingress, directed, reassembled)
     else if (type === MessageType.message) {
       counters.unverifiable++
@@ -690,7 +697,7 @@ export class Router {
       if (error instanceof DecodeError) { counters.drop('fragment'); return }
       throw error
     }
-    const seen = this.fragmentsSeen ??= new DedupTable<PendingRelay>(this.deps.clock, this.deps.config?.fragmentDedup ?? { maxEntries: FRAGMENT_DEDUP_MAX_ENTRIES, maxAgeMs: FRAGMENT_DEDUP_MAX_AGE_MS })
+    const seen = this.fragmentTable()
     fragmentKeyInto(seen.key, packet.senderId, fragment.fragmentId, fragment.index, fragment.total, fragment.originalType)
     const found = seen.find()
     if (found !== 0) { this.duplicate(seen, found, packet, frame, senderKey, ingress, false); return }
@@ -703,10 +710,26 @@ export class Router {
     const entry = seen.add(packet.ttl, true)
     seen.recordCopy(entry, ingress.slot, packet.ttl)
     if (!toUs) this.relay(seen, entry, packet, senderKey, frame, ingress, directed)
-    if (complete !== null) this.reassembled(complete, ingress)
+    if (complete !== null) this.reassembled(complete, ingress, packet.ttl)
   }
 
-  private reassembled (frame: Uint8Array, ingress: LinkState): void {
+  private fragmentTable (): Seen {
+    return this.fragmentsSeen ??= new DedupTable<PendingRelay>(this.deps.clock, this.deps.config?.fragmentDedup ?? { maxEntries: FRAGMENT_DEDUP_MAX_ENTRIES, maxAgeMs: FRAGMENT_DEDUP_MAX_AGE_MS })
+  }
+
+  /**
+   * A stream we just cut counts as seen: when a neighbour relays it back, or another relay cut the same
+   * bytes the same way (`fragmentIdFor`), its fragments are copies, not news to flood again.
+   */
+  private rememberStream (senderId: Uint8Array, fragmentId: Uint8Array, total: number, originalType: number, ttl: number): void {
+    const seen = this.fragmentTable()
+    for (let index = 0; index < total; index++) {
+      fragmentKeyInto(seen.key, senderId, fragmentId, index, total, originalType)
+      if (seen.find() === 0) seen.add(ttl, true)
+    }
+  }
+
+  private reassembled (frame: Uint8Array, ingress: LinkState, carriedTtl: number): void {
     const counters = this.deps.counters
     let inner: Packet
     try {
@@ -716,7 +739,7 @@ export class Router {
       throw error
     }
     counters.reassembled++
-    this.process(inner, frame, ingress, true)
+    this.process(inner, frame, ingress, true, false, carriedTtl)
   }
 
   // ---- relay and egress ---------------------------------------------------------------------------
@@ -850,7 +873,8 @@ export class Router {
 
   /**
    * Puts one frame on each of `links` (skipping `except` and closed links), fragmenting it for links that
-   * cannot take it whole; links with the same limit share one fragment ID so downstream dedup merges them.
+   * cannot take it whole: one stream per limit, with the ID every relay derives for those bytes
+   * (`fragmentIdFor`), so downstream dedup merges our stream with other relays' cuts of it.
    */
   private fanOut (frame: Uint8Array, packet: Packet | null, links: readonly Link[], except: Link | null, seen: Seen | null = null, entry = 0, twoHopSkip = false): number {
     let fragmentsByLimit: Map<number, Uint8Array[] | null> | null = null
@@ -867,8 +891,10 @@ export class Router {
       let fragments = fragmentsByLimit.get(limit)
       if (fragments === undefined) {
         packet ??= decodePacket(frame)
-        fragments = fragmentFrame(frame, packet, limit, this.deps.random.bytes(FRAGMENT_ID_BYTES))
+        const fragmentId = fragmentIdFor(this.deps.crypto, frame, chunkSize(packet, limit))
+        fragments = fragmentFrame(frame, packet, limit, fragmentId)
         fragmentsByLimit.set(limit, fragments)
+        if (fragments !== null) this.rememberStream(packet.senderId, fragmentId, fragments.length, frame[TYPE_AT]!, frame[TTL_AT]!)
       }
       if (fragments === null) { this.deps.counters.drop('tooLarge'); continue }
       for (const f of fragments) state.queue.enqueue(f)

@@ -1,9 +1,10 @@
 import { describe, expect, test } from 'vitest'
 import fc from 'fast-check'
-import { fragmentFrame, frameLimit, chunkSize, ANDROID_MAX_FRAME_BYTES, MIN_CHUNK_BYTES } from '../../src/mesh/fragmenter.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { fragmentFrame, fragmentIdFor, frameLimit, chunkSize, ANDROID_MAX_FRAME_BYTES, MIN_CHUNK_BYTES } from '../../src/mesh/fragmenter.js'
 import { Reassembler } from '../../src/mesh/reassembler.js'
 import { decodeFragment } from '../../src/wire/fragment.js'
-import { decodePacket, encodePacket } from '../../src/wire/packet.js'
+import { decodePacket, encodePacket, TTL_AT } from '../../src/wire/packet.js'
 import { MessageType, type Packet } from '../../src/wire/packet-types.js'
 import { fcOptions } from '../wire/fc.js'
 
@@ -16,6 +17,21 @@ function original (payloadLength: number, over: Partial<Packet> = {}): Packet {
 }
 
 describe('fragmenter', () => {
+  const base = encodePacket(original(300))
+  const edited = (edit: (g: Uint8Array) => void): Uint8Array => { const g = base.slice(); edit(g); return g }
+  test.each<[string, Uint8Array, number, boolean]>([
+    ['the same frame', base, 150, true],
+    ['the frame at another TTL', edited(g => { g[TTL_AT] = 2 }), 150, true],
+    ['the frame cut into other chunks', base, 151, false],
+    ['another byte of payload', edited(g => { g[g.length - 1]! ^= 1 }), 150, false],
+    ['another sender', encodePacket(original(300, { senderId: new Uint8Array(8).fill(4) })), 150, false],
+  ])('fragmentIdFor — %s: same ID %s', (_, frame, chunk, same) => {
+    const crypto = { sha256: (d: Uint8Array) => sha256(d) }
+    const id = fragmentIdFor(crypto, base, 150)
+    expect(id.length).toBe(8)
+    expect(Buffer.from(fragmentIdFor(crypto, frame, chunk)).equals(Buffer.from(id))).toBe(same)
+  })
+
   test('fragmenter — the frame limit is the MTU, never above Android\'s 512', () => {
     expect(frameLimit(185)).toBe(185)
     expect(frameLimit(514)).toBe(ANDROID_MAX_FRAME_BYTES)

@@ -90,7 +90,7 @@ class FakeLink implements Link {
   deliver (frame: Uint8Array): void { this.handlers.onFrame(frame) }
 }
 
-function setup (policy: RelayPolicy = floodPolicy, links = 3) {
+function setup (policy: RelayPolicy = floodPolicy, links = 3, seed = 1) {
   const clock = new ManualClock(NOW)
   const counters = new Counters()
   const peers = new PeerTable()
@@ -107,7 +107,7 @@ function setup (policy: RelayPolicy = floodPolicy, links = 3) {
     onLinkUp: () => {},
     onLinkDown: () => {},
   }
-  const router = new Router({ localId: me.id, clock, random: new SeededRandom(1), crypto: fakeCrypto, logger: pino({ level: 'silent' }), policy, peers, counters, security, handlers, config: { queue: { fragmentSpacingMs: 0 } } })
+  const router = new Router({ localId: me.id, clock, random: new SeededRandom(seed), crypto: fakeCrypto, logger: pino({ level: 'silent' }), policy, peers, counters, security, handlers, config: { queue: { fragmentSpacingMs: 0 } } })
   const ls = Array.from({ length: links }, (_, i) => new FakeLink(`l${i}`))
   for (const l of ls) router.addLink(l)
   const messages = (): unknown[] => events.filter(e => e[0] === 'message').map(e => e[1])
@@ -356,6 +356,67 @@ describe('Router', () => {
     expect(d.links[1]!.sent.filter(f => f[1] === MessageType.message)).toEqual([])
     expect(d.links[1]!.sent.filter(f => f[1] === MessageType.fragment).length).toBe(fragments.length)
   })
+
+  /** A router between a big link and a small one, seeded `seed`, given alice's message whole; the fragments it cut. */
+  function cutByRelay (alice: Peer, text: string, ttl: number, seed: number, smallMtu = 185): Uint8Array[] {
+    const s = setup(floodPolicy, 0, seed)
+    const big = new FakeLink('big', 4096)
+    const small = new FakeLink('small', smallMtu)
+    s.router.addLink(big)
+    s.router.addLink(small)
+    big.deliver(alice.announce())
+    big.deliver(alice.message(text, { ttl }))
+    return small.sent.filter(f => f[1] === MessageType.fragment)
+  }
+
+  test('router — relays that cut the same packet for the same link size send one stream, which downstream dedup merges', () => {
+    const alice = new Peer(1)
+    const text = 'y'.repeat(600)
+    const a = cutByRelay(alice, text, 7, 1)
+    const b = cutByRelay(alice, text, 5, 2) // another relay, another seed, reached at another TTL
+    const idOf = (f: Uint8Array): string => Buffer.from(decodePacket(f).payload.subarray(0, 8)).toString('hex')
+    expect(a.length).toBeGreaterThan(2)
+    expect(b.map(idOf)).toEqual(a.map(idOf))
+    expect(cutByRelay(alice, text, 7, 1, 250).map(idOf)[0]).not.toBe(idOf(a[0]!)) // other chunks, other stream
+    const d = setup(floodPolicy, 3)
+    d.links[0]!.deliver(alice.announce(6))
+    for (const f of a) d.links[0]!.deliver(f)
+    for (const f of b) d.links[1]!.deliver(f)
+    expect(d.messages()).toEqual([text])
+    expect(d.counters.duplicates).toBe(b.length)
+    expect(d.links[2]!.sent.filter(f => f[1] === MessageType.fragment).length).toBe(a.length)
+  })
+
+  test('router — a stream we cut that comes back to us is a copy, not news to relay', () => {
+    const s = setup(floodPolicy, 0)
+    const [big, small, other] = [new FakeLink('big', 4096), new FakeLink('small', 185), new FakeLink('other', 512)]
+    for (const l of [big, small, other]) s.router.addLink(l)
+    const alice = new Peer(1)
+    big.deliver(alice.announce())
+    big.deliver(alice.message('w'.repeat(600)))
+    const fragments = small.sent.filter(f => f[1] === MessageType.fragment)
+    expect(fragments.length).toBeGreaterThan(2)
+    const before = other.sent.length
+    for (const f of fragments) { const back = f.slice(); back[2] = back[2]! - 1; small.deliver(back) }
+    expect(s.counters.duplicates).toBe(fragments.length)
+    expect(other.sent.length).toBe(before)
+  })
+
+  test.each<[number, boolean]>([[5, false], [6, false], [7, true]])(
+    'router — after the fragments (TTL 6) delivered a packet, a whole copy at TTL %i is relayed: %s', (ttl, relayed) => {
+      const alice = new Peer(1)
+      const text = 'v'.repeat(300) // fragments on a 185 link, whole on the 512 ones
+      const fragments = cutByRelay(alice, text, 7, 1)
+      expect(fragments.map(f => f[2])).toEqual(fragments.map(() => 6))
+      const d = setup(floodPolicy, 3)
+      d.links[0]!.deliver(alice.announce(6))
+      for (const f of fragments) d.links[0]!.deliver(f)
+      d.links[1]!.deliver(alice.message(text, { ttl }))
+      expect(d.messages()).toEqual([text])
+      expect(d.links[2]!.sent.filter(f => f[1] === MessageType.message).length).toBe(relayed ? 1 : 0)
+      // The fragments' link holds the packet at 6, which our copy would not better.
+      expect(d.links[0]!.sent.filter(f => f[1] === MessageType.message)).toEqual([])
+    })
 
   test('router — Noise addressed to us is handed up, not relayed; addressed to another peer it is relayed, not handed up', () => {
     const { links, me, events } = setup()
