@@ -14,6 +14,8 @@ import { decodePacket, encodePacket } from '../../src/wire/packet.js'
 import { encodeFragment } from '../../src/wire/fragment.js'
 import { MessageType, type Packet } from '../../src/wire/packet-types.js'
 import { SeededRandom } from '../../src/prng.js'
+import { padFrame } from '../../src/wire/padding.js'
+import { REASSEMBLY_TIMEOUT_MS } from '../../src/mesh/reassembler.js'
 import { ManualClock } from '../helpers/manual-clock.js'
 
 // A stand-in for Ed25519 so the router's rules can be tested on their own: "signature" = SHA-256(key ‖
@@ -58,10 +60,10 @@ class Peer {
   }
 
   /** `fullFanout`: the announce says so (PeerCapability.fullFanout). */
-  announce (ttl = 7, fullFanout = false): Uint8Array {
+  announce (ttl = 7, fullFanout = false, over: Partial<Packet> = {}): Uint8Array {
     const capabilities = fullFanout ? capabilitiesFromBits([PeerCapability.fullFanout]) : null
     const payload = encodeAnnounce({ nickname: `p${this.n}`, noisePublicKey: this.noise, signingPublicKey: this.signing, neighbors: [], capabilities, geohash: null, unknown: [] })
-    return encodePacket(this.packet(MessageType.announce, payload, { ttl }))
+    return encodePacket(this.packet(MessageType.announce, payload, { ttl, ...over }))
   }
 
   message (text: string, over: Partial<Packet> = {}): Uint8Array {
@@ -98,20 +100,21 @@ function setup (policy: RelayPolicy = floodPolicy, links = 3, seed = 1) {
   const events: Array<[string, unknown]> = []
   /** Sender's first byte and TTL of each frame onAnnounce saw. */
   const announced: Array<[number, number]> = []
+  const linkEvents: string[] = []
   const handlers: RouterHandlers = {
     onPeerAppeared: p => events.push(['appeared', p.nickname]),
     onPeerLeft: (p, r) => events.push(['left', `${p.nickname}:${r}`]),
     onPublicMessage: p => events.push(['message', new TextDecoder().decode(p.payload)]),
     onPacket: p => events.push(['packet', p.type]),
     onAnnounce: (_, p, frame) => announced.push([p.senderId[0]!, frame[2]!]),
-    onLinkUp: () => {},
-    onLinkDown: () => {},
+    onLinkUp: l => linkEvents.push(`up ${l.id}`),
+    onLinkDown: (l, reason) => linkEvents.push(`down ${l.id}: ${reason}`),
   }
   const router = new Router({ localId: me.id, clock, random: new SeededRandom(seed), crypto: fakeCrypto, logger: pino({ level: 'silent' }), policy, peers, counters, security, handlers, config: { queue: { fragmentSpacingMs: 0 } } })
   const ls = Array.from({ length: links }, (_, i) => new FakeLink(`l${i}`))
   for (const l of ls) router.addLink(l)
   const messages = (): unknown[] => events.filter(e => e[0] === 'message').map(e => e[1])
-  return { clock, counters, peers, me, router, links: ls, events, messages, announced }
+  return { clock, counters, peers, me, router, links: ls, events, messages, announced, linkEvents }
 }
 
 describe('Router', () => {
@@ -768,6 +771,120 @@ describe('Router', () => {
     links[0]!.deliver(others[0]!.announce()) // the oldest, evicted
     links[0]!.deliver(others[HOLD_MAX_TOTAL]!.announce())
     expect(messages().slice(texts.length - 2)).toEqual([`from ${10 + HOLD_MAX_TOTAL}`])
+  })
+
+  test.each<[string, (s: ReturnType<typeof setup>) => FakeLink]>([
+    ['after stop', s => { s.router.stop(); return new FakeLink('late') }],
+    ['when the link is closed already', () => { const l = new FakeLink('gone'); l.closed = true; return l }],
+    ['when the link was added before', s => s.links[0]!],
+  ])('router — addLink does nothing %s', (_, make) => {
+    const s = setup(floodPolicy, 1)
+    const link = make(s)
+    const before = [...s.router.links]
+    s.linkEvents.length = 0
+    s.router.addLink(link)
+    expect(s.router.links).toEqual(before)
+    expect(s.linkEvents).toEqual([])
+  })
+
+  test('router — a link that closes while it is attached is forgotten and reported down, never up', () => {
+    const s = setup(floodPolicy, 1)
+    const link = new FakeLink('flaky')
+    link.attach = h => { link.handlers = h; link.closed = true }
+    s.router.addLink(link)
+    expect(s.router.links).toEqual([s.links[0]])
+    expect(s.linkEvents).toEqual(['up l0', 'down flaky: closed during attach'])
+  })
+
+  test('router — a link closed twice is reported down once', () => {
+    const s = setup(floodPolicy, 2)
+    s.links[1]!.close()
+    s.links[1]!.close()
+    expect(s.linkEvents).toEqual(['up l0', 'up l1', 'down l1: closed'])
+  })
+
+  test('router — when a peer\'s old link closes after it was bound to a new one, traffic for it keeps to the new one', () => {
+    const { links, clock } = setup(floodPolicy, 4)
+    const [alice, bob] = [new Peer(1), new Peer(2)]
+    links[1]!.deliver(bob.announce())
+    clock.advance(LINK_REBIND_COOLDOWN_MS)
+    links[2]!.deliver(bob.announce(7, false, { timestamp: BigInt(clock.now()) })) // bob's next direct announce comes over l2
+    links[1]!.close()
+    links[0]!.deliver(encodePacket(alice.packet(MessageType.noiseEncrypted, Uint8Array.of(1), { recipientId: bob.id, signature: null, timestamp: BigInt(clock.now()) })))
+    expect(links.map(l => l.sent.filter(f => f[1] === MessageType.noiseEncrypted).length)).toEqual([0, 0, 1, 0])
+  })
+
+  test('router — linkPeer names a bound link\'s peer while it is present, and nothing for other links', () => {
+    const { links, router, clock } = setup(floodPolicy, 2)
+    const alice = new Peer(1)
+    links[0]!.deliver(alice.announce())
+    expect(router.linkPeer(links[0]!)).toBe(Buffer.from(alice.id).toString('hex'))
+    expect(router.linkPeer(links[1]!)).toBeNull()
+    expect(router.linkPeer(new FakeLink('never added'))).toBeNull()
+    clock.advance(1)
+    links[0]!.deliver(encodePacket(alice.packet(MessageType.leave, new Uint8Array(0), { timestamp: BigInt(clock.now()) })))
+    expect(router.linkPeer(links[0]!)).toBeNull()
+  })
+
+  test('router — after stop there are no links, and originate and sendFrame send nothing and count nothing', () => {
+    const { links, router, me, counters } = setup(floodPolicy, 2)
+    router.stop()
+    expect(router.links).toEqual([])
+    router.originate(me.packet(MessageType.message, Uint8Array.of(1)), links)
+    router.sendFrame(links[0]!, new Peer(1).message('x'))
+    expect(links.flatMap(l => l.sent)).toEqual([])
+    expect([counters.originated, counters.snapshot().framesOut]).toEqual([0, 0])
+  })
+
+  test('router — originate pads Noise frames and leaves others as encoded', () => {
+    const { links, router, me } = setup(floodPolicy, 1)
+    const noise = me.packet(MessageType.noiseEncrypted, new Uint8Array(10), { recipientId: new Peer(1).id, signature: null })
+    const plain = me.packet(MessageType.message, new Uint8Array(10))
+    router.originate(noise)
+    router.originate(plain)
+    const [sentNoise, sentPlain] = links[0]!.sent as [Uint8Array, Uint8Array]
+    expect(sentNoise).toEqual(padFrame(encodePacket(noise)))
+    expect(sentNoise.length).toBeGreaterThan(encodePacket(noise).length)
+    expect(sentPlain).toEqual(encodePacket(plain))
+  })
+
+  test('router — only a REQUEST_SYNC we originate opens a link\'s window for answers, and a closed link among the targets is passed over', () => {
+    const { clock, router, links, counters, me } = setup(floodPolicy, 2)
+    const alice = new Peer(1)
+    links[0]!.deliver(alice.announce())
+    const closed = links[1]!
+    closed.close()
+    router.originate(me.packet(MessageType.message, Uint8Array.of(1)), [links[0]!, closed])
+    links[0]!.deliver(alice.message('old', { timestamp: BigInt(clock.now() - 600_000), isRSR: true }))
+    expect(counters.snapshot().dropped.stale).toBe(1)
+    router.originate(me.packet(MessageType.requestSync, Uint8Array.of(1), { ttl: 0, recipientId: alice.id }), [closed, links[0]!])
+    links[0]!.deliver(alice.message('older', { timestamp: BigInt(clock.now() - 700_000), isRSR: true }))
+    expect(counters.snapshot().dropped.stale).toBe(1)
+  })
+
+  test('router — maintain counts each reassembly it expires once, as a dropped fragment', () => {
+    const { links, router, clock, counters } = setup(floodPolicy, 2)
+    links[0]!.deliver(new Peer(1).fragment(MessageType.message, {}, 0))
+    links[0]!.deliver(new Peer(2).fragment(MessageType.message, {}, 0))
+    router.maintain(clock.now())
+    expect(counters.snapshot().dropped.fragment).toBe(0)
+    clock.advance(REASSEMBLY_TIMEOUT_MS + 1)
+    router.maintain(clock.now())
+    expect(counters.snapshot().dropped.fragment).toBe(2)
+    router.maintain(clock.now())
+    expect(counters.snapshot().dropped.fragment).toBe(2)
+  })
+
+  test('router — a router made without config works on the defaults', () => {
+    const clock = new ManualClock(NOW)
+    const counters = new Counters()
+    const handlers: RouterHandlers = { onPeerAppeared: () => {}, onPeerLeft: () => {}, onPublicMessage: () => {}, onPacket: () => {}, onLinkUp: () => {}, onLinkDown: () => {} }
+    const router = new Router({ localId: new Peer(0).id, clock, random: new SeededRandom(1), crypto: fakeCrypto, logger: pino({ level: 'silent' }), policy: floodPolicy, peers: new PeerTable(), counters, security, handlers })
+    const [a, b] = [new FakeLink('a'), new FakeLink('b')]
+    router.addLink(a)
+    router.addLink(b)
+    a.deliver(new Peer(1).message('x'))
+    expect(b.sent.length).toBe(1)
   })
 
   test('router — frames arriving after stop are ignored', () => {
