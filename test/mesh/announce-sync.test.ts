@@ -100,6 +100,26 @@ describe('AnnounceSync', () => {
     expect(senders(store(old, young).missing(decodeRequestSync(s.requestPayload(at)), ME, NOW))).toEqual([1])
   })
 
+  test.each([
+    ['exactly 60 s old is still offered', SYNC_ANNOUNCE_MAX_AGE_MS, [1]],
+    ['1 ms older is not', SYNC_ANNOUNCE_MAX_AGE_MS + 1, []],
+  ])('announce sync — an announce %s', (_, age, offered) => {
+    const s = store(announce(1, NOW))
+    expect(senders(s.missing(decodeRequestSync(new AnnounceSync(nodeCrypto).requestPayload(NOW)), ME, NOW + age))).toEqual(offered)
+  })
+
+  test('announce sync — our filter follows the store: an announce noted within the reuse second is in the next one, a stale one leaves it', () => {
+    const [x, y] = [announce(1, NOW), announce(2, NOW)]
+    const holder = store(x, y)
+    const s = store(x)
+    const lacks = (at: number): number[] => senders(holder.missing(decodeRequestSync(s.requestPayload(at)), ME, NOW))
+    expect(lacks(NOW)).toEqual([2])
+    s.note(y.key, y.packet, y.frame)
+    expect(lacks(NOW + 10)).toEqual([])
+    // No note since, but time passed: both went stale, and the filter no longer holds them.
+    expect(lacks(NOW + SYNC_ANNOUNCE_MAX_AGE_MS + 500)).toEqual([1, 2])
+  })
+
   test('announce sync — holds at most maxAnnounces, dropping the least recently refreshed', () => {
     const s = new AnnounceSync(nodeCrypto, 3)
     const notes = [announce(1), announce(2), announce(3), announce(1, NOW + 1), announce(4)]
@@ -126,6 +146,9 @@ describe('AnnounceSync', () => {
     expect(answered.filter(Boolean)).toHaveLength(SYNC_ANSWERS_PER_WINDOW)
     expect(answered.slice(SYNC_ANSWERS_PER_WINDOW)).toEqual([false, false])
     expect(s.mayAnswer('b', NOW)).toBe(true)
+    // A new window for another neighbour leaves this one's count alone.
+    expect(s.mayAnswer('c', NOW + SYNC_ANSWER_WINDOW_MS - 1)).toBe(true)
+    expect(s.mayAnswer('a', NOW + SYNC_ANSWER_WINDOW_MS - 1)).toBe(false)
     expect(s.mayAnswer('a', NOW + SYNC_ANSWER_WINDOW_MS)).toBe(true)
   })
 
