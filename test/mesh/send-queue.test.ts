@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { SendQueue, priorityOf, Priority } from '../../src/mesh/send-queue.js'
+import { SendQueue, priorityOf, Priority, FRAGMENT_SPACING_MS } from '../../src/mesh/send-queue.js'
 import { Counters } from '../../src/mesh/stats.js'
 import type { Link } from '../../src/mesh/link.js'
 import { MessageType } from '../../src/wire/packet-types.js'
@@ -152,15 +152,27 @@ describe('SendQueue', () => {
     expect(link.sent.map(f => f[3])).toEqual([1, 9, 2, 3])
   })
 
-  test('send-queue — a message leaving the queue does not hold back the next fragment', () => {
+  test.each([['from the queue', true], ['straight to an idle link', false]])('send-queue — a message sent %s does not hold back the next fragment', (_, queued) => {
     const link = new FakeLink()
-    link.full = true
+    link.full = queued
     const clock = new ManualClock()
     const q = new SendQueue(link, clock, new Counters(), { fragmentSpacingMs: 30 })
     q.enqueue(frame(MessageType.message, 1))
     q.enqueue(frame(MessageType.fragment, 2))
     link.full = false
     q.drain()
+    expect(link.sent.map(f => f[3])).toEqual([1, 2])
+  })
+
+  test('send-queue — without options, fragments leave FRAGMENT_SPACING_MS apart', () => {
+    const link = new FakeLink()
+    const clock = new ManualClock()
+    const q = new SendQueue(link, clock, new Counters())
+    q.enqueue(frame(MessageType.fragment, 1))
+    q.enqueue(frame(MessageType.fragment, 2))
+    clock.advance(FRAGMENT_SPACING_MS - 1)
+    expect(link.sent.map(f => f[3])).toEqual([1])
+    clock.advance(1)
     expect(link.sent.map(f => f[3])).toEqual([1, 2])
   })
 
