@@ -1050,6 +1050,24 @@ describe('Router', () => {
     expect(links.map(l => l.sent.length)).toEqual([0, 0, 0])
   })
 
+  test('router — fragments addressed to another peer are relayed, never reassembled here', () => {
+    const { links, router } = setup(floodPolicy, 2)
+    links[0]!.deliver(new Peer(1).fragment(MessageType.noiseEncrypted, { recipientId: new Peer(5).id }))
+    expect(links[1]!.sent.filter(f => f[1] === MessageType.fragment).length).toBe(1)
+    expect(router.reassembly.openStreams).toBe(0)
+  })
+
+  test('router — a link that a new neighbour takes over releases its old peer only if that peer was still bound to it', () => {
+    const { links, clock } = setup(floodPolicy, 4)
+    const [alice, bob, carol] = [new Peer(1), new Peer(2), new Peer(3)]
+    links[1]!.deliver(bob.announce())
+    clock.advance(LINK_REBIND_COOLDOWN_MS)
+    links[2]!.deliver(bob.announce(7, false, { timestamp: BigInt(clock.now()) })) // bob is bound to l2 now
+    links[1]!.deliver(carol.announce(7, false, { timestamp: BigInt(clock.now()) })) // carol takes l1 over
+    links[0]!.deliver(encodePacket(alice.packet(MessageType.noiseEncrypted, Uint8Array.of(1), { recipientId: bob.id, signature: null, timestamp: BigInt(clock.now()) })))
+    expect(links.map(l => l.sent.filter(f => f[1] === MessageType.noiseEncrypted).length)).toEqual([0, 0, 1, 0])
+  })
+
   test('router — an announce whose keys differ from the pinned ones is dropped, unrelayed, even when it derives the same ID', () => {
     // The peer ID is a hash of the Noise key, and that key is public: anyone can put it in an announce
     // signed with a signing key of their own. Only the pin stops them.
