@@ -803,13 +803,17 @@ describe('Router', () => {
     expect(s.linkEvents).toEqual(['up l0', 'up l1', 'down l1: closed'])
   })
 
-  test('router — when a peer\'s old link closes after it was bound to a new one, traffic for it keeps to the new one', () => {
+  // Each way of letting go of bob's old link must leave alone his binding to the new one.
+  test.each<[string, (oldLink: FakeLink, now: number) => void]>([
+    ['the old link closes', oldLink => oldLink.close()],
+    ['a new neighbour\'s direct announce takes the old link over', (oldLink, now) => oldLink.deliver(new Peer(3).announce(7, false, { timestamp: BigInt(now) }))],
+  ])('router — after a peer moved to a new link, %s: traffic for the peer keeps to the new one', (_, letGo) => {
     const { links, clock } = setup(floodPolicy, 4)
     const [alice, bob] = [new Peer(1), new Peer(2)]
     links[1]!.deliver(bob.announce())
     clock.advance(LINK_REBIND_COOLDOWN_MS)
     links[2]!.deliver(bob.announce(7, false, { timestamp: BigInt(clock.now()) })) // bob's next direct announce comes over l2
-    links[1]!.close()
+    letGo(links[1]!, clock.now())
     links[0]!.deliver(encodePacket(alice.packet(MessageType.noiseEncrypted, Uint8Array.of(1), { recipientId: bob.id, signature: null, timestamp: BigInt(clock.now()) })))
     expect(links.map(l => l.sent.filter(f => f[1] === MessageType.noiseEncrypted).length)).toEqual([0, 0, 1, 0])
   })
@@ -1055,17 +1059,6 @@ describe('Router', () => {
     links[0]!.deliver(new Peer(1).fragment(MessageType.noiseEncrypted, { recipientId: new Peer(5).id }))
     expect(links[1]!.sent.filter(f => f[1] === MessageType.fragment).length).toBe(1)
     expect(router.reassembly.openStreams).toBe(0)
-  })
-
-  test('router — a link that a new neighbour takes over releases its old peer only if that peer was still bound to it', () => {
-    const { links, clock } = setup(floodPolicy, 4)
-    const [alice, bob, carol] = [new Peer(1), new Peer(2), new Peer(3)]
-    links[1]!.deliver(bob.announce())
-    clock.advance(LINK_REBIND_COOLDOWN_MS)
-    links[2]!.deliver(bob.announce(7, false, { timestamp: BigInt(clock.now()) })) // bob is bound to l2 now
-    links[1]!.deliver(carol.announce(7, false, { timestamp: BigInt(clock.now()) })) // carol takes l1 over
-    links[0]!.deliver(encodePacket(alice.packet(MessageType.noiseEncrypted, Uint8Array.of(1), { recipientId: bob.id, signature: null, timestamp: BigInt(clock.now()) })))
-    expect(links.map(l => l.sent.filter(f => f[1] === MessageType.noiseEncrypted).length)).toEqual([0, 0, 1, 0])
   })
 
   test('router — an announce whose keys differ from the pinned ones is dropped, unrelayed, even when it derives the same ID', () => {
