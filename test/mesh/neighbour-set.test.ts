@@ -19,12 +19,24 @@ describe('NeighbourSet', () => {
   test('neighbour set — hearing an ID again refreshes it rather than taking a second place', () => {
     const set = new NeighbourSet()
     for (let n = 1; n <= NEIGHBOUR_SET_CAPACITY; n++) set.note(id(n), 0, n)
-    set.note(id(1), 0, 100) // refreshed: now the newest
-    set.note(id(99), 0, 101) // pushes out the least recently heard, 2
-    expect(has(set, 1)).toBe(true)
-    expect(has(set, 2)).toBe(false)
+    set.note(id(3), 0, 100) // refreshed: now the newest, and 1 is still the least recently heard
+    set.note(id(99), 0, 101) // pushes out 1
+    expect(has(set, 1)).toBe(false)
+    expect(has(set, 3, 100)).toBe(true)
     expect(has(set, 99)).toBe(true)
-    for (let n = 3; n <= NEIGHBOUR_SET_CAPACITY; n++) expect(has(set, n)).toBe(true)
+    for (let n = 2; n <= NEIGHBOUR_SET_CAPACITY; n++) expect(has(set, n)).toBe(true)
+  })
+
+  test('neighbour set — IDs that share one word are told apart when noted, not only when asked', () => {
+    const set = new NeighbourSet()
+    const a = Uint8Array.of(1, 1, 1, 1, 9, 9, 9, 9)
+    const b = Uint8Array.of(2, 2, 2, 2, 9, 9, 9, 9) // same low word
+    const c = Uint8Array.of(1, 1, 1, 1, 8, 8, 8, 8) // same high word
+    set.note(a, 0, 10)
+    set.note(b, 0, 20)
+    set.note(c, 0, 30)
+    expect([a, b, c].map(x => set.has(u32At(x, 0), u32At(x, 4), 0))).toEqual([true, true, true])
+    expect([a, b, c].map(x => set.has(u32At(x, 0), u32At(x, 4), 15))).toEqual([false, true, true])
   })
 
   test('neighbour set — reads the ID at an offset, and clear forgets every ID', () => {
