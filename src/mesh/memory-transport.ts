@@ -138,8 +138,9 @@ class Pipe implements MemoryPipe {
     readonly options: PipeOptions,
   ) {}
 
+  /** Either end closing clears both (onGone), so a pipe is up exactly while it holds links. */
   get up (): boolean {
-    return this.ab !== null && !this.ab.closed
+    return this.ab !== null
   }
 
   open (): void {

@@ -150,4 +150,177 @@ describe('MemoryTransport', () => {
     clock.advance(50)
     expect(seen.sort()).toEqual(['a>b:3', 'b>a:5'])
   })
+
+  test.each<[string, (net: MemoryNetwork, a: MemoryTransport, start: (t: MemoryTransport) => Promise<End>) => Promise<unknown>, RegExp]>([
+    ['a transport joined to itself', async (net, a) => net.connect(a, a), /to itself/],
+    ['a transport started twice', async (_, a, start) => { await start(a); await start(a) }, /already started/],
+    ['a link attached twice', async (net, a, start) => {
+      const b = net.createTransport('b')
+      net.connect(a, b)
+      const ea = await start(a)
+      await start(b)
+      ea.links[0]!.attach({ onFrame: () => {}, onDrain: () => {}, onClose: () => {} })
+    }, /attached twice/],
+  ])('memory-transport — misuse is refused: %s', async (_, act, error) => {
+    const { net, start } = await world()
+    await expect(act(net, net.createTransport('a'), start)).rejects.toThrow(error)
+  })
+
+  test('memory-transport — each end knows its role, the other side\'s name and, when given, the RSSI', async () => {
+    const { net, start } = await world()
+    const [a, b, c] = ['a', 'b', 'c'].map(n => net.createTransport(n)) as [MemoryTransport, MemoryTransport, MemoryTransport]
+    net.connect(a, b, { rssi: -70 })
+    net.connect(a, c)
+    const ea = await start(a)
+    const eb = await start(b)
+    const ec = await start(c)
+    expect([...ea.links, ...eb.links, ...ec.links].map(l => l.info)).toStrictEqual([
+      { role: 'central', address: 'b', rssi: -70 },
+      { role: 'central', address: 'c' },
+      { role: 'peripheral', address: 'a', rssi: -70 },
+      { role: 'peripheral', address: 'a' },
+    ])
+  })
+
+  test('memory-transport — a frames-per-second limit spaces frames by 1/rate', async () => {
+    const { clock, net, start } = await world()
+    const a = net.createTransport('a')
+    const b = net.createTransport('b')
+    net.connect(a, b, { latencyMs: 0, framesPerSecond: 100 })
+    const ea = await start(a)
+    const eb = await start(b)
+    const arrivals: number[] = []
+    const t0 = clock.now()
+    for (let i = 0; i < 3; i++) ea.links[0]!.send(Uint8Array.of(i))
+    for (let t = 0; t < 50; t++) {
+      clock.advance(1)
+      while (arrivals.length < eb.frames.length) arrivals.push(clock.now() - t0)
+    }
+    expect(arrivals).toEqual([10, 20, 30])
+  })
+
+  test('memory-transport — jitter above the frame spacing delays each frame by up to its width, and reorders', async () => {
+    const { clock, net, start } = await world(3)
+    const a = net.createTransport('a')
+    const b = net.createTransport('b')
+    net.connect(a, b, { latencyMs: 10, jitterMs: 50, inFlightFrames: 100 })
+    const ea = await start(a)
+    const eb = await start(b)
+    const arrivals: number[] = []
+    const t0 = clock.now()
+    for (let i = 0; i < 40; i++) ea.links[0]!.send(Uint8Array.of(i))
+    for (let t = 0; t < 80; t++) {
+      clock.advance(1)
+      while (arrivals.length < eb.frames.length) arrivals.push(clock.now() - t0)
+    }
+    expect(arrivals.length).toBe(40)
+    expect(Math.min(...arrivals)).toBeGreaterThanOrEqual(10)
+    expect(Math.max(...arrivals)).toBeLessThanOrEqual(60)
+    expect(Math.max(...arrivals) - Math.min(...arrivals)).toBeGreaterThan(30)
+    const order = eb.frames.map(f => f[1][0]!)
+    expect(order).not.toEqual([...order].sort((x, y) => x - y))
+  })
+
+  test('memory-transport — a link that never filled never hears onDrain', async () => {
+    const { clock, net, start } = await world()
+    const a = net.createTransport('a')
+    const b = net.createTransport('b')
+    net.connect(a, b, { inFlightFrames: 4 })
+    const ea = await start(a)
+    await start(b)
+    for (let i = 0; i < 4; i++) ea.links[0]!.send(Uint8Array.of(i))
+    clock.advance(100)
+    expect(ea.drains).toBe(0)
+  })
+
+  test('memory-transport — frames that arrive before the node attaches wait for it', async () => {
+    const { clock, net, start } = await world()
+    const a = net.createTransport('a')
+    const b = net.createTransport('b')
+    net.connect(a, b)
+    const ea = await start(a)
+    let bLink: Link | undefined
+    await b.start({ onLink: link => { bLink = link } })
+    ea.links[0]!.send(Uint8Array.of(7))
+    ea.links[0]!.send(Uint8Array.of(8))
+    clock.advance(50)
+    const got: number[] = []
+    bLink!.attach({ onFrame: f => got.push(f[0]!), onDrain: () => {}, onClose: () => {} })
+    expect(got).toEqual([7, 8])
+    bLink!.close()
+    bLink!.close() // closing twice is harmless
+    expect(ea.links[0]!.closed).toBe(true)
+    // A link the node never attached still closes cleanly.
+    const c = net.createTransport('c')
+    const ac = net.connect(a, c)
+    let cLink: Link | undefined
+    await c.start({ onLink: link => { cLink = link } })
+    ac.drop()
+    expect(cLink!.closed).toBe(true)
+  })
+
+  test('memory-transport — a stopping transport: its peer hears the reason, and frames to it are not delivered', async () => {
+    const { clock, net, start } = await world()
+    const a = net.createTransport('a')
+    const b = net.createTransport('b')
+    net.connect(a, b, { latencyMs: 10 })
+    const seen: string[] = []
+    net.setTap((from, to) => seen.push(`${from}>${to}`))
+    const ea = await start(a)
+    const eb = await start(b)
+    ea.links[0]!.send(Uint8Array.of(1)) // keeps b's end open until it lands
+    eb.links[0]!.send(Uint8Array.of(2)) // lands on a's closed end
+    await a.stop()
+    clock.advance(20)
+    expect(seen).toEqual(['a>b'])
+    expect(ea.frames).toEqual([])
+    expect(eb.closes).toEqual(['transport stopped'])
+  })
+
+  test('memory-transport — closing a link is abrupt: the other end closes at once, frames in flight are lost', async () => {
+    const { clock, net, start } = await world()
+    const a = net.createTransport('a')
+    const b = net.createTransport('b')
+    net.connect(a, b, { latencyMs: 10 })
+    const ea = await start(a)
+    const eb = await start(b)
+    ea.links[0]!.send(Uint8Array.of(1))
+    ea.links[0]!.close('bye')
+    expect(eb.links[0]!.closed).toBe(true)
+    expect(eb.closes).toEqual(['bye'])
+    clock.advance(20)
+    expect(eb.frames).toEqual([])
+  })
+
+  test('memory-transport — a pipe is up only while its links are; a dropped one stays down across restarts, a cut one for good', async () => {
+    const { clock, net, start } = await world()
+    const [a, b, c] = ['a', 'b', 'c'].map(n => net.createTransport(n)) as [MemoryTransport, MemoryTransport, MemoryTransport]
+    const ab = net.connect(a, b, { latencyMs: 10 })
+    const ac = net.connect(a, c)
+    ac.drop() // before anything started: nothing to close
+    expect(ab.up).toBe(false)
+    const ea = await start(a)
+    expect(ab.up).toBe(false) // b not started yet
+    await start(b)
+    await start(c)
+    expect([ab.up, ac.up]).toEqual([true, false])
+    // a restarts while its last frame is still in flight: b's old end closes later and must not take the new link with it.
+    ea.links[0]!.send(Uint8Array.of(1))
+    await a.stop()
+    const again = await start(a)
+    clock.advance(20)
+    expect(ab.up).toBe(true)
+    expect(again.links.map(l => l.info.address)).toEqual(['b'])
+    ab.restore() // already up: no second pair of links
+    expect(again.links.length).toBe(1)
+    ab.cut()
+    expect(ab.up).toBe(false)
+    ab.restore()
+    expect(ab.up).toBe(false)
+    await a.stop()
+    await start(a)
+    expect([ab.up, ac.up]).toEqual([false, false])
+    ac.restore()
+    expect(ac.up).toBe(true)
+  })
 })
