@@ -211,9 +211,7 @@ class Node implements MeshNode {
         const fullFanout = hasCapability(capabilities, PeerCapability.fullFanout)
         return { nickname, noisePublicKey: result.noisePublicKey, signingPublicKey: result.signingPublicKey, fullFanout }
       },
-      verify (signingPublicKey, packet) {
-        return packet.signature !== null && verifyPacket(crypto, signingPublicKey, packet)
-      },
+      verify: (signingPublicKey, packet) => verifyPacket(crypto, signingPublicKey, packet),
     }
     this.sync = this.config.sync === true ? new AnnounceSync(crypto) : null
     this.router = this.makeRouter()

@@ -13,6 +13,13 @@ import type { RelayPolicy } from '../src/mesh/policy/relay-policy.js'
 import { SeededRandom } from '../src/prng.js'
 import { decodePacket, encodePacket } from '../src/wire/packet.js'
 import { encodeRequestSync } from '../src/wire/request-sync.js'
+import { SYNC_ANSWERS_PER_WINDOW } from '../src/mesh/announce-sync.js'
+import { encodeAnnounce } from '../src/wire/announce.js'
+import { compressPayload, type Deflater } from '../src/wire/compression.js'
+import { decodeFragment } from '../src/wire/fragment.js'
+import { nodeDeflater } from '../src/wire/node-deflater.js'
+import { encodeUtf8 } from '../src/wire/utf8.js'
+import type { Random } from '../src/clock.js'
 import { signPacket } from '../src/crypto/signing.js'
 import { MessageType } from '../src/wire/packet-types.js'
 import { fcOptions } from './wire/fc.js'
@@ -518,5 +525,343 @@ describe('MeshNode', () => {
     w.run(1_000)
     expect(answered).toEqual([])
     expect(b.node.stats().dropped.binding).toBe(before + 1)
+  })
+})
+
+/** A transport with no node behind it: the test writes frames and reads what arrives. */
+async function rawPeer (w: World, name: string): Promise<{ transport: MemoryTransport, links: Link[], frames: Uint8Array[] }> {
+  const transport = w.net.createTransport(name)
+  const links: Link[] = []
+  const frames: Uint8Array[] = []
+  await transport.start({ onLink: link => { links.push(link); link.attach({ onFrame: f => frames.push(f), onDrain: () => {}, onClose: () => {} }) } })
+  return { transport, links, frames }
+}
+
+/** A raw peer with an identity of its own, whose direct announce binds its link at `to`. */
+async function boundRawPeer (w: World, to: Member, name = 'x'): Promise<{ identity: Identity, links: Link[], frames: Uint8Array[] }> {
+  const identity = identityFromSecrets(nodeCrypto, w.random.bytes(32), w.random.bytes(32))
+  const x = await rawPeer(w, name)
+  w.net.connect(x.transport, to.transport)
+  w.run(1)
+  const announce = encodeAnnounce({ nickname: name, noisePublicKey: identity.noisePublicKey, signingPublicKey: identity.signingPublicKey, neighbors: [], capabilities: null, geohash: null, unknown: [] })
+  x.links[0]!.send(packetFrom(w, identity, MessageType.announce, announce))
+  w.run(100)
+  return { identity, links: x.links, frames: x.frames }
+}
+
+/** A signed packet from `identity`, stamped now. */
+function packetFrom (w: World, identity: Identity, type: number, payload: Uint8Array, extra: { ttl?: number, recipientId?: Uint8Array | null, isCompressed?: boolean } = {}): Uint8Array {
+  return encodePacket(signPacket(nodeCrypto, identity, {
+    version: 1, type, ttl: extra.ttl ?? 7, timestamp: BigInt(w.clock.now()), senderId: identity.peerId,
+    recipientId: extra.recipientId ?? null, route: [], isCompressed: extra.isCompressed ?? false, isRSR: false, signature: null, payload,
+  }))
+}
+
+/** A Random whose every draw is `r`: timings that depend on jitter become exact. */
+const fixedRandom = (r: number): Random => ({ next: () => r, int: n => Math.floor(r * n), bytes: n => new Uint8Array(n).fill(0x5a) })
+
+describe('MeshNode — the API\'s edges', () => {
+  test.each<[string, (w: World) => Promise<void> | void, RegExp | null]>([
+    ['a 255-byte nickname is taken', w => { w.add(1, { nickname: 'é'.repeat(127) + 'x' }) }, null],
+    ['a 256-byte nickname is refused', w => { w.add(1, { nickname: 'é'.repeat(128) }) }, /nickname longer than 255/],
+    ['starting twice is refused', async w => { const [a] = w.add(1); await a!.node.start(); await a!.node.start() }, /node already started/],
+    ['sending before start is refused', w => { w.add(1)[0]!.node.sendPublic('too soon') }, /not started/],
+    ['a 65 536-byte text is taken', async w => { const [a] = w.add(1); await a!.node.start(); a!.node.sendPublic('z'.repeat(65_536)) }, null],
+    ['a 65 537-byte text is refused', async w => { const [a] = w.add(1); await a!.node.start(); a!.node.sendPublic('z'.repeat(65_537)) }, /exceeds 65536/],
+  ])('node — %s', async (_, act, error) => {
+    const run = async (): Promise<void> => { await act(new World(40)) }
+    if (error === null) await expect(run()).resolves.toBeUndefined()
+    else await expect(run()).rejects.toThrow(error)
+  })
+
+  test.each([
+    ['65 535 bytes go out as v1', 65_535, 1],
+    ['65 536 bytes go out as v2 (a v1 length field holds no more)', 65_536, 2],
+  ])('node — a public message of %s', async (_, size, version) => {
+    const w = new World(41)
+    const [a, b] = w.add(2) as [Member, Member]
+    w.connect(a, b)
+    await w.startAll()
+    w.run(2_000)
+    const firstChunks: Uint8Array[] = []
+    w.net.setTap((_from, _to, frame) => {
+      const p = decodePacket(frame)
+      if (p.type === MessageType.fragment && decodeFragment(p.payload).index === 0) firstChunks.push(decodeFragment(p.payload).data)
+    })
+    a.node.sendPublic('v'.repeat(size))
+    w.run(20_000)
+    expect(b.received.map(r => r.text.length)).toEqual([size])
+    expect(firstChunks.map(chunk => chunk[0])).toEqual([version]) // the carried frame's version byte
+  })
+
+  test('node — stop is idempotent: one leave, and no timer of the node outlives it', async () => {
+    const w = new World(42)
+    const [a, b] = w.add(2) as [Member, Member]
+    w.connect(a, b)
+    await w.startAll()
+    w.run(3_000)
+    await b.node.stop()
+    await b.node.stop()
+    w.run(1_000)
+    expect(w.arrivals.get('n0')![MessageType.leave]).toBe(1)
+    expect(w.clock.pending()).toBeGreaterThan(0) // a's timers still run
+    await a.node.stop()
+    const originated = a.node.stats().originated
+    await a.node.stop()
+    w.run(100_000)
+    expect(a.node.stats().originated).toBe(originated)
+    expect(w.clock.pending()).toBe(0)
+  })
+
+  test.each([
+    ['without sync: the announce and maintenance timers', false, 2],
+    ['with sync: and the sync round\'s', true, 3],
+  ])('node — an idle node keeps only its own timers, %s', async (_, sync, timers) => {
+    const w = new World(43, { sync })
+    const [a] = w.add(1)
+    await a!.node.start()
+    w.run(10_000)
+    expect(w.clock.pending()).toBe(timers)
+    a!.node.announce()
+    expect(w.clock.pending()).toBe(timers) // an announce now replaces the periodic one, not adds to it
+    // A link adds, with sync, its first request 5 s on; closing it before then takes that away.
+    const x = await rawPeer(w, 'x')
+    w.net.connect(x.transport, a!.transport)
+    w.run(1_500) // its announce went out at 11 s and has landed
+    expect(w.clock.pending()).toBe(timers + (sync ? 1 : 0))
+    x.links[0]!.close()
+    expect(w.clock.pending()).toBe(timers)
+    await a!.node.stop()
+    a!.node.announce() // after stop: nothing
+    expect(w.clock.pending()).toBe(0)
+    expect(a!.node.stats().originated).toBe(6) // start, 4 s, 8 s, by hand, for the link, leave
+  })
+
+  test('node — links coming and going are events with the link\'s ID and the reason', async () => {
+    const w = new World(44)
+    const [a, b] = w.add(2) as [Member, Member]
+    const seen: string[] = []
+    a.node.on('linkUp', e => seen.push(`up ${e.linkId}`))
+    a.node.on('linkDown', e => seen.push(`down ${e.linkId} ${e.reason}`))
+    const pipe = w.connect(a, b)
+    await w.startAll()
+    w.run(1_000)
+    const id = a.node.links[0]!.id
+    pipe.drop('walked away')
+    w.run(1_000)
+    expect(seen).toEqual([`up ${id}`, `down ${id} walked away`])
+  })
+
+  test('node — listeners: several per event, each unsubscribed on its own', async () => {
+    const w = await mesh(2, [[0, 1]], 45)
+    const [a, b] = w.members as [Member, Member]
+    const first: string[] = []
+    const second: string[] = []
+    const off1 = b.node.on('message', e => first.push(e.text))
+    b.node.on('message', e => second.push(e.text))
+    a.node.sendPublic('one')
+    w.run(500)
+    off1()
+    a.node.sendPublic('two')
+    w.run(500)
+    expect(first).toEqual(['one'])
+    expect(second).toEqual(['one', 'two'])
+  })
+
+  test.each<[string, { inflater?: Deflater }, (w: World, a: Identity) => Uint8Array, string[]]>([
+    ['a compressed message is shown inflated by a node that has an inflater', { inflater: nodeDeflater }, (w, a) => {
+      const c = compressPayload(encodeUtf8('squeeze '.repeat(40)), 1, nodeDeflater)
+      expect(c.isCompressed).toBe(true)
+      return packetFrom(w, a, MessageType.message, c.payload, { isCompressed: true })
+    }, ['squeeze '.repeat(40)]],
+    ['a compressed message is not shown by a node without one', {}, (w, a) => {
+      return packetFrom(w, a, MessageType.message, compressPayload(encodeUtf8('squeeze '.repeat(40)), 1, nodeDeflater).payload, { isCompressed: true })
+    }, []],
+    ['a compressed message that does not inflate is dropped, not thrown', { inflater: nodeDeflater }, (w, a) => {
+      return packetFrom(w, a, MessageType.message, Uint8Array.of(0, 200, 0xff, 0xff, 0xff), { isCompressed: true })
+    }, []],
+    ['a message that is not UTF-8 is not shown', {}, (w, a) => packetFrom(w, a, MessageType.message, Uint8Array.of(0x68, 0xc3, 0x28)), []],
+  ])('node — %s', async (_, config, make, shown) => {
+    const w = new World(46)
+    const [a, b] = w.add(2, config) as [Member, Member]
+    w.connect(a, b)
+    await w.startAll()
+    w.run(2_000) // b holds a's keys
+    const x = await rawPeer(w, 'x')
+    w.net.connect(x.transport, b.transport)
+    w.run(1)
+    x.links[0]!.send(make(w, a.identity))
+    w.run(1_000)
+    expect(b.received.map(r => r.text)).toEqual(shown)
+    if (shown.length > 0) expect(b.received[0]).toMatchObject({ senderId: a.identity.peerIdHex, nickname: 'n0' })
+  })
+
+  test.each([
+    ['with sync off', false],
+    ['with sync on (it is not a sync request)', true],
+  ])('node — another packet type addressed to us is handed to the application with its link, %s', async (_, sync) => {
+    const w = new World(47, { sync })
+    const [b] = w.add(1) as [Member]
+    await b.node.start()
+    const x = await boundRawPeer(w, b)
+    const packets: Array<{ type: number, linkId: string }> = []
+    b.node.on('packet', e => packets.push({ type: e.packet.type, linkId: e.linkId }))
+    x.links[0]!.send(packetFrom(w, x.identity, MessageType.noiseHandshake, Uint8Array.of(1, 2, 3), { recipientId: b.identity.peerId }))
+    w.run(1_000)
+    expect(packets).toEqual([{ type: MessageType.noiseHandshake, linkId: b.node.links[0]!.id }])
+    expect(b.node.stats().dropped.syncRequest).toBe(0)
+  })
+
+  test('node — with sync off, a REQUEST_SYNC is neither answered nor a fault', async () => {
+    const w = new World(52)
+    const [b, c] = w.add(2) as [Member, Member]
+    w.connect(b, c)
+    await w.startAll()
+    w.run(2_000)
+    const x = await boundRawPeer(w, b)
+    const valid = encodeRequestSync({ p: 7, m: 1, filter: new Uint8Array(0), types: 1, since: null, fragmentIds: null })
+    x.links[0]!.send(packetFrom(w, x.identity, MessageType.requestSync, valid, { ttl: 0, recipientId: b.identity.peerId }))
+    w.run(1_000)
+    expect(x.frames.filter(f => f[1] === MessageType.announce && f[2] === 0)).toEqual([])
+  })
+
+  test.each([
+    ['a bad signature', (w: World, i: Identity, announce: Uint8Array) => { const f = packetFrom(w, i, MessageType.announce, announce); f[f.length - 1]! ^= 1; return f }, 'announceRejected'],
+    ['keys other than the pinned ones', (w: World, i: Identity, announce: Uint8Array) => packetFrom(w, i, MessageType.announce, announce), 'keyMismatch'],
+  ] as const)('node — an announce with %s brings no peer and is counted', async (_, make, reason) => {
+    const w = new World(53)
+    const xi = identityFromSecrets(nodeCrypto, w.random.bytes(32), w.random.bytes(32))
+    const other = identityFromSecrets(nodeCrypto, w.random.bytes(32), w.random.bytes(32))
+    // The pin belongs to x's ID but holds another identity's keys.
+    const pins: Array<[string, { noisePublicKey: Uint8Array, signingPublicKey: Uint8Array }]> = [[xi.peerIdHex, { noisePublicKey: other.noisePublicKey, signingPublicKey: other.signingPublicKey }]]
+    const [b] = w.add(1, reason === 'keyMismatch' ? { pins } : {}) as [Member]
+    await b.node.start()
+    const x = await rawPeer(w, 'x')
+    w.net.connect(x.transport, b.transport)
+    w.run(1)
+    const announce = encodeAnnounce({ nickname: 'x', noisePublicKey: xi.noisePublicKey, signingPublicKey: xi.signingPublicKey, neighbors: [], capabilities: null, geohash: null, unknown: [] })
+    x.links[0]!.send(make(w, xi, announce))
+    w.run(100)
+    expect(b.node.peers()).toEqual([])
+    expect(b.node.stats().dropped[reason]).toBe(1)
+  })
+
+  test('node — peerStaleMs: a neighbour not heard for that long leaves (at the next maintenance round)', async () => {
+    const w = new World(54, { peerStaleMs: 7_000 })
+    const [b] = w.add(1) as [Member]
+    await b.node.start()
+    const left: string[] = []
+    b.node.on('peerLeft', e => left.push(`${e.nickname} ${e.reason}`))
+    await boundRawPeer(w, b)
+    expect(b.node.peers().map(p => p.nickname)).toEqual(['x'])
+    w.run(9_000) // rounds every 5 s: the one at 10 s finds x unheard for 9.9 s
+    expect(left).toEqual([])
+    w.run(1_000)
+    expect(left).toEqual(['x stale'])
+  })
+
+  test('node — without a nickname it goes by the first 8 hex digits of its peer ID; it logs start and stop once each', async () => {
+    const w = new World(55)
+    const lines: Array<Record<string, unknown>> = []
+    const logger = pino({ level: 'info' }, { write: (line: string) => { lines.push(JSON.parse(line) as Record<string, unknown>) } })
+    const identity = identityFromSecrets(nodeCrypto, w.random.bytes(32), w.random.bytes(32))
+    const node = createNode({ identity, transport: w.net.createTransport('a'), clock: w.clock, random: w.random, crypto: nodeCrypto, logger })
+    expect(node.nickname).toBe(identity.peerIdHex.slice(0, 8))
+    await node.start()
+    await node.stop()
+    await node.stop()
+    expect(lines.map(l => [l.component, l.peer, l.msg, l.nickname])).toEqual([
+      ['node', identity.peerIdHex, 'node started', identity.peerIdHex.slice(0, 8)],
+      ['node', identity.peerIdHex, 'node stopped', undefined],
+    ])
+  })
+
+  test('node — REQUEST_SYNC from a bound neighbour: garbage is counted, and answers stop at the window\'s quota', async () => {
+    const w = new World(48, { sync: true })
+    const [b, c] = w.add(2) as [Member, Member]
+    w.connect(b, c)
+    await w.startAll()
+    w.run(2_000)
+    const x = await boundRawPeer(w, b)
+    const xi = x.identity
+    const request = (payload: Uint8Array): Uint8Array => packetFrom(w, xi, MessageType.requestSync, payload, { ttl: 0, recipientId: b.identity.peerId })
+    const valid = encodeRequestSync({ p: 7, m: 1, filter: new Uint8Array(0), types: 1, since: null, fragmentIds: null })
+    const answers = (): number => x.frames.filter(f => f[1] === MessageType.announce && f[2] === 0).length
+    x.links[0]!.send(request(Uint8Array.of(0xff)))
+    w.run(100)
+    expect(b.node.stats().dropped.syncRequest).toBe(1)
+    // The garbage counted as one of the window's answers: seven more are answered, the ninth is not.
+    for (let i = 0; i < SYNC_ANSWERS_PER_WINDOW; i++) {
+      x.links[0]!.send(request(valid))
+      w.run(100)
+    }
+    expect(answers()).toBe(SYNC_ANSWERS_PER_WINDOW - 1) // c's announce each time, which x's empty filter lacks
+    expect(b.node.stats().dropped.syncRateLimited).toBe(1)
+  })
+
+  test.each([
+    ['a closed link', (l: Link) => { l.close() }],
+    ['a link no direct announce bound', () => {}],
+  ])('node — no sync request goes to %s', async (_, before) => {
+    const w = new World(49, { sync: true })
+    const [a] = w.add(1)
+    await a!.node.start()
+    const x = await rawPeer(w, 'x')
+    w.net.connect(x.transport, (a!.transport))
+    w.run(1)
+    before(a!.node.links[0]!)
+    w.run(40_000) // past the first request (5 s) and a periodic round (30 s)
+    expect(a!.node.stats().framesOutByType.requestSync ?? 0).toBe(0)
+    expect(x.frames.filter(f => f[1] === MessageType.requestSync)).toEqual([])
+  })
+
+  test.each([
+    ['5 links: sparse, 15 s + 0.5 · 4 s', 5, [0, 400, 17_400, 34_400, 51_400, 68_400]],
+    ['6 links: dense, 30 s + 0.5 · 8 s', 6, [0, 400, 34_400, 68_400]],
+  ])('node — the periodic announce with %s of jitter', async (_, links, expected) => {
+    const w = new World(50)
+    const identity = identityFromSecrets(nodeCrypto, w.random.bytes(32), w.random.bytes(32))
+    const transport = w.net.createTransport('a')
+    for (let i = 0; i < links; i++) w.net.connect(transport, (await rawPeer(w, `x${i}`)).transport)
+    const node = createNode({ identity, transport, clock: w.clock, random: fixedRandom(0.75), crypto: nodeCrypto, logger: silent })
+    const start = w.clock.now()
+    await node.start() // the links come up inside start, before its announce: theirs follows 0.4 s later
+    const at: number[] = []
+    let seen = 0
+    for (let t = 0; t < 70_000; t += 100) {
+      if (node.stats().originated > seen) { at.push(w.clock.now() - start); seen = node.stats().originated }
+      w.run(100)
+    }
+    expect(at).toEqual(expected)
+  })
+
+  test.each([
+    ['59.9 s after the last: the gap keeps doubling', 58_500, 2_000],
+    ['exactly 60 s after the last: the quiet spell resets it', 58_600, 1_000],
+  ])('node — a triggered announce %s', async (_, wait, gap) => {
+    // Links to transports with no node behind them: each is a trigger, and no peer ever appears.
+    const quiet = { announce: { isolatedIntervalMs: 1e9, sparseIntervalMs: 1e9, denseIntervalMs: 1e9 } }
+    const w = new World(51)
+    const [a] = w.add(1, quiet) as [Member]
+    await a.node.start()
+    const xs = await Promise.all([0, 1, 2].map(async i => await rawPeer(w, `x${i}`)))
+    const start = w.clock.now()
+    const at: number[] = []
+    let seen = a.node.stats().originated
+    const step = (ms: number): void => {
+      for (let t = 0; t < ms; t += 100) {
+        w.run(100)
+        if (a.node.stats().originated > seen) { at.push(w.clock.now() - start); seen = a.node.stats().originated }
+      }
+    }
+    w.net.connect(a.transport, xs[0]!.transport)
+    step(2_000) // 1 s after the start's announce
+    step(wait)
+    w.net.connect(a.transport, xs[1]!.transport)
+    step(500) // 0.4 s after this link: 59.9 or 60 s after the last triggered one
+    w.net.connect(a.transport, xs[2]!.transport)
+    step(5_000) // as soon as the gap allows
+    const t2 = 2_000 + wait + 400
+    expect(at).toEqual([1_000, t2, t2 + gap])
   })
 })

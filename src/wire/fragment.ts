@@ -9,7 +9,7 @@ export const FRAGMENT_ID_BYTES = 8
 export const FRAGMENT_ORIGINAL_TYPE_AT = 12
 
 export interface Fragment {
-  /** Random per original frame; with the sender it keys the reassembly. */
+  /** Chosen by whoever cuts the frame (random on the phones, derived from the frame by ours); with the sender it keys the reassembly. */
   fragmentId: Uint8Array
   /** 0-based position of this chunk. */
   index: number
