@@ -10,13 +10,14 @@ export const SLAB_BYTES = 4096
 const MAX_SLAB_FRAME_BYTES = SLAB_BYTES / 8
 
 export class FrameSlab {
-  private buffer: ArrayBuffer | null = null
+  /** Starts full, so the first copy opens a slab. */
+  private buffer = new ArrayBuffer(0)
   private offset = SLAB_BYTES
 
   /** A copy of the first `length` bytes of `source`. */
   copy (source: Uint8Array, length: number): Uint8Array {
     if (length > MAX_SLAB_FRAME_BYTES) return source.slice(0, length)
-    if (this.buffer === null || this.offset + length > SLAB_BYTES) {
+    if (this.offset + length > SLAB_BYTES) {
       this.buffer = new ArrayBuffer(SLAB_BYTES)
       this.offset = 0
     }

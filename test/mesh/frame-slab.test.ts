@@ -16,10 +16,15 @@ describe('FrameSlab', () => {
     expect(b[0]).toBe(0)
     expect(b[199]).toBe(199)
     expect(a.buffer).toBe(b.buffer) // both views into one slab
+    const big = Uint8Array.from({ length: SLAB_BYTES }, (_, i) => i & 0xff)
+    const c = slab.copy(big, SLAB_BYTES / 8 + 1)
+    big.fill(0)
+    expect(c[1]).toBe(1) // a buffer of its own is a copy too
   })
 
   test.each([
     ['fill a slab, then start a new one', 150, 2],
+    ['the largest slab frame: exactly eight fill a slab', SLAB_BYTES / 8, 5],
     ['frames too large for a slab get their own buffer', SLAB_BYTES / 8 + 1, 40],
   ])('frame slab — %s', (_, length, expectedBuffers) => {
     const slab = new FrameSlab()
