@@ -45,14 +45,17 @@ describe('SharedPinPool', () => {
     expect(pool.size).toBe(300)
   })
 
-  test('pin pool — keys differing only in their last byte are two pins', () => {
+  test.each([
+    ['signing', 32],
+    ['Noise', 0],
+  ])('pin pool — keys differing only in the %s key\'s last byte are two pins', (_, offset) => {
     const pool = new SharedPinPool()
     const a = pool.acquire(noise(1), signing(1))
-    const other = signing(1)
-    other[31] = other[31]! ^ 1
-    const b = pool.acquire(noise(1), other)
+    const keys = expected(1)
+    keys[offset + 31] = keys[offset + 31]! ^ 1
+    const b = pool.acquire(keys.subarray(0, 32), keys.subarray(32))
     expect(b).not.toBe(a)
-    expect(pinOf(pool, b).subarray(32)).toEqual(other)
+    expect(pinOf(pool, b)).toEqual(keys)
   })
 
   test('pin pool — a name is kept per pin, and a new name replaces it', () => {
