@@ -249,7 +249,7 @@ describe('MemoryTransport', () => {
     expect(got).toEqual([7, 8])
     bLink!.close()
     bLink!.close() // closing twice is harmless
-    expect(ea.links[0]!.closed).toBe(true)
+    expect(ea.closes).toEqual(['closed'])
     // A link the node never attached still closes cleanly.
     const c = net.createTransport('c')
     const ac = net.connect(a, c)
@@ -315,6 +315,7 @@ describe('MemoryTransport', () => {
     expect(again.links.length).toBe(1)
     ab.cut()
     expect(ab.up).toBe(false)
+    expect(again.closes).toEqual(['pipe cut'])
     ab.restore()
     expect(ab.up).toBe(false)
     await a.stop()
