@@ -106,6 +106,9 @@ describe('Metrics', () => {
     expect(s.txPerNodePerMessage).toBeCloseTo(6 / 2 / 12, 12)
     expect(s.controlTxPerNodePerMinute).toBeCloseTo(3 / 12 / 2, 12)
     expect(m.deliveries).toBe(4)
+    m.delivered(1, 10) // one hop from message 1's origin
+    const byHop = m.reportRun({ ...m.summarize('p', 2), ...noTimes }).deliveryByHop
+    expect(byHop.slice(0, 4)).toEqual([{ hops: 1, ratio: 1, count: 2 }, { hops: 2, ratio: 0.5, count: 2 }, { hops: 3, ratio: 0.5, count: 2 }, { hops: 4, ratio: 0, count: 2 }])
   })
 
   test('Metrics — with nothing to divide by: no messages, no minutes, no sampled receptions', () => {
@@ -146,9 +149,9 @@ describe('Metrics', () => {
 
   test.each([
     ['500 nodes: every node is sampled, no draw taken', 500, 0, [1, 1, 1]],
-    ['501 nodes: 500 drawn; node 500, never drawn, does not count', 501, 500, [1, 1, 0]],
+    ['501 nodes: 500 drawn (a node drawn twice counts once); node 500, never drawn, does not count', 501, 501, [1, 1, 0]],
   ])('Metrics — usefulness sampling: %s', (_, nodes, draws, counted) => {
-    const sampling = Array.from({ length: 500 }, (_, i) => (i + 0.5) / nodes)
+    const sampling = [0.5 / nodes, ...Array.from({ length: 500 }, (_, i) => (i + 0.5) / nodes)]
     const { m, calls } = scripted(nodes, sampling)
     expect(calls()).toBe(draws)
     // Node 0 hears one packet twice; node 500 once (and, at 501 nodes, unsampled).
@@ -174,15 +177,19 @@ describe('Metrics', () => {
     expect(novel).toEqual([true, false, false, false, true, false])
   })
 
-  test('Metrics — an untracked message\'s deliveries count while copies can still come, not after', () => {
-    const { m, time } = scripted(3, [0.99], { expectedMessages: 1e9 }) // share 5e-6: untracked
-    m.messageSent(0, 0, () => { throw new Error('untracked messages need no hop distances') })
-    time.now = NOVELTY_WINDOW_MS - 1
+  test.each([
+    ['a tracked message, two windows on', 0.0, 0, 2 * NOVELTY_WINDOW_MS + 1, 1],
+    ['an untracked message sent just before the window turned', 0.99, 2 * NOVELTY_WINDOW_MS, 2 * NOVELTY_WINDOW_MS + 1, 1],
+    ['an untracked message exactly one window old when it turned', 0.99, 0, NOVELTY_WINDOW_MS, 1],
+    ['an untracked message older than a window when it turned', 0.99, 0, NOVELTY_WINDOW_MS + 1, 0],
+  ])('Metrics — a late delivery of %s counts as it should', (_, draw, sentAt, turnAt, counted) => {
+    const { m, time } = scripted(3, [draw], { expectedMessages: 1e4 }) // share 0.5
+    time.now = sentAt
+    m.messageSent(0, 0, (origin, out) => { out.fill(2); out[origin] = 1 })
+    time.now = turnAt
+    m.received(2, frame(MESSAGE, 1)) // the first reception at or past a window's end turns it
     m.delivered(0, 1)
-    time.now = 2 * NOVELTY_WINDOW_MS + 1
-    m.received(2, frame(MESSAGE, 1)) // a reception turns the window
-    m.delivered(0, 2)
-    expect(m.deliveries).toBe(1)
+    expect(m.deliveries).toBe(counted)
   })
 
   test('Metrics — latencies sort before quantiles; hop latency only for deliveries with a known distance', () => {
