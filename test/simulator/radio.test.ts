@@ -64,4 +64,32 @@ describe('radio', () => {
     }
     expect(attemptLossProbability({ ...DEFAULT_RADIO, extraLoss: 0.1 }, -60)).toBeCloseTo(0.1, 5)
   })
+
+  test('pairShadowingDb — clamped at ±4σ: over enough pairs both extremes occur, exactly', () => {
+    let low = 0
+    let high = 0
+    for (let j = 1; j < 400_000; j++) {
+      const s = pairShadowingDb(DEFAULT_RADIO, 5, 0, j)
+      if (s === -16) low++
+      if (s === 16) high++
+      expect(Math.abs(s)).toBeLessThanOrEqual(16)
+    }
+    expect(low).toBeGreaterThan(0)
+    expect(high).toBeGreaterThan(0)
+  })
+
+  test('pairRssiDbm — the mean at that distance plus the pair\'s shadowing', () => {
+    for (const [i, j, d] of [[1, 2, 5], [40, 3, 12.5], [7, 8, 0.2]] as const) {
+      expect(pairRssiDbm(DEFAULT_RADIO, 9, i, j, d)).toBe(meanRssiDbm(DEFAULT_RADIO, d) + pairShadowingDb(DEFAULT_RADIO, 9, i, j))
+    }
+    expect(pairShadowingDb(DEFAULT_RADIO, 9, 1, 2)).not.toBe(0)
+  })
+
+  test.each([
+    ['−90 dBm, the gate: 5 dB above half loss over a 2 dB slope', -90, 0, 1 / (1 + Math.exp(2.5))],
+    ['−97 dBm', -97, 0, 1 / (1 + Math.exp(-1))],
+    ['−95 dBm with 10 % extra loss: 1 − 0.5 · 0.9', -95, 0.1, 0.55],
+  ])('attemptLossProbability — %s', (_, rssi, extraLoss, p) => {
+    expect(attemptLossProbability({ ...DEFAULT_RADIO, extraLoss }, rssi)).toBeCloseTo(p, 12)
+  })
 })
