@@ -57,6 +57,46 @@ describe('Engine', () => {
   })
 })
 
+describe('Engine — edges', () => {
+  test('Engine — time never runs backwards: events for the past fire now; a horizon behind now leaves it', async () => {
+    const engine = new Engine()
+    const log: string[] = []
+    engine.call(10, EventKind.custom, 0, () => {
+      engine.at(3, { kind: EventKind.custom, node: 0, cancelled: false, fire: () => log.push(`past@${engine.now}`) })
+      engine.call(-5, EventKind.custom, 0, () => log.push(`negative@${engine.now}`))
+    })
+    engine.call(40, EventKind.custom, 0, () => log.push(`later@${engine.now}`))
+    await engine.runUntil(20)
+    expect([log, engine.now]).toEqual([['past@10', 'negative@10'], 20])
+    await engine.runUntil(5)
+    expect(engine.now).toBe(20)
+    await engine.runUntil(Infinity)
+    expect([log.at(-1), engine.now]).toEqual(['later@40', 40])
+  })
+
+  test.each([
+    ['every 3 events', 7, -1, [3, 6]],
+    ['and after an event that asks for a drain', 7, 1, [2, 5]],
+  ])('Engine — runUntil yields %s', async (_, count, drainAt, expected) => {
+    const engine = new Engine()
+    for (let i = 0; i < count; i++) engine.call(i, EventKind.custom, 0, () => { if (i === drainAt) engine.requestDrain() })
+    const yields: number[] = []
+    await engine.runUntil(100, () => yields.push(engine.events), 3)
+    expect(yields).toEqual(expected)
+  })
+
+  test('Engine — the trace hash covers the whole time: events 2³² µs apart hash apart', async () => {
+    const hashAt = async (ms: number): Promise<string> => {
+      const engine = new Engine()
+      engine.call(ms, EventKind.custom, 1, () => {})
+      await engine.runUntil(Infinity)
+      return engine.traceHash
+    }
+    expect(await hashAt(1)).not.toBe(await hashAt(1 + 4_294_967.296))
+    expect(await hashAt(1)).toMatch(/^[0-9a-f]{8}$/)
+  })
+})
+
 describe('VirtualClock', () => {
   test('VirtualClock — now is whole epoch milliseconds; timers fire and clear', async () => {
     const engine = new Engine()
