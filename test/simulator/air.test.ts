@@ -1,16 +1,16 @@
 import { describe, expect, test } from 'vitest'
-import { Air } from '../../simulator/air.js'
 import { type BleProfile, PROFILES } from '../../simulator/ble-profile.js'
 import { Engine } from '../../simulator/engine.js'
-import { DEFAULT_RADIO, LINK_BREAK_AFTER_MS } from '../../simulator/radio.js'
+import { DEFAULT_RADIO, LINK_BREAK_AFTER_MS, meanRssiDbm } from '../../simulator/radio.js'
+import { Air as AirClass, GRACEFUL_CLOSE_MS } from '../../simulator/air.js'
 import type { Link } from '../../src/mesh/link.js'
 import { SeededRandom } from '../../src/prng.js'
 
-function air (xs: number[], ys: number[], maxLinks = 7, profile: BleProfile = PROFILES.phone!): { engine: Engine, air: Air, links: Link[][], x: Float64Array } {
+function air (xs: number[], ys: number[], maxLinks = 7, profile: BleProfile = PROFILES.phone!): { engine: Engine, air: AirClass, links: Link[][], x: Float64Array } {
   const engine = new Engine()
   const r = new SeededRandom('air')
   const x = Float64Array.from(xs)
-  const a = new Air({
+  const a = new AirClass({
     engine, radio: { ...DEFAULT_RADIO, shadowingSigmaDb: 0 }, shadowSeed: 1, profiles: xs.map(() => ({ ...profile, maxLinks })),
     xs: x, ys: Float64Array.from(ys), discoveryRandom: r.fork('d'), connectRandom: r.fork('c'), lossRandom: r.fork('l'),
     observer: { sent: () => {}, received: () => {} },
@@ -89,5 +89,120 @@ describe('Air', () => {
     const out = new Uint8Array(5)
     a.hopDistances(0, out)
     expect(Array.from(out)).toEqual([1, 2, 3, 4, 0])
+  })
+
+  test('Air — RSSI follows the straight-line distance, both axes counted', () => {
+    const engine = new Engine()
+    const r = new SeededRandom('rssi')
+    const a = new AirClass({
+      engine, radio: { ...DEFAULT_RADIO, shadowingSigmaDb: 0 }, shadowSeed: 1, profiles: [PROFILES.phone!, PROFILES.phone!],
+      xs: Float64Array.of(1, 4), ys: Float64Array.of(-2, 2), discoveryRandom: r.fork('d'), connectRandom: r.fork('c'), lossRandom: r.fork('l'),
+      observer: { sent: () => {}, received: () => {} },
+    })
+    expect(a.rssi(0, 1)).toBeCloseTo(meanRssiDbm(DEFAULT_RADIO, 5), 12)
+  })
+
+  test('Air — two profiles meet on what both allow: the smaller MTU, packets per event and queue; copyFrames reaches the link', async () => {
+    const engine = new Engine()
+    const r = new SeededRandom('negotiate')
+    const small: BleProfile = { ...PROFILES.phone!, attMtu: 185, packetsPerEvent: 4, queueFrames: 64, connectionIntervalMinMs: 15, connectionIntervalMaxMs: 30 }
+    const large: BleProfile = { ...PROFILES.android!, attMtu: 512, packetsPerEvent: 2, queueFrames: 32, connectionIntervalMinMs: 20, connectionIntervalMaxMs: 50 }
+    const received: Uint8Array[] = []
+    const a = new AirClass({
+      engine, radio: { ...DEFAULT_RADIO, shadowingSigmaDb: 0 }, shadowSeed: 1, profiles: [small, large],
+      xs: Float64Array.of(0, 2), ys: Float64Array.of(0, 0), discoveryRandom: r.fork('d'), connectRandom: r.fork('c'), lossRandom: r.fork('l'),
+      observer: { sent: () => {}, received: () => {} }, copyFrames: true,
+    })
+    const links: Link[][] = [[], []]
+    for (const i of [0, 1]) a.activate(i, l => { links[i]!.push(l); l.attach({ onFrame: f => received.push(f), onDrain: () => {}, onClose: () => {} }) })
+    await engine.runUntil(20_000)
+    expect(links.map(l => l.length)).toEqual([1, 1]) // each end handed to its node
+    expect(links.map(l => l[0]!.mtu)).toEqual([182, 182])
+    const [c] = [...a.connections]
+    expect(c!.packetsPerEvent).toBe(2)
+    const sent = new Uint8Array([1, 2, 3])
+    let accepted = 0
+    while (links[0]![0]!.send(sent)) accepted++
+    expect(accepted).toBe(32)
+    await engine.runUntil(21_000)
+    expect(received[0]).toEqual(sent)
+    expect(received[0]).not.toBe(sent) // copyFrames reaches the connection
+  })
+
+  test('Air — a graceful stop keeps links 250 ms for what is queued; a crash drops them at once; a restart links afresh', async () => {
+    const { engine, air: a, links } = air([0, 2, 4], [0, 0, 0])
+    await engine.runUntil(20_000)
+    expect([a.degree(0), a.degree(1), a.degree(2)]).toEqual([2, 2, 2])
+    a.deactivate(0, 'leaving')
+    a.deactivate(0, 'twice is nothing')
+    await engine.runUntil(20_000 + GRACEFUL_CLOSE_MS - 1)
+    expect(a.degree(0)).toBe(2)
+    await engine.runUntil(20_000 + GRACEFUL_CLOSE_MS)
+    expect([a.degree(0), a.degree(1), a.isActive(0)]).toEqual([0, 1, false])
+    a.deactivate(1, 'crash', true)
+    expect([a.degree(1), a.degree(2)]).toEqual([0, 0])
+    expect(() => a.activate(2, () => {})).toThrow(/already active/)
+    const before = links[0]!.length
+    a.activate(0, l => { links[0]!.push(l); l.attach({ onFrame: () => {}, onDrain: () => {}, onClose: () => {} }) })
+    await engine.runUntil(40_000)
+    expect(links[0]!.length).toBe(before + 1) // to node 2; node 1 is down
+    expect(a.linkPairs().map(p => [...p].sort().join('-'))).toEqual(['0-2'])
+  })
+
+  test('Air — a restart while a graceful stop is still flushing ends the old links first', async () => {
+    const { engine, air: a, links } = air([0, 2], [0, 0])
+    await engine.runUntil(20_000)
+    const old = links[0]![0]!
+    a.deactivate(0, 'leaving')
+    a.activate(0, l => { links[0]!.push(l); l.attach({ onFrame: () => {}, onDrain: () => {}, onClose: () => {} }) })
+    expect(old.closed).toBe(true)
+    expect(a.degree(0)).toBe(0)
+    await engine.runUntil(40_000)
+    expect(a.degree(0)).toBe(1)
+  })
+
+  test('Air — hop distances over current links: 1 for the origin, 0 outside its component or when it is down', async () => {
+    // 10 m apart: each node hears only the next (−86 dBm at 10 m, −94 at 20 m, gate −90).
+    const { engine, air: a } = air([0, 10, 20, 30, 200], [0, 0, 0, 0, 0])
+    await engine.runUntil(30_000)
+    const out = new Uint8Array(5)
+    a.hopDistances(1, out)
+    expect([...out]).toEqual([2, 1, 2, 3, 0])
+    a.deactivate(1, 'crash', true)
+    a.hopDistances(1, out)
+    expect([...out]).toEqual([0, 0, 0, 0, 0])
+  })
+
+  test('Air — the interval two profiles agree on lies in both ranges, on the 1.25 ms grid, over many connections', async () => {
+    const engine = new Engine()
+    const r = new SeededRandom('intervals')
+    const pairs = 12
+    const profiles = Array.from({ length: 2 * pairs }, (_, i): BleProfile => i % 2 === 0
+      ? { ...PROFILES.pi!, connectionIntervalMinMs: 15, connectionIntervalMaxMs: 30 }
+      : { ...PROFILES.pi!, connectionIntervalMinMs: 20, connectionIntervalMaxMs: 50 })
+    const a = new AirClass({
+      engine, radio: { ...DEFAULT_RADIO, shadowingSigmaDb: 0 }, shadowSeed: 1, profiles,
+      xs: Float64Array.from(profiles, (_, i) => Math.floor(i / 2) * 100 + (i % 2) * 2), ys: new Float64Array(2 * pairs),
+      discoveryRandom: r.fork('d'), connectRandom: r.fork('c'), lossRandom: r.fork('l'), observer: { sent: () => {}, received: () => {} },
+    })
+    for (let i = 0; i < 2 * pairs; i++) a.activate(i, l => l.attach({ onFrame: () => {}, onDrain: () => {}, onClose: () => {} }))
+    await engine.runUntil(10_000)
+    const intervals = [...a.connections].map(c => c.intervalMs)
+    expect(intervals.length).toBe(pairs)
+    for (const t of intervals) {
+      expect(t).toBeGreaterThanOrEqual(20)
+      expect(t).toBeLessThanOrEqual(30)
+      expect(t / 1.25).toBe(Math.round(t / 1.25))
+    }
+    expect(new Set(intervals).size).toBeGreaterThan(3)
+  })
+
+  test('Air — hop distances past 254 hops stay at 255, never wrap to "unreachable"', async () => {
+    const n = 300
+    const { engine, air: a } = air(Array.from({ length: n }, (_, i) => i * 10), new Array(n).fill(0), 2, PROFILES.pi!)
+    await engine.runUntil(15_000)
+    const out = new Uint8Array(n)
+    a.hopDistances(0, out)
+    expect([out[0], out[1], out[253], out[254], out[299]]).toEqual([1, 2, 254, 255, 255])
   })
 })
