@@ -39,18 +39,31 @@ describe('Air', () => {
     expect(a.connections.size).toBe(0)
   })
 
-  test('Air — a link breaks once its ends have been apart for LINK_BREAK_AFTER_MS', async () => {
-    const { engine, air: a, x } = air([0, 5], [0, 0])
+  test('Air — a link breaks once its ends have been apart for LINK_BREAK_AFTER_MS without a break', async () => {
+    const engine = new Engine()
+    const r = new SeededRandom('air')
+    const x = Float64Array.of(0, 5)
+    const a = new AirClass({
+      engine, radio: { ...DEFAULT_RADIO, shadowingSigmaDb: 0 }, shadowSeed: 1, profiles: [PROFILES.phone!, PROFILES.phone!],
+      xs: x, ys: new Float64Array(2), discoveryRandom: r.fork('d'), connectRandom: r.fork('c'), lossRandom: r.fork('l'), observer: { sent: () => {}, received: () => {} },
+    })
+    const closes: string[] = []
+    for (const i of [0, 1]) a.activate(i, l => l.attach({ onFrame: () => {}, onDrain: () => {}, onClose: reason => closes.push(reason) }))
     await engine.runUntil(16_000)
-    expect(a.connections.size).toBe(1)
-    x[1] = 200
-    a.positionsChanged()
+    expect([a.connections.size, a.opened]).toEqual([1, 1])
+    const apart = (far: boolean): void => { x[1] = far ? 200 : 5; a.positionsChanged(); a.checkLinks() }
+    apart(true) // below the gate from 16 s
+    await engine.runUntil(16_000 + LINK_BREAK_AFTER_MS - 1)
+    apart(false) // back just in time: the clock restarts
+    apart(true) // and away again
+    await engine.runUntil(16_000 + 2 * LINK_BREAK_AFTER_MS - 2)
     a.checkLinks()
     expect(a.connections.size).toBe(1)
-    await engine.runUntil(16_000 + LINK_BREAK_AFTER_MS)
+    await engine.runUntil(16_000 + 2 * LINK_BREAK_AFTER_MS - 1)
     a.checkLinks()
-    expect(a.connections.size).toBe(0)
-    expect(a.broken).toBe(1)
+    expect([a.connections.size, a.broken]).toEqual([0, 1])
+    await engine.runUntil(16_000 + 2 * LINK_BREAK_AFTER_MS)
+    expect(closes).toEqual(['out of range', 'out of range'])
   })
 
   test.each([
