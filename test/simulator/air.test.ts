@@ -2,21 +2,28 @@ import { describe, expect, test } from 'vitest'
 import { type BleProfile, PROFILES } from '../../simulator/ble-profile.js'
 import { Engine } from '../../simulator/engine.js'
 import { DEFAULT_RADIO, LINK_BREAK_AFTER_MS, meanRssiDbm } from '../../simulator/radio.js'
-import { Air as AirClass, GRACEFUL_CLOSE_MS } from '../../simulator/air.js'
+import { Air, GRACEFUL_CLOSE_MS } from '../../simulator/air.js'
 import type { Link } from '../../src/mesh/link.js'
 import { SeededRandom } from '../../src/prng.js'
 
-function air (xs: number[], ys: number[], maxLinks = 7, profile: BleProfile = PROFILES.phone!): { engine: Engine, air: AirClass, links: Link[][], x: Float64Array } {
+/** An Air over `profiles` at (xs, ys), without shadowing; nodes are not activated. */
+function bare (profiles: BleProfile[], xs: Float64Array, ys: Float64Array, seed = 'air', copyFrames = false): { engine: Engine, air: Air } {
   const engine = new Engine()
-  const r = new SeededRandom('air')
-  const x = Float64Array.from(xs)
-  const a = new AirClass({
-    engine, radio: { ...DEFAULT_RADIO, shadowingSigmaDb: 0 }, shadowSeed: 1, profiles: xs.map(() => ({ ...profile, maxLinks })),
-    xs: x, ys: Float64Array.from(ys), discoveryRandom: r.fork('d'), connectRandom: r.fork('c'), lossRandom: r.fork('l'),
-    observer: { sent: () => {}, received: () => {} },
+  const r = new SeededRandom(seed)
+  const a = new Air({
+    engine, radio: { ...DEFAULT_RADIO, shadowingSigmaDb: 0 }, shadowSeed: 1, profiles, xs, ys,
+    discoveryRandom: r.fork('d'), connectRandom: r.fork('c'), lossRandom: r.fork('l'), observer: { sent: () => {}, received: () => {} }, copyFrames,
   })
+  return { engine, air: a }
+}
+
+const quiet = { onFrame: () => {}, onDrain: () => {}, onClose: () => {} }
+
+function air (xs: number[], ys: number[], maxLinks = 7, profile: BleProfile = PROFILES.phone!): { engine: Engine, air: Air, links: Link[][], x: Float64Array } {
+  const x = Float64Array.from(xs)
+  const { engine, air: a } = bare(xs.map(() => ({ ...profile, maxLinks })), x, Float64Array.from(ys))
   const links: Link[][] = xs.map(() => [])
-  xs.forEach((_, i) => a.activate(i, (l) => { links[i]!.push(l); l.attach({ onFrame: () => {}, onDrain: () => {}, onClose: () => {} }) }))
+  xs.forEach((_, i) => a.activate(i, (l) => { links[i]!.push(l); l.attach(quiet) }))
   return { engine, air: a, links, x }
 }
 
@@ -40,13 +47,8 @@ describe('Air', () => {
   })
 
   test('Air — a link breaks once its ends have been apart for LINK_BREAK_AFTER_MS without a break', async () => {
-    const engine = new Engine()
-    const r = new SeededRandom('air')
     const x = Float64Array.of(0, 5)
-    const a = new AirClass({
-      engine, radio: { ...DEFAULT_RADIO, shadowingSigmaDb: 0 }, shadowSeed: 1, profiles: [PROFILES.phone!, PROFILES.phone!],
-      xs: x, ys: new Float64Array(2), discoveryRandom: r.fork('d'), connectRandom: r.fork('c'), lossRandom: r.fork('l'), observer: { sent: () => {}, received: () => {} },
-    })
+    const { engine, air: a } = bare([PROFILES.phone!, PROFILES.phone!], x, new Float64Array(2))
     const closes: string[] = []
     for (const i of [0, 1]) a.activate(i, l => l.attach({ onFrame: () => {}, onDrain: () => {}, onClose: reason => closes.push(reason) }))
     await engine.runUntil(16_000)
@@ -105,27 +107,15 @@ describe('Air', () => {
   })
 
   test('Air — RSSI follows the straight-line distance, both axes counted', () => {
-    const engine = new Engine()
-    const r = new SeededRandom('rssi')
-    const a = new AirClass({
-      engine, radio: { ...DEFAULT_RADIO, shadowingSigmaDb: 0 }, shadowSeed: 1, profiles: [PROFILES.phone!, PROFILES.phone!],
-      xs: Float64Array.of(1, 4), ys: Float64Array.of(-2, 2), discoveryRandom: r.fork('d'), connectRandom: r.fork('c'), lossRandom: r.fork('l'),
-      observer: { sent: () => {}, received: () => {} },
-    })
+    const { air: a } = bare([PROFILES.phone!, PROFILES.phone!], Float64Array.of(1, 4), Float64Array.of(-2, 2), 'rssi')
     expect(a.rssi(0, 1)).toBeCloseTo(meanRssiDbm(DEFAULT_RADIO, 5), 12)
   })
 
   test('Air — two profiles meet on what both allow: the smaller MTU, packets per event and queue; copyFrames reaches the link', async () => {
-    const engine = new Engine()
-    const r = new SeededRandom('negotiate')
     const small: BleProfile = { ...PROFILES.phone!, attMtu: 185, packetsPerEvent: 4, queueFrames: 64, connectionIntervalMinMs: 15, connectionIntervalMaxMs: 30 }
     const large: BleProfile = { ...PROFILES.android!, attMtu: 512, packetsPerEvent: 2, queueFrames: 32, connectionIntervalMinMs: 20, connectionIntervalMaxMs: 50 }
     const received: Uint8Array[] = []
-    const a = new AirClass({
-      engine, radio: { ...DEFAULT_RADIO, shadowingSigmaDb: 0 }, shadowSeed: 1, profiles: [small, large],
-      xs: Float64Array.of(0, 2), ys: Float64Array.of(0, 0), discoveryRandom: r.fork('d'), connectRandom: r.fork('c'), lossRandom: r.fork('l'),
-      observer: { sent: () => {}, received: () => {} }, copyFrames: true,
-    })
+    const { engine, air: a } = bare([small, large], Float64Array.of(0, 2), Float64Array.of(0, 0), 'negotiate', true)
     const links: Link[][] = [[], []]
     for (const i of [0, 1]) a.activate(i, l => { links[i]!.push(l); l.attach({ onFrame: f => received.push(f), onDrain: () => {}, onClose: () => {} }) })
     await engine.runUntil(20_000)
@@ -156,7 +146,7 @@ describe('Air', () => {
     expect([a.degree(1), a.degree(2)]).toEqual([0, 0])
     expect(() => a.activate(2, () => {})).toThrow(/already active/)
     const before = links[0]!.length
-    a.activate(0, l => { links[0]!.push(l); l.attach({ onFrame: () => {}, onDrain: () => {}, onClose: () => {} }) })
+    a.activate(0, l => { links[0]!.push(l); l.attach(quiet) })
     await engine.runUntil(40_000)
     expect(links[0]!.length).toBe(before + 1) // to node 2; node 1 is down
     expect(a.linkPairs().map(p => [...p].sort().join('-'))).toEqual(['0-2'])
@@ -167,7 +157,7 @@ describe('Air', () => {
     await engine.runUntil(20_000)
     const old = links[0]![0]!
     a.deactivate(0, 'leaving')
-    a.activate(0, l => { links[0]!.push(l); l.attach({ onFrame: () => {}, onDrain: () => {}, onClose: () => {} }) })
+    a.activate(0, l => { links[0]!.push(l); l.attach(quiet) })
     expect(old.closed).toBe(true)
     expect(a.degree(0)).toBe(0)
     await engine.runUntil(40_000)
@@ -187,18 +177,12 @@ describe('Air', () => {
   })
 
   test('Air — the interval two profiles agree on lies in both ranges, on the 1.25 ms grid, over many connections', async () => {
-    const engine = new Engine()
-    const r = new SeededRandom('intervals')
     const pairs = 12
     const profiles = Array.from({ length: 2 * pairs }, (_, i): BleProfile => i % 2 === 0
       ? { ...PROFILES.pi!, connectionIntervalMinMs: 15, connectionIntervalMaxMs: 30 }
       : { ...PROFILES.pi!, connectionIntervalMinMs: 20, connectionIntervalMaxMs: 50 })
-    const a = new AirClass({
-      engine, radio: { ...DEFAULT_RADIO, shadowingSigmaDb: 0 }, shadowSeed: 1, profiles,
-      xs: Float64Array.from(profiles, (_, i) => Math.floor(i / 2) * 100 + (i % 2) * 2), ys: new Float64Array(2 * pairs),
-      discoveryRandom: r.fork('d'), connectRandom: r.fork('c'), lossRandom: r.fork('l'), observer: { sent: () => {}, received: () => {} },
-    })
-    for (let i = 0; i < 2 * pairs; i++) a.activate(i, l => l.attach({ onFrame: () => {}, onDrain: () => {}, onClose: () => {} }))
+    const { engine, air: a } = bare(profiles, Float64Array.from(profiles, (_, i) => Math.floor(i / 2) * 100 + (i % 2) * 2), new Float64Array(2 * pairs), 'intervals')
+    for (let i = 0; i < 2 * pairs; i++) a.activate(i, l => l.attach(quiet))
     await engine.runUntil(10_000)
     const intervals = [...a.connections].map(c => c.intervalMs)
     expect(intervals.length).toBe(pairs)
