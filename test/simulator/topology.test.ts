@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { DEFAULT_RADIO, LINK_GATE_DBM, pairRssiDbm, rangeAtDbm } from '../../simulator/radio.js'
 import { placeNodes } from '../../simulator/topology.js'
+import type { TopologySpec } from '../../simulator/scenario.js'
 import { SeededRandom } from '../../src/prng.js'
 
 function meanRadioDegree (xs: Float64Array, ys: Float64Array, seed: number): number {
@@ -49,5 +50,34 @@ describe('placeNodes', () => {
     const a = placeNodes({ kind: 'random', nodes: 50 }, DEFAULT_RADIO, new SeededRandom(9))
     const b = placeNodes({ kind: 'random', nodes: 50 }, DEFAULT_RADIO, new SeededRandom(9))
     expect(a).toEqual(b)
+  })
+
+  test.each([
+    ['a line of 4 at 10 m', { kind: 'line', nodes: 4, spacingMetres: 10 }, 30],
+    ['a line of 1: one spacing', { kind: 'line', nodes: 1, spacingMetres: 10 }, 10],
+    ['a grid of 10 (4 columns) at 5 m', { kind: 'grid', nodes: 10, spacingMetres: 5 }, 15],
+    ['positions taller than wide', { kind: 'file', nodes: 3, positions: [{ x: 5, y: -10 }, { x: 8, y: 30 }, { x: 6, y: 0 }] }, 40],
+    ['a single position: at least 1 m', { kind: 'file', nodes: 1, positions: [{ x: 5, y: 5 }] }, 1],
+  ] as Array<[string, TopologySpec, number]>)('placeNodes — the square\'s side for %s', (_, spec, side) => {
+    expect(placeNodes(spec, DEFAULT_RADIO, new SeededRandom(1)).areaMetres).toBe(side)
+  })
+
+  test('placeNodes — clusters: members gather within about the cluster radius of their centre', () => {
+    const k = 4
+    const c = placeNodes({ kind: 'clusters', nodes: 400, clusters: k, areaMetres: 10_000, clusterRadiusMetres: 20 }, DEFAULT_RADIO, new SeededRandom(4))
+    for (let cluster = 0; cluster < k; cluster++) {
+      const members = Array.from({ length: 400 / k }, (_, m) => m * k + cluster)
+      const mx = members.reduce((sum, i) => sum + c.xs[i]!, 0) / members.length
+      const my = members.reduce((sum, i) => sum + c.ys[i]!, 0) / members.length
+      const rms = Math.sqrt(members.reduce((sum, i) => sum + (c.xs[i]! - mx) ** 2 + (c.ys[i]! - my) ** 2, 0) / members.length)
+      expect(rms).toBeGreaterThan(20 * Math.SQRT2 * 0.8) // two Gaussian axes of σ = 20 m
+      expect(rms).toBeLessThan(20 * Math.SQRT2 * 1.2)
+    }
+  })
+
+  test('placeNodes — clusters wider than the area are pressed against its edges, not beyond', () => {
+    const c = placeNodes({ kind: 'clusters', nodes: 200, clusters: 2, areaMetres: 10, clusterRadiusMetres: 100 }, DEFAULT_RADIO, new SeededRandom(6))
+    expect([Math.min(...c.xs, ...c.ys), Math.max(...c.xs, ...c.ys)]).toEqual([0, 10])
+    expect(c.xs.some(x => x > 0 && x < 10)).toBe(true)
   })
 })
