@@ -15,6 +15,24 @@ describe('parseScenario', () => {
     expect(s.arrivalSpreadSeconds).toBe(30)
   })
 
+  test.each([
+    ['clusters', { kind: 'clusters', nodes: 50, meanDegree: 8, areaMetres: 300, spacingMetres: 7, clusters: 5, clusterRadiusMetres: 12 }],
+    ['file', { kind: 'file', nodes: 2, positions: [{ x: -3.5, y: 0 }, { x: 1e7, y: -1e7 }] }],
+  ])('parseScenario — a scenario with every key set (topology %s) comes back whole, nothing added or lost', (_, topology) => {
+    const full = {
+      name: 'all keys', description: 'every key the schema has', seed: 4294967295, durationSeconds: 120, drainSeconds: 5, warmupSeconds: 10, arrivalSpreadSeconds: 30,
+      topology,
+      traffic: { broadcastPerNodePerMinute: 0.5, messageBytes: 400 },
+      mobility: { kind: 'random-waypoint', speed: 1.2, pauseSeconds: 20 },
+      churn: { leavesPerNodePerHour: 1, crashesPerNodePerHour: 2, restartAfterSeconds: 60 },
+      radio: { profiles: { phone: 0.6, android: 0.4 }, pathLossExponent: 2.5, rssiAt1mDbm: -60, shadowingSigmaDb: 3, gateDbm: -88, halfLossDbm: -94, lossSlopeDb: 1.5, extraLoss: 0.05, maxLinks: 5 },
+      policy: 'adaptive', crypto: 'cheap', node: { sync: true },
+    }
+    expect(parseScenario(full)).toStrictEqual(full)
+    expect(parseScenario({ ...minimal, seed: undefined })).toStrictEqual({ ...minimal, seed: 1 })
+    expect(parseScenario({ ...minimal, radio: { profile: 'pi' } }).radio).toStrictEqual({ profile: 'pi' })
+  })
+
   test('parseScenario — file topologies take their node count from the positions', () => {
     const s = parseScenario({ ...minimal, topology: { kind: 'file', positions: [{ x: 0, y: 0 }, { x: 5, y: 1 }] } })
     expect(s.topology.nodes).toBe(2)
@@ -47,6 +65,19 @@ describe('parseScenario', () => {
     [{ ...minimal, node: { policy: 'flood' } }, /unknown key 'node.policy'/],
     [{ ...minimal, node: [] }, /'node' must be an object/],
     [[], /JSON object/],
+    ...(['topology', 'traffic', 'mobility', 'churn', 'radio'] as const).map(key => [{ ...minimal, [key]: [] }, new RegExp(`'${key}' must be an object`)] as [unknown, RegExp]),
+    ...(['traffic', 'mobility', 'churn', 'radio'] as const).map(key => [{ ...minimal, [key]: { ...(minimal as Record<string, unknown>)[key] as object, typo: 1 } }, new RegExp(`unknown key '${key}.typo'`)] as [unknown, RegExp]),
+    [{ ...minimal, topology: { kind: 'file', positions: [{ x: 0, y: 0 }, 7] } }, /'topology.positions\[1\]' must be \{x, y\}/],
+    [{ ...minimal, topology: { kind: 'file', positions: [{ x: 0, y: 1e8 }] } }, /'topology.positions\[0\].y' must be a number in \[-10000000, 10000000\], got 100000000/],
+    [{ ...minimal, radio: { profile: 3 } }, /'radio.profile' must be a string/],
+    [{ ...minimal, radio: { profiles: ['phone'] } }, /'radio.profiles' must be an object of fractions/],
+    [{ ...minimal, radio: { profiles: { phone: 1.5 } } }, /'radio.profiles.phone' must be a number in \[0, 1\]/],
+    [{ ...minimal, radio: { maxLinks: 2.5 } }, /'radio.maxLinks' must be an integer/],
+    [{ ...minimal, traffic: { broadcastPerNodePerMinute: 1, messageBytes: 100.5 } }, /'traffic.messageBytes' must be an integer in \[8, 60000\]/],
+    [{ ...minimal, topology: { kind: 'clusters', nodes: 10, clusters: 1.5 } }, /'topology.clusters' must be an integer/],
+    [{ ...minimal, seed: 4294967296 }, /'seed' must be an integer in \[0, 4294967295\], got 4294967296/],
+    [{ ...minimal, seed: 1.5 }, /'seed' must be an integer/],
+    [{ ...minimal, durationSeconds: '60' }, /'durationSeconds' must be a number/],
   ])('parseScenario — rejects %j', (json, message) => {
     expect(() => parseScenario(json)).toThrow(ScenarioError)
     expect(() => parseScenario(json)).toThrow(message)
