@@ -63,4 +63,50 @@ describe('createCheapCrypto', () => {
     expect(crypto.aeadDecrypt(key, nonce, ct, bytes('AD'))).toBeNull()
     expect(crypto.aeadDecrypt(key, nonce, ct.subarray(0, 10), bytes('ad'))).toBeNull()
   })
+
+  test('createCheapCrypto — public keys, shared secrets and derived keys depend on every input', () => {
+    const a = new Uint8Array(32).fill(1)
+    const b = new Uint8Array(32).fill(2)
+    const hex = (u: Uint8Array): string => Buffer.from(u).toString('hex')
+    expect(hex(crypto.x25519PublicKey(a))).not.toBe(hex(crypto.x25519PublicKey(b)))
+    expect(hex(crypto.ed25519PublicKey(a))).not.toBe(hex(crypto.ed25519PublicKey(b)))
+    expect(hex(crypto.x25519PublicKey(a))).not.toBe(hex(crypto.ed25519PublicKey(a)))
+    const c = new Uint8Array(32).fill(3)
+    const ab = crypto.x25519(a, crypto.x25519PublicKey(b))
+    expect(hex(ab)).not.toBe(hex(crypto.x25519(a, crypto.x25519PublicKey(c))))
+    expect(hex(ab)).not.toBe(hex(crypto.x25519(c, crypto.x25519PublicKey(b))))
+    const oneZero = crypto.x25519PublicKey(b).slice()
+    oneZero[0] = 0
+    expect(crypto.x25519(a, oneZero).length).toBe(32) // only the all-zero key is refused
+    const k = (ikm: string, salt: string, info: string, n: number): string => hex(crypto.hkdfSha256(bytes(ikm), bytes(salt), bytes(info), n))
+    expect(new Set([k('i', 's', 'x', 32), k('j', 's', 'x', 32), k('i', 't', 'x', 32), k('i', 's', 'y', 32), k('i', 's', 'x', 31).padEnd(64, '0')]).size).toBe(5)
+  })
+
+  test('createCheapCrypto — verify refuses keys and signatures of the wrong size; AEAD refuses input shorter than its tag', () => {
+    const secret = new Uint8Array(32).fill(9)
+    const message = bytes('m')
+    const signature = crypto.ed25519Sign(secret, message)
+    const key = crypto.ed25519PublicKey(secret)
+    expect(crypto.ed25519Verify(key, message, signature)).toBe(true)
+    expect(crypto.ed25519Verify(key.subarray(0, 31), message, signature)).toBe(false)
+    expect(crypto.ed25519Verify(Uint8Array.from([...key, 0]), message, signature)).toBe(false)
+    expect(crypto.ed25519Verify(key, message, signature.subarray(0, 63))).toBe(false)
+    expect(crypto.ed25519Verify(key, message, Uint8Array.from([...signature, 0]))).toBe(false)
+    const nonce = new Uint8Array(12)
+    const sealed = crypto.aeadEncrypt(key, nonce, new Uint8Array(0), new Uint8Array(0))
+    expect(sealed.length).toBe(16)
+    expect(crypto.aeadDecrypt(key, nonce, sealed, new Uint8Array(0))).toEqual(new Uint8Array(0))
+    expect(crypto.aeadDecrypt(key, nonce, sealed.subarray(0, 15), new Uint8Array(0))).toBeNull()
+  })
+
+  test('createCheapCrypto — the keystream of any length is a prefix of a longer one, and differs by key and nonce', () => {
+    const key = new Uint8Array(32).fill(4)
+    const nonce = new Uint8Array(12).fill(5)
+    const zeros = new Uint8Array(9)
+    const longest = crypto.aeadEncrypt(key, nonce, zeros, new Uint8Array(0)).subarray(0, 9)
+    for (let n = 1; n < 9; n++) expect(crypto.aeadEncrypt(key, nonce, zeros.subarray(0, n), new Uint8Array(0)).subarray(0, n)).toEqual(longest.subarray(0, n))
+    // …and depends on the key and the nonce.
+    expect(crypto.aeadEncrypt(new Uint8Array(32).fill(6), nonce, zeros, new Uint8Array(0)).subarray(0, 9)).not.toEqual(longest)
+    expect(crypto.aeadEncrypt(key, new Uint8Array(12).fill(7), zeros, new Uint8Array(0)).subarray(0, 9)).not.toEqual(longest)
+  })
 })
