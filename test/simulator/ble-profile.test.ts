@@ -22,9 +22,19 @@ describe('ble-profile', () => {
     expect([PROFILES.phone!.scan, PROFILES.android!.scan, PROFILES.pi!.scan, PROFILES.laptop!.scan]).toEqual(['ios', 'android', 'continuous', 'continuous'])
   })
 
+  test('ble-profile — every profile: its own name, link cap and MTU, and the issue\'s connection defaults', () => {
+    const common = { connectionIntervalMinMs: 15, connectionIntervalMaxMs: 30, packetsPerEvent: 4, queueFrames: 16 }
+    expect(PROFILES).toStrictEqual({
+      phone: { name: 'phone', maxLinks: 7, attMtu: 185, scan: 'ios', ...common },
+      android: { name: 'android', maxLinks: 7, attMtu: 517, scan: 'android', ...common },
+      pi: { name: 'pi', maxLinks: 6, attMtu: 517, scan: 'continuous', ...common },
+      laptop: { name: 'laptop', maxLinks: 7, attMtu: 517, scan: 'continuous', ...common },
+    })
+  })
+
   test('ble-profile — profiles by name, and names that are not profiles', () => {
     expect(profileByName('pi').maxLinks).toBe(6)
     expect(isProfileName('toString')).toBe(false)
-    expect(() => profileByName('toString')).toThrow(/unknown radio profile/)
+    expect(() => profileByName('toString')).toThrow("unknown radio profile 'toString' (known: phone, android, pi, laptop)")
   })
 })
