@@ -117,6 +117,7 @@ describe('VirtualClock', () => {
     clock.setTimer(5, () => fired.push('pending'))
     clock.kill()
     clock.setTimer(1, () => fired.push('after'))
+    expect(engine.pending).toBe(1) // a dead node's new timers are not even queued
     await engine.runUntil(10)
     expect(fired).toEqual([])
   })
