@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { MemoryNetwork, type MemoryTransport } from '../../src/mesh/memory-transport.js'
+import { MemoryNetwork, type MemoryPipe, type MemoryTransport, type PipeOptions } from '../../src/mesh/memory-transport.js'
 import type { Link } from '../../src/mesh/link.js'
 import { SeededRandom } from '../../src/prng.js'
 import { ManualClock } from '../helpers/manual-clock.js'
@@ -26,14 +26,31 @@ async function world (seed = 1): Promise<{ clock: ManualClock, net: MemoryNetwor
   return { clock, net, start }
 }
 
+/** Transports a and b joined by one pipe, both started: the set-up most tests share. */
+async function pair (options: PipeOptions = {}, seed = 1): Promise<{ clock: ManualClock, net: MemoryNetwork, a: MemoryTransport, b: MemoryTransport, pipe: MemoryPipe, ea: End, eb: End, start: (t: MemoryTransport) => Promise<End> }> {
+  const { clock, net, start } = await world(seed)
+  const a = net.createTransport('a')
+  const b = net.createTransport('b')
+  const pipe = net.connect(a, b, options)
+  const ea = await start(a)
+  const eb = await start(b)
+  return { clock, net, a, b, pipe, ea, eb, start }
+}
+
+/** Steps the clock 1 ms at a time for `ms`, noting when each frame reached `end` (ms after the start). */
+function arrivalTimes (clock: ManualClock, end: End, ms: number): number[] {
+  const arrivals: number[] = []
+  const t0 = clock.now()
+  for (let t = 0; t < ms; t++) {
+    clock.advance(1)
+    while (arrivals.length < end.frames.length) arrivals.push(clock.now() - t0)
+  }
+  return arrivals
+}
+
 describe('MemoryTransport', () => {
   test('memory-transport — frames arrive after the latency, in order, copied', async () => {
-    const { clock, net, start } = await world()
-    const a = net.createTransport('a')
-    const b = net.createTransport('b')
-    net.connect(a, b, { latencyMs: 20 })
-    const ea = await start(a)
-    const eb = await start(b)
+    const { clock, ea, eb } = await pair({ latencyMs: 20 })
     const frame = Uint8Array.of(1, 2, 3)
     expect(ea.links[0]!.send(frame)).toBe(true)
     frame[0] = 9 // the sender reusing its buffer must not change the frame in flight
@@ -45,12 +62,7 @@ describe('MemoryTransport', () => {
   })
 
   test('memory-transport — a full pipe refuses frames and calls onDrain when it empties', async () => {
-    const { clock, net, start } = await world()
-    const a = net.createTransport('a')
-    const b = net.createTransport('b')
-    net.connect(a, b, { inFlightFrames: 2, framesPerSecond: 100 })
-    const ea = await start(a)
-    await start(b)
+    const { clock, ea } = await pair({ inFlightFrames: 2, framesPerSecond: 100 })
     const link = ea.links[0]!
     expect(link.send(Uint8Array.of(1))).toBe(true)
     expect(link.send(Uint8Array.of(2))).toBe(true)
@@ -62,12 +74,7 @@ describe('MemoryTransport', () => {
   })
 
   test('memory-transport — the rate limit spaces frames by their serialisation time', async () => {
-    const { clock, net, start } = await world()
-    const a = net.createTransport('a')
-    const b = net.createTransport('b')
-    net.connect(a, b, { latencyMs: 0, bytesPerSecond: 1000, inFlightFrames: 10 })
-    const ea = await start(a)
-    const eb = await start(b)
+    const { clock, ea, eb } = await pair({ latencyMs: 0, bytesPerSecond: 1000, inFlightFrames: 10 })
     ea.links[0]!.send(new Uint8Array(100))
     ea.links[0]!.send(new Uint8Array(100))
     clock.advance(100)
@@ -77,12 +84,7 @@ describe('MemoryTransport', () => {
   })
 
   test('memory-transport — loss drops about the configured share, from the seed', async () => {
-    const { clock, net, start } = await world(7)
-    const a = net.createTransport('a')
-    const b = net.createTransport('b')
-    net.connect(a, b, { lossProbability: 0.3, inFlightFrames: 10_000 })
-    const ea = await start(a)
-    const eb = await start(b)
+    const { clock, ea, eb } = await pair({ lossProbability: 0.3, inFlightFrames: 10_000 }, 7)
     for (let i = 0; i < 1000; i++) ea.links[0]!.send(Uint8Array.of(i & 0xff))
     clock.advance(1000)
     expect(eb.frames.length).toBeGreaterThan(600)
@@ -90,22 +92,12 @@ describe('MemoryTransport', () => {
   })
 
   test('memory-transport — a frame over the MTU is a programmer error', async () => {
-    const { net, start } = await world()
-    const a = net.createTransport('a')
-    const b = net.createTransport('b')
-    net.connect(a, b, { mtu: 20 })
-    const ea = await start(a)
-    await start(b)
+    const { ea } = await pair({ mtu: 20 })
     expect(() => ea.links[0]!.send(new Uint8Array(21))).toThrow(/MTU/)
   })
 
   test('memory-transport — dropped pipes close both ends; restore brings fresh links', async () => {
-    const { net, start } = await world()
-    const a = net.createTransport('a')
-    const b = net.createTransport('b')
-    const pipe = net.connect(a, b)
-    const ea = await start(a)
-    const eb = await start(b)
+    const { pipe, ea, eb } = await pair()
     const first = ea.links[0]!
     pipe.drop()
     expect(first.closed).toBe(true)
@@ -119,12 +111,7 @@ describe('MemoryTransport', () => {
   })
 
   test('memory-transport — stop delivers frames in flight, then closes; restart reconnects', async () => {
-    const { clock, net, start } = await world()
-    const a = net.createTransport('a')
-    const b = net.createTransport('b')
-    net.connect(a, b, { latencyMs: 10 })
-    const ea = await start(a)
-    const eb = await start(b)
+    const { clock, a, ea, eb, start } = await pair({ latencyMs: 10 })
     ea.links[0]!.send(Uint8Array.of(42))
     await a.stop()
     expect(eb.links[0]!.closed).toBe(false)
@@ -183,36 +170,15 @@ describe('MemoryTransport', () => {
   })
 
   test('memory-transport — a frames-per-second limit spaces frames by 1/rate', async () => {
-    const { clock, net, start } = await world()
-    const a = net.createTransport('a')
-    const b = net.createTransport('b')
-    net.connect(a, b, { latencyMs: 0, framesPerSecond: 100 })
-    const ea = await start(a)
-    const eb = await start(b)
-    const arrivals: number[] = []
-    const t0 = clock.now()
+    const { clock, ea, eb } = await pair({ latencyMs: 0, framesPerSecond: 100 })
     for (let i = 0; i < 3; i++) ea.links[0]!.send(Uint8Array.of(i))
-    for (let t = 0; t < 50; t++) {
-      clock.advance(1)
-      while (arrivals.length < eb.frames.length) arrivals.push(clock.now() - t0)
-    }
-    expect(arrivals).toEqual([10, 20, 30])
+    expect(arrivalTimes(clock, eb, 50)).toEqual([10, 20, 30])
   })
 
   test('memory-transport — jitter above the frame spacing delays each frame by up to its width, and reorders', async () => {
-    const { clock, net, start } = await world(3)
-    const a = net.createTransport('a')
-    const b = net.createTransport('b')
-    net.connect(a, b, { latencyMs: 10, jitterMs: 50, inFlightFrames: 100 })
-    const ea = await start(a)
-    const eb = await start(b)
-    const arrivals: number[] = []
-    const t0 = clock.now()
+    const { clock, ea, eb } = await pair({ latencyMs: 10, jitterMs: 50, inFlightFrames: 100 }, 3)
     for (let i = 0; i < 40; i++) ea.links[0]!.send(Uint8Array.of(i))
-    for (let t = 0; t < 80; t++) {
-      clock.advance(1)
-      while (arrivals.length < eb.frames.length) arrivals.push(clock.now() - t0)
-    }
+    const arrivals = arrivalTimes(clock, eb, 80)
     expect(arrivals.length).toBe(40)
     expect(Math.min(...arrivals)).toBeGreaterThanOrEqual(10)
     expect(Math.max(...arrivals)).toBeLessThanOrEqual(60)
@@ -222,12 +188,7 @@ describe('MemoryTransport', () => {
   })
 
   test('memory-transport — a link that never filled never hears onDrain', async () => {
-    const { clock, net, start } = await world()
-    const a = net.createTransport('a')
-    const b = net.createTransport('b')
-    net.connect(a, b, { inFlightFrames: 4 })
-    const ea = await start(a)
-    await start(b)
+    const { clock, ea } = await pair({ inFlightFrames: 4 })
     for (let i = 0; i < 4; i++) ea.links[0]!.send(Uint8Array.of(i))
     clock.advance(100)
     expect(ea.drains).toBe(0)
@@ -278,12 +239,7 @@ describe('MemoryTransport', () => {
   })
 
   test('memory-transport — closing a link is abrupt: the other end closes at once, frames in flight are lost', async () => {
-    const { clock, net, start } = await world()
-    const a = net.createTransport('a')
-    const b = net.createTransport('b')
-    net.connect(a, b, { latencyMs: 10 })
-    const ea = await start(a)
-    const eb = await start(b)
+    const { clock, ea, eb } = await pair({ latencyMs: 10 })
     ea.links[0]!.send(Uint8Array.of(1))
     ea.links[0]!.close('bye')
     expect(eb.links[0]!.closed).toBe(true)
