@@ -34,6 +34,17 @@ interface Member {
   received: PublicMessage[]
 }
 
+/** An identity from two 32-byte secrets drawn from `random`. */
+const newIdentity = (random: SeededRandom): Identity => identityFromSecrets(nodeCrypto, random.bytes(32), random.bytes(32))
+
+/** An announce payload with only the name and keys, as a plain node sends. */
+const plainAnnounce = (identity: Identity, nickname: string): Uint8Array => encodeAnnounce({
+  nickname, noisePublicKey: identity.noisePublicKey, signingPublicKey: identity.signingPublicKey, neighbors: [], capabilities: null, geohash: null, unknown: [],
+})
+
+/** A REQUEST_SYNC payload whose filter is empty: the asker holds nothing. */
+const EMPTY_SYNC_REQUEST = encodeRequestSync({ p: 7, m: 1, filter: new Uint8Array(0), types: 1, since: null, fragmentIds: null })
+
 class World {
   readonly clock = new ManualClock()
   readonly random: SeededRandom
@@ -56,7 +67,7 @@ class World {
     const out: Member[] = []
     for (let i = 0; i < count; i++) {
       const name = `n${this.members.length}`
-      const identity = identityFromSecrets(nodeCrypto, this.random.bytes(32), this.random.bytes(32))
+      const identity = newIdentity(this.random)
       const transport = this.net.createTransport(name)
       const node = createNode({ identity, transport, clock: this.clock, random: this.random.fork(name), crypto: nodeCrypto, logger: silent, config: { nickname: name, ...config } })
       const m: Member = { name, identity, transport, node, received: [] }
@@ -518,7 +529,7 @@ describe('MeshNode', () => {
     const request = signPacket(nodeCrypto, a.identity, {
       version: 1, type: MessageType.requestSync, ttl: 0, timestamp: BigInt(w.clock.now()), senderId: a.identity.peerId,
       recipientId: b.identity.peerId, route: [], isCompressed: false, isRSR: false, signature: null,
-      payload: encodeRequestSync({ p: 7, m: 1, filter: new Uint8Array(0), types: 1, since: null, fragmentIds: null }),
+      payload: EMPTY_SYNC_REQUEST,
     })
     const before = b.node.stats().dropped.binding
     xLink!.send(encodePacket(request))
@@ -537,14 +548,19 @@ async function rawPeer (w: World, name: string): Promise<{ transport: MemoryTran
   return { transport, links, frames }
 }
 
+/** A raw peer joined to `to`, its link up. */
+async function linkedRawPeer (w: World, to: MemoryTransport, name = 'x'): Promise<{ transport: MemoryTransport, links: Link[], frames: Uint8Array[] }> {
+  const x = await rawPeer(w, name)
+  w.net.connect(x.transport, to)
+  w.run(1)
+  return x
+}
+
 /** A raw peer with an identity of its own, whose direct announce binds its link at `to`. */
 async function boundRawPeer (w: World, to: Member, name = 'x'): Promise<{ identity: Identity, links: Link[], frames: Uint8Array[] }> {
-  const identity = identityFromSecrets(nodeCrypto, w.random.bytes(32), w.random.bytes(32))
-  const x = await rawPeer(w, name)
-  w.net.connect(x.transport, to.transport)
-  w.run(1)
-  const announce = encodeAnnounce({ nickname: name, noisePublicKey: identity.noisePublicKey, signingPublicKey: identity.signingPublicKey, neighbors: [], capabilities: null, geohash: null, unknown: [] })
-  x.links[0]!.send(packetFrom(w, identity, MessageType.announce, announce))
+  const identity = newIdentity(w.random)
+  const x = await linkedRawPeer(w, to.transport, name)
+  x.links[0]!.send(packetFrom(w, identity, MessageType.announce, plainAnnounce(identity, name)))
   w.run(100)
   return { identity, links: x.links, frames: x.frames }
 }
@@ -578,11 +594,8 @@ describe('MeshNode — the API\'s edges', () => {
     ['65 535 bytes go out as v1', 65_535, 1],
     ['65 536 bytes go out as v2 (a v1 length field holds no more)', 65_536, 2],
   ])('node — a public message of %s', async (_, size, version) => {
-    const w = new World(41)
-    const [a, b] = w.add(2) as [Member, Member]
-    w.connect(a, b)
-    await w.startAll()
-    w.run(2_000)
+    const w = await mesh(2, [[0, 1]], 41)
+    const [a, b] = w.members as [Member, Member]
     const firstChunks: Uint8Array[] = []
     w.net.setTap((_from, _to, frame) => {
       const p = decodePacket(frame)
@@ -595,11 +608,9 @@ describe('MeshNode — the API\'s edges', () => {
   })
 
   test('node — stop is idempotent: one leave, and no timer of the node outlives it', async () => {
-    const w = new World(42)
-    const [a, b] = w.add(2) as [Member, Member]
-    w.connect(a, b)
-    await w.startAll()
-    w.run(3_000)
+    const w = await mesh(2, [[0, 1]], 42)
+    const [a, b] = w.members as [Member, Member]
+    w.run(1_000)
     await b.node.stop()
     await b.node.stop()
     w.run(1_000)
@@ -682,14 +693,9 @@ describe('MeshNode — the API\'s edges', () => {
     }, []],
     ['a message that is not UTF-8 is not shown', {}, (w, a) => packetFrom(w, a, MessageType.message, Uint8Array.of(0x68, 0xc3, 0x28)), []],
   ])('node — %s', async (_, config, make, shown) => {
-    const w = new World(46)
-    const [a, b] = w.add(2, config) as [Member, Member]
-    w.connect(a, b)
-    await w.startAll()
-    w.run(2_000) // b holds a's keys
-    const x = await rawPeer(w, 'x')
-    w.net.connect(x.transport, b.transport)
-    w.run(1)
+    const w = await mesh(2, [[0, 1]], 46, config) // b holds a's keys
+    const [a, b] = w.members as [Member, Member]
+    const x = await linkedRawPeer(w, b.transport)
     x.links[0]!.send(make(w, a.identity))
     w.run(1_000)
     expect(b.received.map(r => r.text)).toEqual(shown)
@@ -713,14 +719,10 @@ describe('MeshNode — the API\'s edges', () => {
   })
 
   test('node — with sync off, a REQUEST_SYNC is neither answered nor a fault', async () => {
-    const w = new World(52)
-    const [b, c] = w.add(2) as [Member, Member]
-    w.connect(b, c)
-    await w.startAll()
-    w.run(2_000)
+    const w = await mesh(2, [[0, 1]], 52)
+    const [b, c] = w.members as [Member, Member]
     const x = await boundRawPeer(w, b)
-    const valid = encodeRequestSync({ p: 7, m: 1, filter: new Uint8Array(0), types: 1, since: null, fragmentIds: null })
-    x.links[0]!.send(packetFrom(w, x.identity, MessageType.requestSync, valid, { ttl: 0, recipientId: b.identity.peerId }))
+    x.links[0]!.send(packetFrom(w, x.identity, MessageType.requestSync, EMPTY_SYNC_REQUEST, { ttl: 0, recipientId: b.identity.peerId }))
     w.run(1_000)
     expect(x.frames.filter(f => f[1] === MessageType.announce && f[2] === 0)).toEqual([])
   })
@@ -730,17 +732,14 @@ describe('MeshNode — the API\'s edges', () => {
     ['keys other than the pinned ones', (w: World, i: Identity, announce: Uint8Array) => packetFrom(w, i, MessageType.announce, announce), 'keyMismatch'],
   ] as const)('node — an announce with %s brings no peer and is counted', async (_, make, reason) => {
     const w = new World(53)
-    const xi = identityFromSecrets(nodeCrypto, w.random.bytes(32), w.random.bytes(32))
-    const other = identityFromSecrets(nodeCrypto, w.random.bytes(32), w.random.bytes(32))
+    const xi = newIdentity(w.random)
+    const other = newIdentity(w.random)
     // The pin belongs to x's ID but holds another identity's keys.
     const pins: Array<[string, { noisePublicKey: Uint8Array, signingPublicKey: Uint8Array }]> = [[xi.peerIdHex, { noisePublicKey: other.noisePublicKey, signingPublicKey: other.signingPublicKey }]]
     const [b] = w.add(1, reason === 'keyMismatch' ? { pins } : {}) as [Member]
     await b.node.start()
-    const x = await rawPeer(w, 'x')
-    w.net.connect(x.transport, b.transport)
-    w.run(1)
-    const announce = encodeAnnounce({ nickname: 'x', noisePublicKey: xi.noisePublicKey, signingPublicKey: xi.signingPublicKey, neighbors: [], capabilities: null, geohash: null, unknown: [] })
-    x.links[0]!.send(make(w, xi, announce))
+    const x = await linkedRawPeer(w, b.transport)
+    x.links[0]!.send(make(w, xi, plainAnnounce(xi, 'x')))
     w.run(100)
     expect(b.node.peers()).toEqual([])
     expect(b.node.stats().dropped[reason]).toBe(1)
@@ -764,7 +763,7 @@ describe('MeshNode — the API\'s edges', () => {
     const w = new World(55)
     const lines: Array<Record<string, unknown>> = []
     const logger = pino({ level: 'info' }, { write: (line: string) => { lines.push(JSON.parse(line) as Record<string, unknown>) } })
-    const identity = identityFromSecrets(nodeCrypto, w.random.bytes(32), w.random.bytes(32))
+    const identity = newIdentity(w.random)
     const node = createNode({ identity, transport: w.net.createTransport('a'), clock: w.clock, random: w.random, crypto: nodeCrypto, logger })
     expect(node.nickname).toBe(identity.peerIdHex.slice(0, 8))
     await node.start()
@@ -777,22 +776,18 @@ describe('MeshNode — the API\'s edges', () => {
   })
 
   test('node — REQUEST_SYNC from a bound neighbour: garbage is counted, and answers stop at the window\'s quota', async () => {
-    const w = new World(48, { sync: true })
-    const [b, c] = w.add(2) as [Member, Member]
-    w.connect(b, c)
-    await w.startAll()
-    w.run(2_000)
+    const w = await mesh(2, [[0, 1]], 48, { sync: true })
+    const [b, c] = w.members as [Member, Member]
     const x = await boundRawPeer(w, b)
     const xi = x.identity
     const request = (payload: Uint8Array): Uint8Array => packetFrom(w, xi, MessageType.requestSync, payload, { ttl: 0, recipientId: b.identity.peerId })
-    const valid = encodeRequestSync({ p: 7, m: 1, filter: new Uint8Array(0), types: 1, since: null, fragmentIds: null })
     const answers = (): number => x.frames.filter(f => f[1] === MessageType.announce && f[2] === 0).length
     x.links[0]!.send(request(Uint8Array.of(0xff)))
     w.run(100)
     expect(b.node.stats().dropped.syncRequest).toBe(1)
     // The garbage counted as one of the window's answers: seven more are answered, the ninth is not.
     for (let i = 0; i < SYNC_ANSWERS_PER_WINDOW; i++) {
-      x.links[0]!.send(request(valid))
+      x.links[0]!.send(request(EMPTY_SYNC_REQUEST))
       w.run(100)
     }
     expect(answers()).toBe(SYNC_ANSWERS_PER_WINDOW - 1) // c's announce each time, which x's empty filter lacks
@@ -806,9 +801,7 @@ describe('MeshNode — the API\'s edges', () => {
     const w = new World(49, { sync: true })
     const [a] = w.add(1)
     await a!.node.start()
-    const x = await rawPeer(w, 'x')
-    w.net.connect(x.transport, (a!.transport))
-    w.run(1)
+    const x = await linkedRawPeer(w, a!.transport)
     before(a!.node.links[0]!)
     w.run(40_000) // past the first request (5 s) and a periodic round (30 s)
     expect(a!.node.stats().framesOutByType.requestSync ?? 0).toBe(0)
@@ -820,7 +813,7 @@ describe('MeshNode — the API\'s edges', () => {
     ['6 links: dense, 30 s + 0.5 · 8 s', 6, [0, 400, 34_400, 68_400]],
   ])('node — the periodic announce with %s of jitter', async (_, links, expected) => {
     const w = new World(50)
-    const identity = identityFromSecrets(nodeCrypto, w.random.bytes(32), w.random.bytes(32))
+    const identity = newIdentity(w.random)
     const transport = w.net.createTransport('a')
     for (let i = 0; i < links; i++) w.net.connect(transport, (await rawPeer(w, `x${i}`)).transport)
     const node = createNode({ identity, transport, clock: w.clock, random: fixedRandom(0.75), crypto: nodeCrypto, logger: silent })
