@@ -24,6 +24,17 @@ const syncArb: fc.Arbitrary<RequestSync> = fc.record({
 })
 
 const base = vectors.requestSync
+/** P = 7, M = 1, an empty filter: the required TLVs, for tests that vary what follows. */
+const REQUIRED = '01000107' + '02000400000001' + '030000'
+const VALID: RequestSync = { p: 7, m: 700, filter: new Uint8Array(0), types: null, since: null, fragmentIds: null }
+
+function tlv (type: number, valueHex: string): string {
+  return type.toString(16).padStart(2, '0') + (valueHex.length / 2).toString(16).padStart(4, '0') + valueHex
+}
+
+function fragmentIds (n: number): Uint8Array[] {
+  return Array.from({ length: n }, (_, i) => hex(i.toString(16).padStart(16, '0')))
+}
 
 describe('§7.3 REQUEST_SYNC TLV', () => {
   test('§7.3 request-sync — Android contract vector, and an unknown TLV in front is skipped', () => {
@@ -65,8 +76,73 @@ describe('§7.3 REQUEST_SYNC TLV', () => {
     ['m = 0', '01000107' + '02000400000000030000', 'm'],
     ['filter above 1024 bytes', '01000107' + '02000400000001' + '030401' + '00'.repeat(1025), 'filter'],
     ['TLV longer than the payload', '01000107' + '02000400000001' + '030005aa', 'filter'],
+    ['m missing', '01000107' + '030000', 'm'],
+    ['a 2-byte p, skipped as iOS does, leaves p missing', '0100020701' + '02000401020304030000', 'p'],
+    ['a 5-byte m, skipped as iOS does, leaves m missing', '01000107' + '0200050000000102' + '030000', 'm'],
+    ['a cut p TLV', '010001', 'p'],
+    ['a cut m TLV', '01000107' + '020004000001', 'm'],
+    ['a cut types TLV', REQUIRED + '040002aa', 'types'],
+    ['a cut since TLV', REQUIRED + '050008' + '00'.repeat(7), 'since'],
+    ['a cut fragment-ID TLV', REQUIRED + '060010' + '30'.repeat(15), 'fragmentIds'],
+    ['a cut unknown TLV', REQUIRED + '7f0002aa', 'unknownTlv'],
   ])('§7.3 request-sync — %s is rejected', (_name, wire, field) => {
     expect(fieldOf(() => decodeRequestSync(hex(wire)))).toBe(field)
+  })
+
+  test.each<[string, string, Partial<RequestSync>]>([
+    ['a filter of exactly 1024 bytes', '01000107' + '02000400000001' + tlv(3, 'a5'.repeat(1024)), { filter: new Uint8Array(1024).fill(0xa5) }],
+    ['types in 8 bytes, little-endian', REQUIRED + tlv(4, '0100000000001000'), { types: 0x10_0000_0000_0001 }],
+    ['types in 9 bytes (ignored)', REQUIRED + tlv(4, '010000000000000000'), { types: null }],
+    ['types of 2^53 and more (ignored)', REQUIRED + tlv(4, '0000000000002000'), { types: null }],
+    ['since in 7 bytes (ignored)', REQUIRED + tlv(5, '00'.repeat(7)), { since: null }],
+    ['a fragment-ID TLV of 1024 bytes', REQUIRED + tlv(6, Buffer.from('0011223344556677'.padEnd(1024, ',')).toString('hex')), { fragmentIds: [hex('0011223344556677')] }],
+    ['a fragment-ID TLV over 1024 bytes (ignored)', REQUIRED + tlv(6, Buffer.from('0011223344556677'.padEnd(1025, ',')).toString('hex')), { fragmentIds: null }],
+    ['fragment IDs that are all malformed', REQUIRED + tlv(6, Buffer.from('zz11223344556677,00112233').toString('hex')), { fragmentIds: null }],
+    ['a fragment-ID TLV that is not UTF-8 (ignored)', REQUIRED + tlv(6, 'ff'), { fragmentIds: null }],
+    ['the same ID twice, in two cases', REQUIRED + tlv(6, Buffer.from('aabbccddeeff0011,AABBCCDDEEFF0011').toString('hex')), { fragmentIds: [hex('aabbccddeeff0011')] }],
+  ])('§7.3 request-sync — decodes %s', (_name, wire, want) => {
+    const got = decodeRequestSync(hex(wire))
+    const expected = { p: 7, m: 1, filter: new Uint8Array(0), types: null, since: null, fragmentIds: null, ...want }
+    expect(plain(got)).toEqual(plain(expected))
+  })
+
+  test.each<[string, Partial<RequestSync>, string]>([
+    ['p = 0', { p: 0 }, 'p'],
+    ['p = 33', { p: 33 }, 'p'],
+    ['p = 7.5', { p: 7.5 }, 'p'],
+    ['m = 0', { m: 0 }, 'm'],
+    ['m = 2^32', { m: 2 ** 32 }, 'm'],
+    ['m = 1.5', { m: 1.5 }, 'm'],
+    ['a filter of 1025 bytes', { filter: new Uint8Array(1025) }, 'filter'],
+    ['types = −1', { types: -1 }, 'types'],
+    ['types = 0.5', { types: 0.5 }, 'types'],
+    ['types = 2^53', { types: 2 ** 53 }, 'types'],
+    ['since = −1', { since: -1n }, 'since'],
+    ['since = 2^64', { since: 1n << 64n }, 'since'],
+    ['61 fragment IDs', { fragmentIds: fragmentIds(61) }, 'fragmentIds'],
+    ['a 7-byte fragment ID after good ones', { fragmentIds: [...fragmentIds(2), new Uint8Array(7)] }, 'fragmentIds'],
+  ])('§7.3 request-sync — encoding refuses %s', (_name, change, field) => {
+    expect(() => encodeRequestSync({ ...VALID, ...change })).toThrow(new RegExp(`^${field}: `))
+  })
+
+  test.each<[string, Partial<RequestSync>]>([
+    ['p = 1', { p: 1 }],
+    ['p = 32', { p: 32 }],
+    ['m = 1', { m: 1 }],
+    ['m = 2^32 − 1', { m: 2 ** 32 - 1 }],
+    ['a 1024-byte filter', { filter: new Uint8Array(1024).fill(0x5a) }],
+    ['types = 0', { types: 0 }],
+    ['types = 2^53 − 1', { types: Number.MAX_SAFE_INTEGER }],
+    ['since = 0', { since: 0n }],
+    ['since = 2^64 − 1', { since: (1n << 64n) - 1n }],
+    ['60 fragment IDs', { fragmentIds: fragmentIds(60) }],
+  ])('§7.3 request-sync — encoding accepts %s, and it decodes back', (_name, change) => {
+    const req = { ...VALID, ...change }
+    expect(plain(decodeRequestSync(encodeRequestSync(req)))).toEqual(plain(req))
+  })
+
+  test('§7.3 request-sync — an empty fragment-ID list is sent as no TLV at all', () => {
+    expect(toHex(encodeRequestSync({ ...VALID, fragmentIds: [] }))).toBe(toHex(encodeRequestSync(VALID)))
   })
 
   test('§7.3 request-sync — truncations: only cuts after the required TLVs at a boundary (+≤2 dangling bytes) decode', () => {
