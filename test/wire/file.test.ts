@@ -41,8 +41,9 @@ describe('§8 file TLV', () => {
   })
 
   test('§8 file — an 8-byte size, absent size, unknown TLVs and split content are accepted (iOS decoder)', () => {
-    const wire = '020008' + '0000000000000003' + '7f0001aa' + '04' + '00000001' + 'aa' + '04' + '00000002' + 'bbcc'
-    expect(plain(decodeFile(hex(wire)))).toEqual({ fileName: null, fileSize: 3, mimeType: null, content: 'aabbcc' })
+    // The declared size (5) differs from the content's (3), so a size TLV read or ignored shows.
+    const wire = '020008' + '0000000000000005' + '7f0001aa' + '04' + '00000001' + 'aa' + '04' + '00000002' + 'bbcc'
+    expect(plain(decodeFile(hex(wire)))).toEqual({ fileName: null, fileSize: 5, mimeType: null, content: 'aabbcc' })
     expect(decodeFile(hex('0400000002beef')).fileSize).toBe(2)
   })
 
@@ -51,8 +52,49 @@ describe('§8 file TLV', () => {
     ['empty content', '0400000000', 'content'],
     ['declared size above the cap', '020004' + (MAX_FILE_BYTES + 1).toString(16).padStart(8, '0') + '0400000001aa', 'fileSize'],
     ['dangling type byte', '0400000001aa' + '01', 'fileName'],
+    ['a cut size TLV', '020004' + '0000', 'fileSize'],
+    ['a cut MIME type TLV', '030004' + '6161', 'mimeType'],
+    ['content split into chunks that sum past the cap', '04' + (MAX_FILE_BYTES - 1).toString(16).padStart(8, '0') + '00'.repeat(MAX_FILE_BYTES - 1) + '04000000020000', 'content'],
   ])('§8 file — %s is rejected', (_name, wire, field) => {
     expect(fieldOf(() => decodeFile(hex(wire)))).toBe(field)
+  })
+
+  test.each([
+    ['2 bytes', '0005'],
+    ['5 bytes', '0000000005'],
+  ])('§8 file — a size TLV of %s is ignored and the content length stands in (iOS)', (_name, size) => {
+    const wire = '02' + (size.length / 2).toString(16).padStart(4, '0') + size + '0400000002beef'
+    expect(decodeFile(hex(wire)).fileSize).toBe(2)
+  })
+
+  test('§8 file — content of exactly the cap decodes', () => {
+    const file: FilePacket = { fileName: null, fileSize: MAX_FILE_BYTES, mimeType: null, content: new Uint8Array(MAX_FILE_BYTES).fill(7) }
+    const back = decodeFile(encodeFile(file))
+    expect(back.content.length).toBe(MAX_FILE_BYTES)
+    expect(back.fileSize).toBe(MAX_FILE_BYTES)
+  })
+
+  const VALID: FilePacket = { fileName: 'a.jpg', fileSize: 1, mimeType: 'image/jpeg', content: hex('aa') }
+
+  test.each<[string, Partial<FilePacket>, string]>([
+    ['a name of 65 536 UTF-8 bytes', { fileName: 'é'.repeat(32_768) }, 'fileName'],
+    ['a MIME type of 65 536 bytes', { mimeType: 'x'.repeat(65_536) }, 'mimeType'],
+    ['a size of −1', { fileSize: -1 }, 'fileSize'],
+    ['a size of 1.5', { fileSize: 1.5 }, 'fileSize'],
+    ['a size above the cap', { fileSize: MAX_FILE_BYTES + 1 }, 'fileSize'],
+    ['empty content', { content: new Uint8Array(0) }, 'content'],
+    ['content above the cap', { content: new Uint8Array(MAX_FILE_BYTES + 1) }, 'content'],
+  ])('§8 file — encoding refuses %s', (_name, change, field) => {
+    expect(() => encodeFile({ ...VALID, ...change })).toThrow(new RegExp(`^${field}: `))
+  })
+
+  test.each<[string, Partial<FilePacket>]>([
+    ['a name of 65 535 bytes', { fileName: 'n'.repeat(65_535) }],
+    ['a MIME type of 65 535 bytes', { mimeType: 'm'.repeat(65_535) }],
+    ['a size of 0', { fileSize: 0 }],
+  ])('§8 file — encoding accepts %s, and it decodes back', (_name, change) => {
+    const file = { ...VALID, ...change }
+    expect(plain(decodeFile(encodeFile(file)))).toEqual(plain(file))
   })
 
   test('§8 file — every strict prefix of a canonical packet is rejected', () => {

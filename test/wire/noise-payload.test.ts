@@ -26,6 +26,10 @@ describe('§5.2 Noise payload', () => {
     expect(decodeNoisePayload(hex('03')).data.length).toBe(0)
   })
 
+  test.each([-1, 256, 1.5, Number.NaN])('§5.2 Noise payload — type %s is not a byte and is refused when encoding', (type) => {
+    expect(() => encodeNoisePayload({ type, data: new Uint8Array(0) })).toThrow(/^type: /)
+  })
+
   test('§5.2 Noise payload — decode(encode(p)) = p for every type but the alias', () => {
     fc.assert(fc.property(fc.integer({ min: 0, max: 255 }).filter((t) => t !== 0x09), fc.uint8Array({ maxLength: 64 }), (type, data) => {
       const wire = encodeNoisePayload({ type, data })

@@ -25,6 +25,8 @@ describe('§5.2 private message TLV', () => {
     ['unknown TLV type', '00016d' + '0201aa' + '010168', 'tlvType'],
     ['message ID missing', '010168', 'messageId'],
     ['invalid UTF-8 content', '00016d' + '0102c328', 'content'],
+    ['invalid UTF-8 message ID', '0002c328' + '010168', 'messageId'],
+    ['a cut message ID', '0003' + '6d31', 'messageId'],
   ])('§5.2 private message — %s is rejected', (_name, wire, field) => {
     expect(fieldOf(() => decodePrivateMessage(hex(wire)))).toBe(field)
   })
@@ -38,8 +40,13 @@ describe('§5.2 private message TLV', () => {
     for (let n = 0; n < wire.length; n++) expect(() => decodePrivateMessage(wire.subarray(0, n))).toThrow(DecodeError)
   })
 
-  test('§5.2 private message — fields over 255 bytes are refused when encoding', () => {
-    expect(() => encodePrivateMessage({ messageId: 'x', content: 'é'.repeat(128) })).toThrow(/^content/)
+  test.each([
+    ['message ID', { messageId: 'é'.repeat(128), content: 'x' }, 'messageId'],
+    ['content', { messageId: 'x', content: 'é'.repeat(128) }, 'content'],
+  ])('§5.2 private message — a %s over 255 UTF-8 bytes is refused when encoding; 255 is sent', (_name, message, field) => {
+    expect(() => encodePrivateMessage(message)).toThrow(new RegExp(`^${field}: `))
+    const edge = { messageId: 'x', content: 'x', [field]: 'y'.repeat(255) }
+    expect(decodePrivateMessage(encodePrivateMessage(edge))).toEqual(edge)
   })
 
   test('§5.2 private message — decode(encode(m)) = m, byte for byte', () => {
