@@ -1,14 +1,14 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import {
-  type Deflater, compressPayload, compressedOriginalSize, decompressPayload, shouldCompress,
+  type Deflater, checkCompressedBounds, compressPayload, compressedOriginalSize, decompressPayload, shouldCompress,
 } from '../../src/wire/compression.js'
 import { DecodeError } from '../../src/wire/decode-error.js'
 import { MAX_COMPRESSION_RATIO, MAX_PAYLOAD_BYTES } from '../../src/wire/limits.js'
 import { nodeDeflater } from '../../src/wire/node-deflater.js'
 import type { Packet } from '../../src/wire/packet-types.js'
 import { SeededRandom } from '../../src/prng.js'
-import { fcOptions } from './fc.js'
+import { fcOptions, hex, toHex } from './fc.js'
 
 function packetWith (payload: Uint8Array, version: 1 | 2, isCompressed = true): Packet {
   return {
@@ -97,6 +97,59 @@ describe('§6.2 compressPayload / decompressPayload', () => {
     expect(calls).toEqual([])
     decompressPayload(packetWith(prefixed(text.length, nodeDeflater.deflateRaw(text), 1), 1), spy)
     expect(calls).toEqual([text.length])
+  })
+
+  test.each<[string, number, number, string | null]>([
+    ['declared size 1', 1, 1, null],
+    ['declared size 0', 0, 1, 'originalSize'],
+    ['the payload ceiling exactly', MAX_PAYLOAD_BYTES, 10_000, null],
+    ['one byte above the ceiling', MAX_PAYLOAD_BYTES + 1, 10_000, 'originalSize'],
+    ['an empty body', 10, 0, 'compressedPayload'],
+    ['the ratio cap exactly', 10 * MAX_COMPRESSION_RATIO, 10, null],
+    ['one byte above the ratio cap', 10 * MAX_COMPRESSION_RATIO + 1, 10, 'originalSize'],
+  ])('§6.2 compression — bounds: %s', (_name, originalSize, compressedSize, field) => {
+    if (field === null) expect(() => checkCompressedBounds(originalSize, compressedSize)).not.toThrow()
+    else expect(fieldOf(() => checkCompressedBounds(originalSize, compressedSize))).toBe(field)
+  })
+
+  test.each<[string, Uint8Array, 1 | 2, boolean, number | null]>([
+    ['not compressed', hex('0000000a01'), 2, false, null],
+    ['v2, 3 bytes', hex('000000'), 2, true, null],
+    ['v2, the 4-byte prefix alone', hex('0000010a'), 2, true, 0x10a],
+    ['v1, 1 byte', hex('00'), 1, true, null],
+    ['v1, the 2-byte prefix alone', hex('010a'), 1, true, 0x10a],
+  ])('§6.2 compression — original size of %s', (_name, payload, version, isCompressed, want) => {
+    expect(compressedOriginalSize(packetWith(payload, version, isCompressed))).toBe(want)
+  })
+
+  test('§6.2 compression — a v2 payload that is its size prefix alone is an empty body, not a short prefix', () => {
+    expect(fieldOf(() => decompressPayload(packetWith(hex('0000010a'), 2), nodeDeflater))).toBe('compressedPayload')
+  })
+
+  /** A deflater whose output is `n` bytes of 0xd5, whatever it is given: the size rules alone decide. */
+  function sized (n: number): Deflater {
+    return { deflateRaw: () => new Uint8Array(n).fill(0xd5), inflateRaw: () => { throw new Error('not used') } }
+  }
+
+  test.each<[string, number, 1 | 2, number, string | null]>([
+    ['a body one byte smaller', 200, 1, 199, '00c8'],
+    ['a body as large as the payload', 200, 1, 200, null],
+    ['an empty body', 200, 1, 0, null],
+    ['v1 at 65 535 bytes, its size prefix full', 0xffff, 1, 10, 'ffff'],
+    ['v1 at 65 536 bytes, which its 2-byte prefix cannot declare', 0x1_0000, 1, 10, null],
+    ['v2 at 65 536 bytes', 0x1_0000, 2, 10, '00010000'],
+    ['v2 above the payload ceiling', MAX_PAYLOAD_BYTES + 1, 2, 10, null],
+    ['99 bytes, under the threshold', 99, 2, 1, null],
+  ])('§6.2 compression — compressPayload: %s', (_name, length, version, bodyLength, prefix) => {
+    const payload = new Uint8Array(length)
+    const out = compressPayload(payload, version, sized(bodyLength))
+    if (prefix === null) {
+      expect(out.isCompressed).toBe(false)
+      expect(out.payload).toBe(payload)
+    } else {
+      expect(out.isCompressed).toBe(true)
+      expect(toHex(out.payload)).toBe(prefix + 'd5'.repeat(bodyLength))
+    }
   })
 
   test('§6.2 compression — a stream inflating past its declared size stops at the cap', () => {
