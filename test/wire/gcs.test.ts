@@ -147,6 +147,8 @@ describe('§7.3 GCS filter', () => {
     ['a value equal to m', 7, 100, '63', 'filter'], // x − 1 = 99: "0" "1100011"
     ['a running sum past m', 7, 100, '3b31', 'filter'], // 60, then 60 + 50
     ['any value under m = 1', 7, 1, '00', 'filter'],
+    // 2 ("0" "01"), then 2 + 1 + 1 = 4 = m ("0" "01") with the 1 at bit 5: not padding, though in the first byte.
+    ['a value reaching m whose code holds the first byte\'s last 1', 2, 4, '24', 'filter'],
     ['a 64-bit unary run at p = 32 (q·2^32 past m)', 32, GCS_MAX_M, 'ffffffffffffffff7fffffffff', 'filter'],
   ])('§7.3 gcs — %s is a DecodeError', (_name, p, m, wire, field) => {
     expect(fieldOf(() => decodeGcs({ p, m, data: hex(wire) }))).toBe(field)
@@ -194,6 +196,7 @@ describe('§7.3 GCS filter', () => {
     expect(gcsValue(hex('0000000000000005'), 5)).toBe(1)
     expect(gcsValue(hex('0000000000000005'), 6)).toBe(5)
     expect(gcsValue(hex('0123456789abcdef'), 1)).toBe(1)
+    expect(() => gcsValue(hex('00000000000005'), 6)).toThrow(/^hash: /)
     fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.integer({ min: 1, max: GCS_MAX_M }), (h, m) => {
       expect(gcsValue(h, m)).toBe(refValue(h, m))
     }), fcOptions(10_000))
@@ -201,6 +204,7 @@ describe('§7.3 GCS filter', () => {
 
   test('§7.3 gcs — gcsP and gcsCapacity follow iOS deriveP and estimateMaxElements', () => {
     expect([0.01, 0.001, 0.25, 0.5, 1, 1e-9, 0.05].map(gcsP)).toEqual([7, 10, 2, 2, 2, 20, 5])
+    for (const fpr of [0, -0.01, Number.NaN]) expect(() => gcsP(fpr), `${fpr}`).toThrow(/^fpr: /)
     expect([gcsCapacity(400, 7), gcsCapacity(256, 7), gcsCapacity(0, 7), gcsCapacity(20, 7), gcsCapacity(10, 1)]).toEqual([355, 227, 1, 17, 26])
   })
 

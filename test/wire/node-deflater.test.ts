@@ -23,6 +23,12 @@ describe('nodeDeflater', () => {
     expect(nodeDeflater.inflateRaw(wrapped, text.length)).toEqual(text)
   })
 
+  test('nodeDeflater — a zlib-wrapped stream is capped at maxOutputLength too', () => {
+    const bomb = new Uint8Array(deflateSync(new Uint8Array(1_000_000)))
+    expect(bomb[0]).toBe(0x78)
+    expect(() => nodeDeflater.inflateRaw(bomb, 1000)).toThrow(/maxOutputLength|buffer/i)
+  })
+
   test('nodeDeflater — garbage throws', () => {
     expect(() => nodeDeflater.inflateRaw(Uint8Array.from([0xff, 0xff, 0xff]), 100)).toThrow()
   })

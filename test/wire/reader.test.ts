@@ -40,6 +40,16 @@ describe('ByteReader', () => {
     expect(() => new ByteReader(new Uint8Array(4)).bytes(1.5, 'len')).toThrow(DecodeError)
   })
 
+  test('ByteReader — peekU32 reads without consuming, and gives null with under 4 bytes left', () => {
+    const r = new ByteReader(hex('01020304' + '0506070809'))
+    expect(r.peekU32()).toBe(0x01020304)
+    expect(r.u32('a')).toBe(0x01020304)
+    expect(r.peekU32()).toBe(0x05060708)
+    r.u16('b')
+    expect(r.peekU32()).toBeNull()
+    expect(r.u8('c')).toBe(0x07)
+  })
+
   test('ByteReader — honours a start/end window and rest()', () => {
     const r = new ByteReader(hex('aabbccddee'), 1, 4)
     expect(r.remaining).toBe(3)
@@ -97,6 +107,7 @@ describe('ByteWriter', () => {
 
   test.each([
     ['long enough: written in place, zeroed first', 8, true],
+    ['exactly the capacity: written in place', 4, true],
     ['too short: a buffer of its own', 3, false],
   ])('ByteWriter — into a given buffer %s', (_name, length, inPlace) => {
     const into = new Uint8Array(length).fill(0xee)
@@ -106,7 +117,7 @@ describe('ByteWriter', () => {
     const out = w.finish()
     expect([...out]).toEqual([1, 0, 9, 0])
     expect(out.buffer === into.buffer).toBe(inPlace)
-    if (inPlace) expect([...into.subarray(4)]).toEqual([0xee, 0xee, 0xee, 0xee])
+    if (inPlace) expect([...into.subarray(4)]).toEqual(new Array(length - 4).fill(0xee))
   })
 
   test('ByteWriter — overrun and under-filled finish are programmer errors', () => {
