@@ -43,8 +43,3 @@ export async function withTimeout<T> (clock: Clock, work: Promise<T> | (() => Pr
     })
   })
 }
-
-/** A promise that settles after `ms` on the injected clock. */
-export async function sleep (clock: Clock, ms: number): Promise<void> {
-  await new Promise<void>(resolve => { clock.setTimer(ms, resolve) })
-}

@@ -128,6 +128,118 @@ describe('BleLink', () => {
     expect(ended).toEqual(['disconnected (19)'])
   })
 
+  test('BleLink — waits only as long as the missing fraction of a token', async () => {
+    const c = carrier('ok')
+    const { link, clock } = makeLink(c)
+    link.attach({ onFrame: () => {}, onDrain: () => {}, onClose: () => {} })
+    link.send(frame(1)); link.send(frame(2))
+    await settle()
+    // The burst is spent; 5 ms later half a token has come back, so the third frame waits 5 ms more, not 10.
+    clock.advance(5)
+    link.send(frame(3))
+    clock.advance(4); await settle()
+    expect(c.written.length).toBe(2)
+    clock.advance(1); await settle()
+    expect(c.written.length).toBe(3)
+  })
+
+  test('BleLink — drain comes once per refusal, and never to a sender that was not refused', async () => {
+    const c = carrier('manual')
+    const { link, clock } = makeLink(c)
+    let drains = 0
+    link.attach({ onFrame: () => {}, onDrain: () => { drains++ }, onClose: () => {} })
+    const next = async (): Promise<void> => { clock.advance(10); await settle(); c.release(); await settle() }
+    link.send(frame(1)); link.send(frame(2))
+    await next(); await next()
+    expect(c.written.length).toBe(2)
+    expect(drains).toBe(0)
+    // One in flight, four queued, one refused: one drain when the queue is back to half, none after.
+    expect([1, 2, 3, 4, 5, 6].map(n => link.send(frame(n)))).toEqual([true, true, true, true, true, false])
+    for (let n = 0; n < 5; n++) await next()
+    expect(link.queued).toBe(0)
+    expect(drains).toBe(1)
+    link.send(frame(7)); await next()
+    expect(c.written.length).toBe(8)
+    expect(drains).toBe(1)
+  })
+
+  test('BleLink — a refused sender before attach is not drained into the void', async () => {
+    const c = carrier('ok')
+    const { link, clock } = makeLink(c)
+    for (let n = 0; n < 6; n++) link.send(frame(n))
+    for (let n = 0; n < 10; n++) { clock.advance(10); await settle() }
+    expect(c.written.length).toBe(5)
+    let drains = 0
+    link.attach({ onFrame: () => {}, onDrain: () => { drains++ }, onClose: () => {} })
+    expect(drains).toBe(0)
+  })
+
+  test('BleLink — a write that settles after the link closed counts nothing', async () => {
+    for (const outcome of ['resolve', 'reject'] as const) {
+      let settleWrite: () => void = () => {}
+      const c = carrier()
+      c.write = async () => {
+        await new Promise<void>((resolve, reject) => { settleWrite = outcome === 'resolve' ? resolve : () => { reject(new Error('late')) } })
+      }
+      const { link, ended } = makeLink(c)
+      link.attach({ onFrame: () => {}, onDrain: () => {}, onClose: () => {} })
+      link.send(frame(1))
+      link.close('bye')
+      settleWrite(); await settle()
+      expect(link.counters, outcome).toMatchObject({ framesOut: 0, bytesOut: 0, writeErrors: 0 })
+      expect(ended, outcome).toEqual(['bye'])
+      expect(c.disconnects, outcome).toBe(1)
+    }
+  })
+
+  test('BleLink — closing while paced cancels the wake-up timer', async () => {
+    const c = carrier('ok')
+    const { link, clock } = makeLink(c)
+    link.attach({ onFrame: () => {}, onDrain: () => {}, onClose: () => {} })
+    for (let n = 0; n < 3; n++) link.send(frame(n))
+    await settle()
+    expect(clock.pending()).toBe(1)
+    link.close()
+    expect(clock.pending()).toBe(0)
+    expect(link.counters.droppedOnClose).toBe(1)
+  })
+
+  test('BleLink — close twice hangs up once; frames after close are not counted', () => {
+    const c = carrier()
+    const { link, ended } = makeLink(c)
+    link.close('first')
+    link.close('second')
+    link.receive(frame(1))
+    expect(c.disconnects).toBe(1)
+    expect(ended).toEqual(['first'])
+    expect(link.counters.framesIn).toBe(0)
+  })
+
+  test('BleLink — attach twice is a programmer error', () => {
+    const { link } = makeLink(carrier())
+    const handlers = { onFrame: () => {}, onDrain: () => {}, onClose: () => {} }
+    link.attach(handlers)
+    expect(() => { link.attach(handlers) }).toThrow(/attach called twice/)
+  })
+
+  test('BleLink — inbound bytes are counted, and a held frame that closes the link stops the rest', () => {
+    const { link } = makeLink(carrier())
+    link.receive(new Uint8Array(3)); link.receive(new Uint8Array(5))
+    expect(link.counters).toMatchObject({ framesIn: 2, bytesIn: 8 })
+    const got: number[] = []
+    link.attach({ onFrame: f => { got.push(f.length); link.close('node gave up') }, onDrain: () => {}, onClose: () => {} })
+    expect(got).toEqual([3])
+  })
+
+  test('BleLink — an observer that closes the link keeps the frame from the node', () => {
+    const { link } = makeLink(carrier())
+    const got: Uint8Array[] = []
+    link.attach({ onFrame: f => { got.push(f) }, onDrain: () => {}, onClose: () => {} })
+    link.observer = () => { link.close('observer refused') }
+    link.receive(frame(1))
+    expect(got).toEqual([])
+  })
+
   test('BleLink — the observer sees inbound frames before the node does', () => {
     const { link } = makeLink(carrier())
     const order: string[] = []
