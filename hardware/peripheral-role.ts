@@ -117,8 +117,10 @@ export class PeripheralRole {
     }
     const confirmed = [...this.connections.values()].map(async connection => {
       const gone = new Promise<void>(resolve => { this.departing.set(connection.handle, resolve) })
-      this.hooks.disconnectHandle(connection.handle)
+      // Drop first, as BleLink.close ends first: a library that reports the disconnect synchronously must not
+      // get to name the reason (a "disconnected by central" this soon after opening reads as a flap).
       this.drop(connection, 'transport stopped')
+      this.hooks.disconnectHandle(connection.handle)
       await gone
     })
     await awaitDisconnects(this.clock, this.logger, confirmed)

@@ -2,6 +2,7 @@ import pino from 'pino'
 import { describe, expect, test } from 'vitest'
 import { BleTransport, COLLAPSE_GRACE_MS, type BleTransportOptions } from '../../hardware/ble-transport.js'
 import { SCAN_RESTART_MS } from '../../hardware/central-role.js'
+import { MessageType } from '../../src/wire/packet-types.js'
 import type { Link } from '../../src/mesh/link.js'
 import { SeededRandom } from '../../src/prng.js'
 import { ManualClock } from '../helpers/manual-clock.js'
@@ -168,6 +169,164 @@ describe('BleTransport', () => {
     // 1 s, 2 s, then blocked for ten minutes: three attempts in the first half minute.
     expect(s.noble.connectCalls).toHaveLength(3)
     expect(s.transport.policy.state('00:aa:00:00:00:66').blockedMs).toBeGreaterThan(500_000)
+  })
+
+  test.each([
+    { roles: { central: false }, role: 'peripheral', addresses: { central: undefined, peripheral: '00:aa:00:00:00:01' } },
+    { roles: { peripheral: false }, role: 'central', addresses: { central: '00:aa:00:00:00:02', peripheral: undefined } },
+  ])('BleTransport — one role alone ($role) links, reports its address and stops', async ({ roles, role, addresses }) => {
+    const s = setup({}, roles)
+    await started(s)
+    s.noble.advertise(new FakePeripheral('p1', '00:aa:00:00:00:10'))
+    if (role === 'peripheral') { s.bleno.connectCentral('00:aa:00:00:00:20', 1); s.bleno.subscribeCentral(1) }
+    await settle()
+    expect(s.links.map(l => l.info.role)).toEqual([role])
+    expect(s.transport.addresses()).toEqual(addresses)
+    await s.transport.stop()
+    expect(s.links[0]!.closed).toBe(true)
+  })
+
+  test('BleTransport — link IDs carry the role, a sequence number and the address', async () => {
+    const s = setup()
+    await started(s)
+    s.noble.advertise(new FakePeripheral('p1', '00:AA:00:00:00:10'))
+    await settle()
+    s.bleno.connectCentral('00:aa:00:00:00:20', 1); s.bleno.subscribeCentral(1)
+    expect(s.links.map(l => l.id)).toEqual(['c1-00:aa:00:00:00:10', 'p2-00:aa:00:00:00:20'])
+  })
+
+  test('BleTransport — a second start keeps the first handlers', async () => {
+    const s = setup()
+    await started(s)
+    const late: Link[] = []
+    await s.transport.start({ onLink: link => { late.push(link) } })
+    s.bleno.connectCentral('00:aa:00:00:00:20', 1); s.bleno.subscribeCentral(1)
+    expect(s.links).toHaveLength(1)
+    expect(late).toEqual([])
+  })
+
+  test('BleTransport — connect timeout, scan restart, advertising re-arm and pacing options reach the roles', async () => {
+    const s = setup({ connectTimeoutMs: 300, scanRestartMs: 700, advertisingRearmMs: 900, pacing: { queueFrames: 1, burstFrames: 1, framesPerSecond: 1, writeTimeoutMs: 1_000, inboundHoldFrames: 1 } })
+    await started(s)
+    s.noble.connectMode.set('absent', 'hang')
+    s.noble.advertise(new FakePeripheral('absent', '00:aa:00:00:00:30'))
+    await settle()
+    s.clock.advance(299); await settle()
+    expect(s.noble.cancelled).toEqual([])
+    s.clock.advance(1); await settle()
+    expect(s.noble.cancelled).toEqual(['absent'])
+    const scans = s.noble.scanStarts
+    const adverts = s.bleno.advertiseCalls
+    s.clock.advance(399); await settle()
+    expect(s.noble.scanStarts).toBe(scans)
+    s.clock.advance(1); await settle()
+    expect(s.noble.scanStarts).toBe(scans + 1)
+    s.clock.advance(199); await settle()
+    expect(s.bleno.advertiseCalls).toBe(adverts)
+    s.clock.advance(1); await settle()
+    expect(s.bleno.advertiseCalls).toBe(adverts + 1)
+    s.bleno.connectCentral('00:aa:00:00:00:20', 1); s.bleno.subscribeCentral(1)
+    s.noble.advertise(new FakePeripheral('p2', '00:aa:00:00:00:31'))
+    await settle()
+    // One frame in flight, one queued, the third refused: both roles got the queue of one.
+    expect(s.links.map(l => l.info.role)).toEqual(['peripheral', 'central'])
+    for (const link of s.links) {
+      expect([link.send(new Uint8Array(4)), link.send(new Uint8Array(4)), link.send(new Uint8Array(4))], link.id).toEqual([true, true, false])
+    }
+  })
+
+  test('BleTransport — our peer ID is compared in lower case, whether given at construction or later', async () => {
+    for (const late of [false, true]) {
+      const s = setup(late ? {} : { localPeerId: 'ABCDEF0123456789' }, { central: false })
+      if (late) s.transport.setLocalPeerId('ABCDEF0123456789')
+      await started(s)
+      s.bleno.connectCentral('00:aa:00:00:00:20', 1); s.bleno.subscribeCentral(1)
+      s.transport.identify(s.links[0]!.id, 'abcdef0123456789')
+      expect(s.closes, `late: ${late}`).toEqual(['p1-00:aa:00:00:00:20: link to self'])
+    }
+  })
+
+  test.each(['central', 'peripheral'])('BleTransport — without our peer ID the older link to a peer survives at once (%s first)', async (first) => {
+    const s = setup()
+    await started(s)
+    const p = new FakePeripheral('p1', '00:aa:00:00:00:10')
+    const central = async (): Promise<void> => { s.noble.advertise(p); await settle() }
+    const peripheral = (): void => { s.bleno.connectCentral('00:aa:00:00:00:99', 5); s.bleno.subscribeCentral(5) }
+    if (first === 'central') { await central(); s.clock.advance(10); peripheral() } else { peripheral(); s.clock.advance(10); await central() }
+    s.transport.identify(s.links[0]!.id, HIGH)
+    s.transport.identify(s.links[1]!.id, HIGH)
+    expect(s.links.filter(l => !l.closed).map(l => l.info.role)).toEqual([first])
+    expect(s.closes).toEqual([`${s.links[1]!.id}: redundant link`])
+  })
+
+  test('BleTransport — a redundant link left to the peer stays when the kept link dies during the grace', async () => {
+    const s = setup({ localPeerId: LOW })
+    await started(s)
+    const p = new FakePeripheral('p1', '00:aa:00:00:00:10')
+    s.noble.advertise(p)
+    await settle()
+    s.bleno.connectCentral('00:aa:00:00:00:99', 5); s.bleno.subscribeCentral(5)
+    s.transport.identify(s.links[0]!.id, HIGH)
+    s.transport.identify(s.links[1]!.id, HIGH)
+    p.drop()
+    s.clock.advance(COLLAPSE_GRACE_MS)
+    expect(s.links.filter(l => !l.closed).map(l => l.info.role)).toEqual(['peripheral'])
+  })
+
+  test('BleTransport — a link in one role counts against the cap in the other', async () => {
+    const s = setup({ policy: { maxLinks: 1 } })
+    await started(s)
+    s.noble.advertise(new FakePeripheral('p1', '00:aa:00:00:00:10'))
+    await settle()
+    s.bleno.connectCentral('00:aa:00:00:00:20', 1); s.bleno.subscribeCentral(1)
+    expect(s.links.map(l => l.info.role)).toEqual(['central'])
+  })
+
+  test('BleTransport — every advertiser not linked yet is dialled, and one whose link ended is dialled again', async () => {
+    const s = setup({ scanRestartMs: 1_000 })
+    await started(s)
+    const p1 = new FakePeripheral('p1', '00:aa:00:00:00:10')
+    s.noble.advertise(p1)
+    s.noble.advertise(new FakePeripheral('p2', '00:aa:00:00:00:11'))
+    for (let i = 0; i < 3; i++) { s.clock.advance(1_000); await settle() }
+    expect(s.noble.connectCalls.map(c => c[0])).toEqual(['p1', 'p2'])
+    // Long after it opened (not a flap, so no backoff), the first link drops; the next scan dials it again.
+    s.clock.advance(60_000); await settle()
+    p1.drop()
+    s.clock.advance(1_000); await settle()
+    expect(s.noble.connectCalls.map(c => c[0])).toEqual(['p1', 'p2', 'p1'])
+    expect(s.links.filter(l => !l.closed)).toHaveLength(2)
+  })
+
+  test('BleTransport — a link is identified by its first announce, not by the frames before it', async () => {
+    const s = setup({}, { central: false })
+    await started(s)
+    s.bleno.connectCentral('00:aa:00:00:00:20', 1); s.bleno.subscribeCentral(1)
+    s.bleno.writeFromCentral(1, announceFrame(HIGH, 7, MessageType.message))
+    expect(s.transport.linkStats()[0]!.peerId).toBeUndefined()
+    s.bleno.writeFromCentral(1, announceFrame(HIGH))
+    expect(s.transport.linkStats()[0]!.peerId).toBe(HIGH)
+  })
+
+  test('BleTransport — a collapsed link or a stop is no failure of the peer; a quick drop is', async () => {
+    const s = setup({ localPeerId: HIGH })
+    await started(s)
+    const p = new FakePeripheral('p1', '00:aa:00:00:00:10')
+    s.noble.advertise(p)
+    await settle()
+    s.bleno.connectCentral('00:aa:00:00:00:10', 5); s.bleno.subscribeCentral(5)
+    // We are the higher ID: the peripheral link is kept and our central link is collapsed at once.
+    s.transport.identify(s.links[0]!.id, LOW)
+    s.transport.identify(s.links[1]!.id, LOW)
+    expect(s.closes).toEqual([`${s.links[0]!.id}: redundant link`])
+    expect(s.transport.policy.state('00:aa:00:00:00:10').failures).toBe(0)
+    await s.transport.stop()
+    expect(s.transport.policy.state('00:aa:00:00:00:10').failures).toBe(0)
+    const t = setup()
+    await started(t)
+    t.bleno.connectCentral('00:aa:00:00:00:20', 1); t.bleno.subscribeCentral(1)
+    t.bleno.disconnectCentral('00:aa:00:00:00:20', 1)
+    expect(t.transport.policy.state('00:aa:00:00:00:20').failures).toBe(1)
   })
 
   test('BleTransport — stop closes every link in both roles', async () => {
