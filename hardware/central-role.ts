@@ -210,8 +210,9 @@ export class CentralRole {
     } finally {
       this.connecting = null
       this.hooks.attemptEnded()
-      // Only resume the scan: retrying remembered advertisers waits for the next scan cycle, so a peer
-      // that fails at once cannot spin us in a connect loop even without backoff.
+      // Only resume the scan: retrying remembered advertisers waits for the next scan cycle. The resumed
+      // scan reports every advertiser in range again, though, so what keeps a peer that fails at once from
+      // spinning us in a connect loop is the link manager's backoff (admit), not this.
       if (this.running) void this.setScanning(true)
     }
   }

@@ -1,8 +1,8 @@
 import pino from 'pino'
 import { describe, expect, test } from 'vitest'
 import type { BleLink } from '../../hardware/ble-link.js'
-import { CentralRole, CONNECT_TIMEOUT_MS, GATT_TIMEOUT_MS, type CentralHooks } from '../../hardware/central-role.js'
-import { ATT_MAX_MTU } from '../../hardware/gatt-profile.js'
+import { CentralRole, CONNECT_TIMEOUT_MS, GATT_TIMEOUT_MS, MTU_WAIT_MS, SEEN_TTL_MS, type CentralHooks } from '../../hardware/central-role.js'
+import { ATT_MAX_MTU, MESH_CHARACTERISTIC, MESH_SERVICE } from '../../hardware/gatt-profile.js'
 import { ManualClock } from '../helpers/manual-clock.js'
 import { FakeNoble, FakePeripheral, settle } from './fake-libraries.js'
 
@@ -85,6 +85,13 @@ describe('CentralRole', () => {
     { name: 'characteristic missing', prepare: (p: FakePeripheral) => { p.discoverMode = 'missing' }, reason: /mesh characteristic missing/ },
     { name: 'subscribe hangs (ATT error)', prepare: (p: FakePeripheral) => { p.characteristic.subscribeMode = 'hang' }, reason: /subscribe on .* did not settle/ },
     { name: 'no notify property', prepare: (p: FakePeripheral) => { p.characteristic.properties = ['write'] }, reason: /lacks notify/ },
+    { name: 'notify without write-without-response', prepare: (p: FakePeripheral) => { p.characteristic.properties = ['notify', 'write'] }, reason: /lacks notify\/writeWithoutResponse/ },
+    { name: 'a characteristic of another UUID only', prepare: (p: FakePeripheral) => { Object.assign(p.characteristic, { uuid: '2a00' }) }, reason: /mesh characteristic missing/ },
+    {
+      name: 'the peer drops during setup',
+      prepare: (p: FakePeripheral) => { p.characteristic.subscribeAsync = async () => { p.emit('disconnect', 0x3e) } },
+      reason: /disconnected during setup \(62\)/,
+    },
   ])('CentralRole — setup failure ($name) disconnects and reports', async ({ prepare, reason }) => {
     const { noble, role, clock, links, failures } = setup()
     await role.start()
@@ -96,6 +103,123 @@ describe('CentralRole', () => {
     expect(links).toEqual([])
     expect(failures).toHaveLength(1)
     expect(failures[0]).toMatch(reason)
+    expect(p.disconnects).toBe(1)
+  })
+
+  test('CentralRole — scans for the mesh service with duplicates filtered, and discovers only the mesh characteristic', async () => {
+    const { noble, role, links } = setup()
+    await role.start()
+    const p = new FakePeripheral('p1', '00:aa:00:00:00:10')
+    noble.advertise(p)
+    await settle()
+    expect(noble.scanArgs[0]).toEqual([[MESH_SERVICE], false])
+    expect(p.discoverArgs).toEqual([[[MESH_SERVICE], [MESH_CHARACTERISTIC]]])
+    links[0]!.send(new Uint8Array([1]))
+    await settle()
+    expect(p.characteristic.withoutResponse).toEqual([true])
+  })
+
+  test.each([
+    { uuids: ['180f'], dialled: false },
+    { uuids: [], dialled: true },
+    { uuids: ['180f', MESH_SERVICE], dialled: true },
+  ])('CentralRole — an advertiser listing $uuids is dialled: $dialled', async ({ uuids, dialled }) => {
+    const { noble, role } = setup()
+    await role.start()
+    noble.advertise(new FakePeripheral('p1', '00:aa:00:00:00:10', -60, { serviceUuids: uuids }))
+    await settle()
+    expect(noble.connectCalls.length).toBe(dialled ? 1 : 0)
+  })
+
+  test('CentralRole — an advertiser without an address (macOS) is known by its id', async () => {
+    const { noble, role, links } = setup()
+    await role.start()
+    noble.advertise(new FakePeripheral('5D1A7C0FFEE', ''))
+    await settle()
+    expect(links[0]!.info.address).toBe('5d1a7c0ffee')
+  })
+
+  test.each([
+    { name: 'the exchange finishes after discovery', mtu: 185, want: 182, wait: 0 },
+    { name: 'the exchange never finishes', mtu: null, want: 20, wait: MTU_WAIT_MS },
+  ])('CentralRole — MTU unknown at discovery: $name', async ({ mtu, want, wait }) => {
+    const { noble, role, clock, links } = setup()
+    await role.start()
+    const p = new FakePeripheral('p1', '00:aa:00:00:00:10')
+    p.discoverSomeServicesAndCharacteristicsAsync = async () => ({ characteristics: [p.characteristic] })
+    noble.advertise(p)
+    await settle()
+    expect(links).toEqual([])
+    if (mtu !== null) p.emit('mtu', mtu)
+    clock.advance(wait); await settle()
+    expect(links.map(l => l.mtu)).toEqual([want])
+  })
+
+  test('CentralRole — the scan is off while connecting and stays off when stop comes first', async () => {
+    const { noble, role, clock } = setup()
+    await role.start()
+    noble.connectMode.set('slow', 'hang')
+    noble.advertise(new FakePeripheral('slow', '00:aa:00:00:00:40'))
+    await settle()
+    expect(noble.scanning).toBe(false)
+    // A scan restart while the attempt runs leaves the scan alone.
+    const starts = noble.scanStarts
+    clock.advance(SCAN_RESTART); await settle()
+    expect([noble.scanning, noble.scanStarts]).toEqual([false, starts])
+    await role.stop()
+    clock.advance(CONNECT_TIMEOUT_MS); await settle()
+    expect([noble.scanning, noble.scanStarts]).toEqual([false, starts])
+    expect(noble.listenerCount('discover')).toBe(0)
+  })
+
+  test('CentralRole — a scan command that fails is asked again on the next cycle', async () => {
+    const { noble, role, clock } = setup()
+    noble.scanFailures = 1
+    await role.start()
+    expect(noble.scanning).toBe(false)
+    clock.advance(SCAN_RESTART); await settle()
+    expect(noble.scanning).toBe(true)
+    expect(noble.scanArgs).toHaveLength(2)
+  })
+
+  test('CentralRole — start twice listens once; after stop the scan timer is gone', async () => {
+    const { noble, role, clock } = setup()
+    await role.start()
+    await role.start()
+    expect(noble.listenerCount('discover')).toBe(1)
+    expect(noble.scanStarts).toBe(1)
+    await role.stop()
+    await role.stop()
+    expect(clock.pending()).toBe(0)
+    await role.restartScan()
+    expect(clock.pending()).toBe(0)
+    clock.advance(10 * SCAN_RESTART); await settle()
+    expect(noble.scanStarts).toBe(1)
+  })
+
+  test('CentralRole — an advertiser out of range is retried from memory for SEEN_TTL_MS after it was last seen, then forgotten', async () => {
+    const { noble, role, clock } = setup({ admit: () => ({ ok: true }) })
+    await role.start()
+    noble.connectMode.set('far', 'fail')
+    const p = new FakePeripheral('far', '00:aa:00:00:00:80')
+    // Seen once, then out of range: a scan that restarts no longer reports it (without a link manager's
+    // backoff, an advertiser that every scan reports would be redialled as soon as each attempt fails).
+    noble.advertise(p)
+    p.advertising = false
+    await settle()
+    for (let t = 0; t < SEEN_TTL_MS + 5 * SCAN_RESTART; t += SCAN_RESTART) { clock.advance(SCAN_RESTART); await settle() }
+    // The first attempt, then one at each restart up to and including 30 s after it was seen.
+    expect(noble.connectCalls).toHaveLength(1 + SEEN_TTL_MS / SCAN_RESTART)
+  })
+
+  test('CentralRole — closing a link hangs up the peripheral', async () => {
+    const { noble, role, links } = setup()
+    await role.start()
+    const p = new FakePeripheral('p1', '00:aa:00:00:00:10')
+    noble.advertise(p)
+    await settle()
+    links[0]!.close()
+    await settle()
     expect(p.disconnects).toBe(1)
   })
 

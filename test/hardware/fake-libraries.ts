@@ -90,13 +90,16 @@ export class FakeCharacteristic extends EventEmitter implements NobleCharacteris
   readonly uuid = MESH_CHARACTERISTIC
   properties: string[] = ['read', 'write', 'writeWithoutResponse', 'notify']
   written: Buffer[] = []
+  /** The withoutResponse flag of each write. */
+  withoutResponse: boolean[] = []
   writeMode: 'ok' | 'hang' | 'fail' = 'ok'
   subscribeMode: 'ok' | 'hang' = 'ok'
 
-  async writeAsync (data: Buffer): Promise<void> {
+  async writeAsync (data: Buffer, withoutResponse: boolean): Promise<void> {
     if (this.writeMode === 'hang') return await never()
     if (this.writeMode === 'fail') throw new Error('Disconnected 19')
     this.written.push(Buffer.from(data))
+    this.withoutResponse.push(withoutResponse)
   }
 
   async subscribeAsync (): Promise<void> {
@@ -122,7 +125,10 @@ export class FakePeripheral extends EventEmitter implements NoblePeripheralLike 
     super()
   }
 
-  async discoverSomeServicesAndCharacteristicsAsync (): Promise<{ characteristics: NobleCharacteristicLike[] }> {
+  discoverArgs: Array<[string[], string[]]> = []
+
+  async discoverSomeServicesAndCharacteristicsAsync (services: string[], characteristics: string[]): Promise<{ characteristics: NobleCharacteristicLike[] }> {
+    this.discoverArgs.push([services, characteristics])
     if (this.discoverMode === 'hang') return await never()
     if (this.discoverMode === 'missing') return { characteristics: [] }
     this.mtu = this.negotiatedMtu
@@ -157,7 +163,13 @@ export class FakeNoble extends EventEmitter implements NobleLike {
     if (this.state !== 'poweredOn') await never()
   }
 
-  async startScanningAsync (): Promise<void> {
+  scanArgs: Array<[string[] | undefined, boolean | undefined]> = []
+  /** Scan commands that will fail before the next one succeeds (noble's view of the scan drifts). */
+  scanFailures = 0
+
+  async startScanningAsync (serviceUuids?: string[], allowDuplicates?: boolean): Promise<void> {
+    this.scanArgs.push([serviceUuids, allowDuplicates])
+    if (this.scanFailures > 0) { this.scanFailures--; throw new Error('Command Disallowed') }
     this.scanning = true
     this.scanStarts++
     // Like a controller with duplicate filtering (and btvirt): each advertiser in range once per scan enable.
