@@ -102,7 +102,8 @@ export class PeripheralRole {
     const service = new this.bleno.PrimaryService({ uuid: MESH_SERVICE, characteristics: [characteristic] })
     await withTimeout(this.clock, () => this.bleno.setServicesAsync([service]), BLENO_CALL_TIMEOUT_MS, 'bleno setServices')
     await this.startAdvertising()
-    this.scheduleRearm(this.rearmMs)
+    // A failed first start has already asked for a quick retry; the periodic re-arm follows that one.
+    if (this.rearmTimer === null) this.scheduleRearm(this.rearmMs)
   }
 
   async stop (): Promise<void> {

@@ -49,7 +49,10 @@ export class FakeBleno extends EventEmitter implements BlenoLike {
     this.advertising = true
   }
 
+  stopAdvertiseCalls = 0
+
   async stopAdvertisingAsync (): Promise<void> {
+    this.stopAdvertiseCalls++
     this.advertising = false
   }
 

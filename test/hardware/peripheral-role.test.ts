@@ -4,7 +4,8 @@ import type { BleLink } from '../../hardware/ble-link.js'
 import { MESH_CHARACTERISTIC, MESH_SERVICE } from '../../hardware/gatt-profile.js'
 import type { ConnectionHandle } from '../../hardware/library-types.js'
 import { STOP_DISCONNECT_WAIT_MS } from '../../hardware/ble-link.js'
-import { ADVERTISING_REARM_MS, BLENO_CALL_TIMEOUT_MS, PeripheralRole, SUBSCRIBE_WAIT_MS } from '../../hardware/peripheral-role.js'
+import { ADVERTISING_REARM_MS, ADVERTISING_SETTLE_MS, BLENO_CALL_TIMEOUT_MS, PeripheralRole, SUBSCRIBE_WAIT_MS } from '../../hardware/peripheral-role.js'
+import { LINK_INBOUND_HOLD_FRAMES } from '../../hardware/ble-link.js'
 import { ManualClock } from '../helpers/manual-clock.js'
 import { FakeBleno, settle } from './fake-libraries.js'
 
@@ -150,6 +151,125 @@ describe('PeripheralRole', () => {
       expect(stopped).toBe(true)
       await stopping
     }
+  })
+
+  test('PeripheralRole — start twice listens once; stop leaves no timer behind', async () => {
+    const { bleno, role, clock } = setup()
+    await role.start()
+    await role.start()
+    expect(bleno.listenerCount('accept')).toBe(1)
+    expect(bleno.advertiseCalls).toBe(1)
+    await role.stop()
+    expect(clock.pending()).toBe(0)
+    expect(bleno.listenerCount('accept')).toBe(0)
+  })
+
+  test('PeripheralRole — the periodic re-arm keeps coming, stopping advertising before each start', async () => {
+    const { bleno, role, clock } = setup()
+    await role.start()
+    for (let n = 1; n <= 3; n++) { clock.advance(ADVERTISING_REARM_MS); await settle() }
+    expect([bleno.advertiseCalls, bleno.stopAdvertiseCalls]).toEqual([4, 3])
+    expect(clock.pending()).toBe(1)
+  })
+
+  test('PeripheralRole — two re-arms at once share one stop and start; one that stop overtakes does not start', async () => {
+    const { bleno, role } = setup()
+    await role.start()
+    await Promise.all([role.rearmAdvertising(), role.rearmAdvertising()])
+    expect([bleno.advertiseCalls, bleno.stopAdvertiseCalls]).toEqual([2, 1])
+    const rearm = role.rearmAdvertising()
+    const stop = role.stop()
+    await Promise.all([rearm, stop])
+    expect(bleno.advertiseCalls).toBe(2)
+    expect(bleno.advertising).toBe(false)
+  })
+
+  test('PeripheralRole — advertising that fails to start is retried after 4 × the settle time; a reported start error after the settle time', async () => {
+    const { bleno, role, clock } = setup()
+    bleno.advertiseMode = 'fail'
+    await role.start()
+    bleno.advertiseMode = 'ok'
+    clock.advance(4 * ADVERTISING_SETTLE_MS - 1); await settle()
+    expect(bleno.advertiseCalls).toBe(1)
+    clock.advance(1); await settle()
+    expect(bleno.advertiseCalls).toBe(2)
+    bleno.emit('advertisingStartError', new Error('Command Disallowed'))
+    clock.advance(ADVERTISING_SETTLE_MS); await settle()
+    expect(bleno.advertiseCalls).toBe(3)
+  })
+
+  test('PeripheralRole — the subscribe deadline spares a subscribed central and a new connection on a reused handle', async () => {
+    const { bleno, role, clock, links, disconnected } = setup()
+    await role.start()
+    bleno.connectCentral('00:aa:00:00:00:01', 1); bleno.subscribeCentral(1)
+    bleno.connectCentral('00:aa:00:00:00:02', 2)
+    clock.advance(SUBSCRIBE_WAIT_MS / 2)
+    bleno.disconnectCentral('00:aa:00:00:00:02', 2)
+    bleno.connectCentral('00:aa:00:00:00:03', 2)
+    clock.advance(SUBSCRIBE_WAIT_MS / 2)
+    expect(disconnected).toEqual([])
+    expect(links.map(l => l.closed)).toEqual([false])
+    clock.advance(SUBSCRIBE_WAIT_MS / 2)
+    expect(disconnected).toEqual([2])
+    expect(role.connectionCount).toBe(1)
+  })
+
+  test('PeripheralRole — events for unknown or unlinked handles change nothing', async () => {
+    const { bleno, role, links } = setup()
+    await role.start()
+    bleno.connectCentral('00:aa:00:00:00:01', 1)
+    // Unsubscribe, write and subscribe from handles we do not know, and an unsubscribe before any subscribe.
+    bleno.characteristic!.onUnsubscribe(1)
+    bleno.characteristic!.onUnsubscribe(9)
+    bleno.writeFromCentral(9, new Uint8Array([1]))
+    bleno.characteristic!.onSubscribe(9, 20, () => {})
+    expect(links).toEqual([])
+    bleno.subscribeCentral(1)
+    bleno.subscribeCentral(1)
+    expect(links).toHaveLength(1)
+    expect(role.links()).toEqual(links)
+    // A central that leaves before subscribing ends nothing.
+    bleno.connectCentral('00:aa:00:00:00:02', 2)
+    bleno.disconnectCentral('00:aa:00:00:00:02', 2)
+    expect(role.connectionCount).toBe(1)
+  })
+
+  test('PeripheralRole — writes before subscribe are held up to the hold size', async () => {
+    const { bleno, role, links } = setup()
+    await role.start()
+    bleno.connectCentral('00:aa:00:00:00:01', 1)
+    for (let n = 0; n <= LINK_INBOUND_HOLD_FRAMES; n++) bleno.writeFromCentral(1, new Uint8Array([n]))
+    bleno.subscribeCentral(1)
+    const got: number[] = []
+    links[0]!.attach({ onFrame: f => { got.push(f[0]!) }, onDrain: () => {}, onClose: () => {} })
+    expect(got).toEqual(Array.from({ length: LINK_INBOUND_HOLD_FRAMES }, (_, n) => n))
+  })
+
+  test('PeripheralRole — without a per-connection MTU the subscribe-time size stands; closing a link hangs up its handle', async () => {
+    const { bleno, role, links, disconnected, ended } = setup()
+    await role.start()
+    bleno.connectCentral('00:aa:00:00:00:01', 4, 100)
+    bleno.subscribeCentral(4)
+    bleno.mtus.delete(4)
+    expect(links[0]!.mtu).toBe(97)
+    // The controller's confirmation may come late or never: the slot is freed at once all the same.
+    bleno.disconnectCentral = () => {}
+    links[0]!.close('node gave up')
+    expect(disconnected).toEqual([4])
+    expect(ended).toEqual(['p1-00:aa:00:00:00:01: node gave up'])
+    expect(role.connectionCount).toBe(0)
+  })
+
+  test('PeripheralRole — a re-arm asked for after an accept replaces the pending periodic one', async () => {
+    const { bleno, role, clock } = setup()
+    await role.start()
+    bleno.connectCentral('00:aa:00:00:00:01', 1)
+    clock.advance(ADVERTISING_SETTLE_MS); await settle()
+    expect(bleno.advertiseCalls).toBe(2)
+    clock.advance(ADVERTISING_REARM_MS - ADVERTISING_SETTLE_MS); await settle()
+    expect(bleno.advertiseCalls).toBe(2)
+    clock.advance(ADVERTISING_SETTLE_MS); await settle()
+    expect(bleno.advertiseCalls).toBe(3)
   })
 
   test('PeripheralRole — start fails cleanly when bleno never answers setServices', async () => {
