@@ -63,7 +63,7 @@ export function describeEndpoint (endpoint: Endpoint): string {
   }
 }
 
-function sameController (a: Endpoint, b: Endpoint): boolean {
+export function sameController (a: Endpoint, b: Endpoint): boolean {
   if (a.kind === 'hci' && b.kind === 'hci') return a.deviceId === b.deviceId
   if (a.kind === 'uart' && b.kind === 'uart') return a.port === b.port
   return a.kind === 'os' && b.kind === 'os'
@@ -86,7 +86,7 @@ export function checkPlan (plan: AdapterPlan): void {
   }
 }
 
-function hciOptions (endpoint: Endpoint): Record<string, unknown> {
+export function hciOptions (endpoint: Endpoint): Record<string, unknown> {
   switch (endpoint.kind) {
     case 'hci': return { hciDriver: 'native', deviceId: endpoint.deviceId }
     case 'uart': return { hciDriver: 'uart', bindParams: { uart: { port: endpoint.port, baudRate: endpoint.baudRate } } }
@@ -164,19 +164,19 @@ interface BlenoInternals {
  * FragmentManager: bitchat-protocol.md §1), so the server takes the ATT maximum. bleno fragments and
  * reassembles ACL by the controller's buffer size, so nothing else changes. HCI bindings only.
  */
-function raiseServerMtu (bleno: BlenoLike): void {
+export function raiseServerMtu (bleno: BlenoLike): void {
   const gatt = (bleno as unknown as BlenoInternals)._bindings?._gatt
   if (gatt !== undefined && typeof gatt.maxMtu === 'number') gatt.maxMtu = ATT_MAX_MTU
 }
 
 /** bleno 0.12 keeps the MTU per connection only privately; public `bleno.mtu` is the last one of any link (§2.3). */
-function privateConnectionMtu (bleno: BlenoLike, handle: ConnectionHandle): number | undefined {
+export function privateConnectionMtu (bleno: BlenoLike, handle: ConnectionHandle): number | undefined {
   const mtu = (bleno as unknown as BlenoInternals)._bindings?._gatt?._connections?.get(handle)?.mtu
   return typeof mtu === 'number' ? mtu : undefined
 }
 
 /** bleno.disconnect(handle) drops every link when handle is 0 (Zephyr's first handle): go to HCI directly. */
-function disconnectOne (bleno: BlenoLike, handle: ConnectionHandle): void {
+export function disconnectOne (bleno: BlenoLike, handle: ConnectionHandle): void {
   try {
     const hci = (bleno as unknown as BlenoInternals)._bindings?._hci
     if (typeof handle === 'number' && typeof hci?.disconnect === 'function') hci.disconnect(handle)
