@@ -78,14 +78,6 @@ export class CentralRole {
     return this.links.size + (this.connecting === null ? 0 : 1)
   }
 
-  linkList (): BleLink[] {
-    return [...this.links.values()]
-  }
-
-  isConnectingTo (address: string): boolean {
-    return this.connecting === normalizeAddress(address)
-  }
-
   async start (): Promise<void> {
     if (this.running) return
     this.running = true

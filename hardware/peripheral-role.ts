@@ -148,10 +148,6 @@ export class PeripheralRole {
     await this.rearming
   }
 
-  links (): BleLink[] {
-    return [...this.connections.values()].flatMap(c => c.link === null ? [] : [c.link])
-  }
-
   /** Connections accepted, subscribed or not. */
   get connectionCount (): number {
     return this.connections.size
