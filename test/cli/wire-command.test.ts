@@ -118,6 +118,128 @@ describe('blemesh wire', () => {
     expect(r.err).toContain(`malformed input: ${field}:`)
   })
 
+  const PACKET = { version: 2, type: 2, ttl: 7, timestamp: '1', senderId: '0102030405060708', recipientId: null, route: [], payload: 'aa', isCompressed: false, isRSR: false, signature: null }
+  const ANNOUNCE = { nickname: 'n', noisePublicKey: '11'.repeat(32), signingPublicKey: '22'.repeat(32) }
+  const BASES: Record<string, Record<string, unknown>> = {
+    packet: PACKET,
+    announce: ANNOUNCE,
+    fragment: { fragmentId: '0102030405060708', index: 0, total: 1, originalType: 2, data: 'aa' },
+    'request-sync': { p: 7, m: 100, filter: '' },
+    file: { fileName: null, fileSize: 1, mimeType: null, content: 'aa' },
+    'private-message': { messageId: 'm', content: 'c' },
+    'noise-payload': { type: 1, data: '' },
+  }
+
+  test.each<[string, Record<string, unknown>, string]>([
+    ['packet', { version: 3 }, 'version'],
+    ['packet', { version: '2' }, 'version'],
+    ['packet', { type: 256 }, 'type'],
+    ['packet', { type: -1 }, 'type'],
+    ['packet', { ttl: 7.5 }, 'ttl'],
+    ['packet', { timestamp: '-1' }, 'timestamp'],
+    ['packet', { timestamp: '1x' }, 'timestamp'],
+    ['packet', { timestamp: 'x1' }, 'timestamp'],
+    ['packet', { timestamp: true }, 'timestamp'],
+    ['packet', { timestamp: 2 ** 53 }, 'timestamp'],
+    ['packet', { timestamp: '18446744073709551616' }, 'timestamp'],
+    ['packet', { senderId: 12 }, 'senderId'],
+    ['packet', { senderId: '010203' }, 'senderId'],
+    ['packet', { senderId: '0102030405060' }, 'senderId'],
+    ['packet', { recipientId: '01' }, 'recipientId'],
+    ['packet', { route: '0102030405060708' }, 'route'],
+    ['packet', { route: ['01'] }, 'route'],
+    ['packet', { route: Array(256).fill('0102030405060708') }, 'route'],
+    ['packet', { version: 1, payload: 'aa'.repeat(0x1_0000) }, 'payload'],
+    ['packet', { payload: null }, 'payload'],
+    ['packet', { isCompressed: 'no' }, 'isCompressed'],
+    ['packet', { isRSR: 1 }, 'isRSR'],
+    ['packet', { signature: 'aa' }, 'signature'],
+    ['packet', { isCompressed: true, payload: '000000' }, 'payload'],
+    ['packet', { extraFlags: 0x01 }, 'extraFlags'],
+    ['packet', { extraFlags: 256 }, 'extraFlags'],
+    ['announce', { nickname: 5 }, 'nickname'],
+    ['announce', { noisePublicKey: '11' }, 'noisePublicKey'],
+    ['announce', { signingPublicKey: '22'.repeat(31) }, 'signingPublicKey'],
+    ['announce', { neighbors: ['01'] }, 'neighbors'],
+    ['announce', { neighbors: 'x' }, 'neighbors'],
+    ['announce', { capabilities: 'x' }, 'capabilities'],
+    ['announce', { geohash: 7 }, 'geohash'],
+    ['announce', { unknown: [7] }, 'unknown'],
+    ['announce', { unknown: [null] }, 'unknown'],
+    ['announce', { unknown: [{ type: 6, value: '' }] }, 'unknown'],
+    ['announce', { unknown: [{ type: 9, value: 'z' }] }, 'unknown'],
+    ['announce', { tlvOrder: [256] }, 'tlvOrder'],
+    ['announce', { tlvOrder: 1 }, 'tlvOrder'],
+    ['fragment', { index: 0x1_0000 }, 'index'],
+    ['fragment', { total: -1 }, 'total'],
+    ['fragment', { originalType: 256 }, 'originalType'],
+    ['fragment', { data: 'x' }, 'data'],
+    ['request-sync', { p: 33 }, 'p'],
+    ['request-sync', { m: 0 }, 'm'],
+    ['request-sync', { filter: 1 }, 'filter'],
+    ['request-sync', { types: -1 }, 'types'],
+    ['request-sync', { since: 'soon' }, 'since'],
+    ['request-sync', { fragmentIds: ['01'] }, 'fragmentIds'],
+    ['request-sync', { fragmentIds: 'x' }, 'fragmentIds'],
+    ['file', { fileName: 1 }, 'fileName'],
+    ['file', { fileSize: -1 }, 'fileSize'],
+    ['file', { mimeType: false }, 'mimeType'],
+    ['file', { content: 'x' }, 'content'],
+    ['private-message', { messageId: 1 }, 'messageId'],
+    ['private-message', { content: null }, 'content'],
+    ['noise-payload', { type: 256 }, 'type'],
+    ['noise-payload', { data: 'x' }, 'data'],
+  ])('blemesh wire — encode %s with %j names the field', async (kind, change, field) => {
+    const r = await wire(['encode', kind, JSON.stringify({ ...BASES[kind], ...change })])
+    expect(r.code).toBe(2)
+    expect(r.err).toContain(`malformed input: ${field}:`)
+  })
+
+  test.each<[string, Record<string, unknown>]>([
+    ['packet', {}],
+    ['packet', { timestamp: '18446744073709551615', ttl: 255, type: 0 }],
+    ['packet', { timestamp: 42 }],
+    ['packet', { route: Array(255).fill('0102030405060708'), recipientId: '1112131415161718', signature: '5a'.repeat(64) }],
+    ['packet', { version: 1, payload: 'aa'.repeat(0xffff) }],
+    ['packet', { isCompressed: true, payload: '00000064aa', originalSize: 100 }],
+    ['packet', { extraFlags: 0xe8 }],
+    ['announce', {}],
+    ['announce', { neighbors: ['0102030405060708'], capabilities: '01', geohash: 'u4pruy', unknown: [{ type: 7, value: 'ab' }, { type: 255, value: '' }] }],
+    ['fragment', { index: 0xfffe, total: 0xffff, originalType: 255 }],
+    ['request-sync', { p: 32, m: 0xffff_ffff, types: 0, since: '0', fragmentIds: ['0102030405060708'] }],
+    ['file', { fileName: 'a.txt', fileSize: 0, mimeType: 'text/plain' }],
+    ['noise-payload', { type: 255 }],
+  ])('blemesh wire — encode %s with %j round-trips through decode', async (kind, change) => {
+    const encoded = await wire(['encode', kind, JSON.stringify({ ...BASES[kind], ...change })])
+    expect(encoded.err).toBe('')
+    expect(encoded.code).toBe(0)
+    const decoded = await wire(['decode', kind, encoded.out.trim()])
+    expect(decoded.code).toBe(0)
+    const json = JSON.parse(decoded.out) as Record<string, unknown>
+    for (const [key, value] of Object.entries(change)) {
+      expect(json[key], key).toEqual(key === 'timestamp' || key === 'since' ? String(value) : value)
+    }
+    expect((await wire(['encode', kind, decoded.out])).out).toBe(encoded.out)
+  })
+
+  test('blemesh wire — decode names types, shows capability bits, and leaves out what is absent', async () => {
+    const packet = JSON.parse((await wire(['decode', 'packet', (await wire(['encode', 'packet', JSON.stringify({ ...PACKET, type: 0x2a })])).out.trim()])).out) as Record<string, unknown>
+    expect(packet.typeName).toBeUndefined()
+    expect(Object.keys(packet)).not.toContain('originalSize')
+    expect(Object.keys(packet)).not.toContain('extraFlags')
+    const message = JSON.parse((await wire(['decode', 'packet', (await wire(['encode', 'packet', JSON.stringify(PACKET)])).out.trim()])).out) as Record<string, unknown>
+    expect(message.typeName).toBe('message')
+    const announce = JSON.parse((await wire(['decode', 'announce', (await wire(['encode', 'announce', JSON.stringify(ANNOUNCE)])).out.trim()])).out) as Record<string, unknown>
+    expect(announce).toMatchObject({ capabilities: null, geohash: null, neighbors: [], unknown: [] })
+    expect(Object.keys(announce)).not.toContain('capabilityBits')
+    expect(Object.keys(announce)).not.toContain('tlvOrder')
+    const sync = JSON.parse((await wire(['decode', 'request-sync', (await wire(['encode', 'request-sync', JSON.stringify(BASES['request-sync'])])).out.trim()])).out) as Record<string, unknown>
+    expect(Object.keys(sync).sort()).toEqual(['filter', 'm', 'p'])
+    const noise = JSON.parse((await wire(['decode', 'noise-payload', '01'])).out) as Record<string, unknown>
+    expect(noise).toEqual({ type: 1, typeName: 'privateMessage', data: '' })
+    expect(JSON.parse((await wire(['decode', 'noise-payload', '7f'])).out)).toEqual({ type: 0x7f, data: '' })
+  })
+
   test('blemesh wire — encode(decode(x)) = x for canonical packet frames', async () => {
     await fc.assert(fc.asyncProperty(packetArb(100), async (packet) => {
       const hex = toHex(encodePacket(packet))
