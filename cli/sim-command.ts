@@ -258,13 +258,15 @@ function pct (v: number): string {
   return Number.isFinite(v) ? `${(v * 100).toFixed(1)} %` : '—'
 }
 
-function progressReporter (io: SimIO, label: string): { update: (fraction: number) => void, done: () => void } {
-  const startedAt = performance.now()
+/** The progress bar (a TTY) or a line every PROGRESS_LINE_MS (a log), from PROGRESS_AFTER_MS on. */
+export function progressReporter (io: SimIO, label: string, clock: () => number = () => performance.now()):
+{ update: (fraction: number) => void, done: () => void } {
+  const startedAt = clock()
   let lastDraw = 0
   let drawn = false
   return {
     update (fraction: number) {
-      const now = performance.now()
+      const now = clock()
       const elapsed = now - startedAt
       if (elapsed < PROGRESS_AFTER_MS) return
       if (io.stderrIsTTY) {

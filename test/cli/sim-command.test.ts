@@ -2,7 +2,9 @@ import { describe, expect, test } from 'vitest'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { checkWritable, formatTable, parseSimArgs, run, type SimIO, UsageError } from '../../cli/sim-command.js'
+import {
+  PROGRESS_AFTER_MS, PROGRESS_LINE_MS, PROGRESS_REDRAW_MS, checkWritable, formatTable, parseSimArgs, progressReporter, run, type SimIO, UsageError,
+} from '../../cli/sim-command.js'
 import { ADAPTIVE_WITHOUT_TWO_HOP_SKIP, POLICIES } from '../../simulator/policies.js'
 
 const SMALL = JSON.stringify({ seed: 4, durationSeconds: 20, warmupSeconds: 5, topology: { kind: 'grid', nodes: 9 }, traffic: { broadcastPerNodePerMinute: 6 }, crypto: 'cheap' })
@@ -37,6 +39,9 @@ describe('parseSimArgs', () => {
     [['--compare', '--json', '-', '--report', 'r.html'], { compare: true, json: '-', report: 'r.html', twoHopSkip: true, help: false }],
     [['--nodes', '500', '--duration', '30.5', '--crypto', 'cheap'], { nodes: 500, duration: 30.5, crypto: 'cheap', compare: false, twoHopSkip: true, help: false }],
     [['--compare', '--no-two-hop-skip'], { compare: true, twoHopSkip: false, help: false }],
+    [['--seed', '0', '--nodes', '1', '--duration', '0'], { seed: 0, nodes: 1, duration: 0, compare: false, twoHopSkip: true, help: false }],
+    [['--seed', '4294967295', '--nodes', '10000000', '--crypto', 'auto'], { seed: 4294967295, nodes: 10_000_000, crypto: 'auto', compare: false, twoHopSkip: true, help: false }],
+    [['--crypto', 'real', '-h'], { crypto: 'real', compare: false, twoHopSkip: true, help: true }],
   ])('parseSimArgs — %j', (argv, expected) => {
     expect(parseSimArgs(argv)).toEqual(expected)
   })
@@ -48,6 +53,19 @@ describe('parseSimArgs', () => {
     [['--policy', 'toString']],
     [['--policy', 'flood', '--compare']],
     [['--crypto', 'weak']],
+    [['--seed', '4294967296']],
+    [['--seed', '1.5']],
+    [['--seed', '1x']],
+    [['--seed', 'x1']],
+    [['--seed', '99999999999999999999']],
+    [['--seed', '1e3']],
+    [['--seed', '0x10']],
+    [['--nodes', ' 5']],
+    [['--nodes', '0']],
+    [['--nodes', '10000001']],
+    [['--duration', '-1']],
+    [['--duration', 'soon']],
+    [['--duration', 'Infinity']],
     [['--bogus']],
     [['positional']],
   ])('parseSimArgs — rejects %j', (argv) => {
@@ -143,6 +161,47 @@ describe('run', () => {
     expect(lines[0]).toMatch(/p\s+longer-name$/)
     expect(lines.at(-1)).toMatch(/^trace hash\s+aaaa\s+bbbb$/)
     expect(new Set(lines.map(l => l.length)).size).toBeLessThanOrEqual(2)
+  })
+})
+
+describe('progressReporter', () => {
+  function reporter (tty: boolean): { io: ReturnType<typeof fakeIO>, at: (ms: number, fraction: number) => void, done: () => void } {
+    const io = fakeIO()
+    io.stderrIsTTY = tty
+    let now = 1_000
+    const progress = progressReporter(io, 'flood', () => now)
+    return { io, at: (ms, fraction) => { now = 1_000 + ms; progress.update(fraction) }, done: progress.done }
+  }
+
+  test('progressReporter — a TTY gets a bar from PROGRESS_AFTER_MS on, redrawn at most every PROGRESS_REDRAW_MS, cleared when done', () => {
+    const { io, at, done } = reporter(true)
+    at(PROGRESS_AFTER_MS - 1, 0.1)
+    expect(io.err).toBe('')
+    at(PROGRESS_AFTER_MS, 0.5)
+    expect(io.err).toBe(`\rflood [${'#'.repeat(15)}${'-'.repeat(15)}]  50 % 2 s`)
+    at(PROGRESS_AFTER_MS + PROGRESS_REDRAW_MS - 1, 0.6)
+    expect(io.err.split('\r')).toHaveLength(2)
+    at(PROGRESS_AFTER_MS + PROGRESS_REDRAW_MS, 1)
+    expect(io.err.endsWith(`\rflood [${'#'.repeat(30)}] 100 % 2 s`)).toBe(true)
+    done()
+    expect(io.err.endsWith('\r\x1b[K')).toBe(true)
+  })
+
+  test('progressReporter — a log gets a line at once after PROGRESS_AFTER_MS, then one every PROGRESS_LINE_MS, and no clearing', () => {
+    const { io, at, done } = reporter(false)
+    at(PROGRESS_AFTER_MS - 1, 0.1)
+    at(PROGRESS_AFTER_MS, 0.25)
+    at(PROGRESS_AFTER_MS + PROGRESS_LINE_MS - 1, 0.5)
+    at(PROGRESS_AFTER_MS + PROGRESS_LINE_MS, 0.75)
+    done()
+    expect(io.err).toBe('sim flood: 25 % after 2 s\nsim flood: 75 % after 12 s\n')
+  })
+
+  test('progressReporter — a short run draws nothing and clears nothing', () => {
+    const { io, at, done } = reporter(true)
+    at(PROGRESS_AFTER_MS - 1, 1)
+    done()
+    expect(io.err).toBe('')
   })
 })
 
