@@ -21,6 +21,9 @@ describe('node command', () => {
     { argv: ['--hci', '0', '--role', 'central'], plan: { central: { kind: 'hci', deviceId: 0 }, peripheral: null } },
     // Built-in adapter for one role, a USB dongle for the other: the robust Raspberry Pi set-up.
     { argv: ['--hci', '0', '--peripheral-hci', '1'], plan: { central: { kind: 'hci', deviceId: 0 }, peripheral: { kind: 'hci', deviceId: 1 } } },
+    // A shared UART is allowed once one role has a port of its own.
+    { argv: ['--uart', '/dev/ttyA', '--central-uart', '/dev/ttyB'], plan: { central: { kind: 'uart', port: '/dev/ttyB', baudRate: 1_000_000 }, peripheral: { kind: 'uart', port: '/dev/ttyA', baudRate: 1_000_000 } } },
+    { argv: ['--central-hci', '0', '--peripheral-hci', '1', '--shared-controller'], plan: { central: { kind: 'hci', deviceId: 0 }, peripheral: { kind: 'hci', deviceId: 1 }, sharedController: true } },
   ])('node command — adapter flags $argv make the plan', ({ argv, plan }) => {
     expect(parseNodeArgs(argv).plan).toEqual(plan)
   })
@@ -67,6 +70,9 @@ describe('node command', () => {
     { argv: ['--nickname', 'é'.repeat(128)], message: /got 256/ },
     { argv: ['--nickname', ''], message: /--nickname must be 1 to 255/ },
     { argv: ['--log-level', 'loud'], message: /--log-level must be one of fatal, error, warn, info, debug, trace, silent, got 'loud'/ },
+    // Only --min-rssi takes a negative value; another flag followed by one is refused, not read as an RSSI gate.
+    { argv: ['--max-links', '-5'], message: /max-links/ },
+    { argv: ['--wait', '-1'], message: /wait/ },
   ])('node command — $argv is refused with a usage error', ({ argv, message }) => {
     expect(() => parseNodeArgs(argv)).toThrow(message)
   })
@@ -90,11 +96,30 @@ describe('node command', () => {
   })
 
   test('node command — allow/deny entries split into addresses and 16-hex peer IDs', () => {
-    const o = parseNodeArgs(['--allow', '00:AA:01:00:00:42, 0011223344556677', '--deny', 'AABBCCDDEEFF0011,11:22:33:44:55:66'])
+    const o = parseNodeArgs(['--allow', '00:AA:01:00:00:42, 0011223344556677,, ', '--deny', 'AABBCCDDEEFF0011,11:22:33:44:55:66,0011223344556677a,x0011223344556677'])
     expect(o.allowAddresses).toEqual(['00:AA:01:00:00:42'])
     expect(o.allowPeers).toEqual(['0011223344556677'])
-    expect(o.denyAddresses).toEqual(['11:22:33:44:55:66'])
+    expect(o.denyAddresses).toEqual(['11:22:33:44:55:66', '0011223344556677a', 'x0011223344556677'])
     expect(o.denyPeers).toEqual(['aabbccddeeff0011'])
+  })
+
+  test('node command — defaults: wait 30 s, no JSON events, the store under XDG_DATA_HOME; a 255-byte nickname is fine', () => {
+    const before = process.env.XDG_DATA_HOME
+    try {
+      process.env.XDG_DATA_HOME = '/var/lib/example'
+      const o = parseNodeArgs(['--nickname', 'n'.repeat(255)])
+      expect([o.waitSeconds, o.jsonEvents, o.identityFile, o.nickname]).toEqual([30, false, '/var/lib/example/blemesh/node.db', 'n'.repeat(255)])
+      expect(parseNodeArgs(['--wait', '0', '--json-events', '--identity', 'x.db'])).toMatchObject({ waitSeconds: 0, jsonEvents: true, identityFile: 'x.db' })
+    } finally {
+      if (before === undefined) delete process.env.XDG_DATA_HOME
+      else process.env.XDG_DATA_HOME = before
+    }
+  })
+
+  test('node command — openStore refuses a directory before SQLite does', () => {
+    const p = join(dir, 'a-directory')
+    mkdirSync(p)
+    expect(() => openStore(p)).toThrow('it is a directory')
   })
 
   test('node command — the identity survives restarts and the nickname follows the flag', () => {
@@ -108,6 +133,7 @@ describe('node command', () => {
     const second = identityIn(file, 'relay-1')
     expect(second.identity.peerIdHex).toBe(first.identity.peerIdHex)
     expect(second.nickname).toBe('relay-1')
+    expect(identityIn(file, undefined).nickname).toBe('relay-1')
     expect(identityIn(file, undefined).nickname).toBe('relay-1')
     expect(identityIn(join(dir, 'other.db'), undefined).identity.peerIdHex).not.toBe(first.identity.peerIdHex)
   })
