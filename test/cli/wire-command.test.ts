@@ -222,6 +222,20 @@ describe('blemesh wire', () => {
     expect((await wire(['encode', kind, decoded.out])).out).toBe(encoded.out)
   })
 
+  test.each([['--help'], ['-h'], ['help']])('blemesh wire — %s prints the usage and exits 0', async (flag) => {
+    const r = await wire([flag])
+    expect(r.code).toBe(0)
+    expect(r.out).toMatch(/^usage: blemesh wire/)
+    expect((await wire([flag, 'packet'])).code).toBe(1)
+  })
+
+  test('blemesh wire — optional request-sync fields given as null are absent, and capability bits are listed', async () => {
+    const sync = await wire(['encode', 'request-sync', JSON.stringify({ ...BASES['request-sync'], types: null, since: null, fragmentIds: null })])
+    expect(sync).toEqual(await wire(['encode', 'request-sync', JSON.stringify(BASES['request-sync'])]))
+    const announce = await wire(['encode', 'announce', JSON.stringify({ ...ANNOUNCE, capabilities: '0501' })])
+    expect(JSON.parse((await wire(['decode', 'announce', announce.out.trim()])).out)).toMatchObject({ capabilities: '0501', capabilityBits: [0, 2, 8] })
+  })
+
   test('blemesh wire — decode names types, shows capability bits, and leaves out what is absent', async () => {
     const packet = JSON.parse((await wire(['decode', 'packet', (await wire(['encode', 'packet', JSON.stringify({ ...PACKET, type: 0x2a })])).out.trim()])).out) as Record<string, unknown>
     expect(packet.typeName).toBeUndefined()
