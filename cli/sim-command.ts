@@ -177,7 +177,7 @@ export async function run (argv: string[], io: SimIO = processIO): Promise<numbe
   const summaries = results.map(r => r.summary)
 
   const tableOut = args.json === '-' ? io.stderr : io.stdout
-  tableOut(formatTable(summaries, results.map(r => r.traceHash)))
+  tableOut(formatTable(summaries, results.map(r => r.traceHash), results.map(r => r.cryptoUsed)))
   // One node has nobody to reach, and needs no explanation of radio range.
   if (summaries.some(s => s.nodes > 1 && s.messages > 0 && Number.isNaN(s.deliveryRatioAll))) io.stderr(noReceiversHint(scenario))
   if (args.json !== undefined) {
@@ -245,10 +245,12 @@ const ROWS: Array<[string, (s: SimSummary) => string]> = [
   ['peak RSS MB', s => String(s.peakRssMb)],
 ]
 
-export function formatTable (summaries: SimSummary[], traceHashes: string[] = []): string {
+/** One column per policy; the trace hash and the crypto provider that ran (`auto` picks one) when given. */
+export function formatTable (summaries: SimSummary[], traceHashes: string[] = [], cryptoUsed: string[] = []): string {
   const header = ['', ...summaries.map(s => s.policy)]
   const rows = ROWS.map(([name, f]) => [name, ...summaries.map(f)])
   if (traceHashes.length === summaries.length) rows.push(['trace hash', ...traceHashes])
+  if (cryptoUsed.length === summaries.length) rows.push(['crypto', ...cryptoUsed])
   const all = [header, ...rows]
   const widths = header.map((_, c) => Math.max(...all.map(r => r[c]!.length)))
   return all.map(r => r.map((cell, c) => c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)).join('  ').trimEnd()).join('\n') + '\n'

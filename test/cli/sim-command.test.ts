@@ -107,6 +107,27 @@ describe('run', () => {
     expect(io.out).toBe('')
   })
 
+  test('run — --seed, --nodes, --duration and --crypto run what a scenario with those values runs', async () => {
+    const overridden = { ...JSON.parse(SMALL) as Record<string, unknown>, seed: 9, durationSeconds: 5, topology: { kind: 'grid', nodes: 4 }, crypto: 'real' }
+    const hashOf = async (argv: string[]): Promise<string> => {
+      const io = fakeIO({ 'small.json': SMALL, 'overridden.json': JSON.stringify(overridden) })
+      expect(await run([...argv, '--policy', 'flood'], io)).toBe(0)
+      return /^trace hash\s+(\S+)$/m.exec(io.out)![1]! + ' ' + /^crypto\s+(\S+)$/m.exec(io.out)![1]!
+    }
+    const flagged = await hashOf(['--scenario', 'small.json', '--seed', '9', '--nodes', '4', '--duration', '5', '--crypto', 'real'])
+    expect(flagged).toMatch(/ node$/)
+    expect(flagged).toBe(await hashOf(['--scenario', 'overridden.json']))
+    expect(await hashOf(['--scenario', 'small.json'])).toMatch(/ cheap-sim$/)
+    expect(flagged.split(' ')[0]).not.toBe((await hashOf(['--scenario', 'small.json'])).split(' ')[0])
+  })
+
+  test('run — --help prints the usage and runs nothing', async () => {
+    const io = fakeIO()
+    expect(await run(['--help'], io)).toBe(0)
+    expect(io.out).toMatch(/^usage: blemesh sim/)
+    expect(io.err).toBe('')
+  })
+
   test('run — a scenario path that is a directory: exit 2 with the reason', async () => {
     const io = fakeIO({ scenarios: DIRECTORY })
     expect(await run(['--scenario', 'scenarios'], io)).toBe(2)
@@ -160,6 +181,10 @@ describe('run', () => {
     const lines = table.trimEnd().split('\n')
     expect(lines[0]).toMatch(/p\s+longer-name$/)
     expect(lines.at(-1)).toMatch(/^trace hash\s+aaaa\s+bbbb$/)
+    expect(table).toMatch(/^delivery \(TTL reach\)\s+100\.0 %\s+100\.0 %$/m)
+    expect(formatTable([{ ...s, deliveryRatio: 0.5 }])).toMatch(/^delivery \(TTL reach\)\s+50\.0 %$/m)
+    expect(formatTable([s])).not.toMatch(/trace hash|crypto/)
+    expect(formatTable([s], ['aaaa'], ['node'])).toMatch(/^trace hash\s+aaaa\ncrypto\s+node\n$/m)
     expect(new Set(lines.map(l => l.length)).size).toBeLessThanOrEqual(2)
   })
 })
