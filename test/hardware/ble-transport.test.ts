@@ -329,6 +329,19 @@ describe('BleTransport', () => {
     expect(t.transport.policy.state('00:aa:00:00:00:20').failures).toBe(1)
   })
 
+  test('BleTransport — dropLinks closes every link with the reason given, and the peers may come back', async () => {
+    const s = setup()
+    await started(s)
+    s.noble.advertise(new FakePeripheral('p1', '00:aa:00:00:00:10'))
+    await settle()
+    s.bleno.connectCentral('00:aa:00:00:00:20', 1); s.bleno.subscribeCentral(1)
+    s.transport.dropLinks('operator asked')
+    expect(s.closes).toEqual(['c1-00:aa:00:00:00:10: operator asked', 'p2-00:aa:00:00:00:20: operator asked'])
+    expect(s.transport.linkStats()).toEqual([])
+    s.bleno.connectCentral('00:aa:00:00:00:20', 2); s.bleno.subscribeCentral(2)
+    expect(s.transport.linkStats().map(l => l.id)).toEqual(['p3-00:aa:00:00:00:20'])
+  })
+
   test('BleTransport — stop closes every link in both roles', async () => {
     const s = setup()
     await started(s)
