@@ -26,8 +26,10 @@ describe('SpatialGrid', () => {
     const coordinate = fc.integer({ min: -500_000, max: 500_000 }).map(mm => mm / 1000)
     fc.assert(fc.property(
       fc.array(fc.tuple(coordinate, coordinate), { minLength: 1, maxLength: 60 }),
-      fc.double({ min: 1, max: 200, noNaN: true }), fc.double({ min: 0, max: 400, noNaN: true }), fc.integer({ min: 0, max: 3 }),
-      (points, cellSize, radius, skip) => {
+      // Radii up to 6 cells (a query reads at most 13 × 13 cells), and cells under a metre too.
+      fc.double({ min: 0.5, max: 200, noNaN: true }), fc.double({ min: 0, max: 6, noNaN: true }), fc.integer({ min: 0, max: 3 }),
+      (points, cellSize, cells, skip) => {
+        const radius = cellSize * cells
         const xs = Float64Array.from(points, p => p[0])
         const ys = Float64Array.from(points, p => p[1])
         // Nodes whose index is a multiple of `skip` + 1 (skip 0: none) are left out of the grid.
