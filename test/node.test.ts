@@ -137,6 +137,27 @@ async function mesh (n: number, edges: Array<[number, number]>, seed: number, co
   return w
 }
 
+/** No periodic announces, so a test sees only the triggered ones. */
+const QUIET_ANNOUNCES: NodeConfig = { announce: { isolatedIntervalMs: 1e9, sparseIntervalMs: 1e9, denseIntervalMs: 1e9 } }
+
+/**
+ * `step(ms)` runs the world in 100 ms steps; `at` collects when `member` originated a packet during them, in
+ * ms after this call.
+ */
+function originations (w: World, member: Member): { at: number[], step: (ms: number) => void } {
+  const start = w.clock.now()
+  const at: number[] = []
+  let seen = member.node.stats().originated
+  const step = (ms: number): void => {
+    for (let t = 0; t < ms; t += 100) {
+      w.run(100)
+      const now = member.node.stats().originated
+      if (now > seen) { at.push(w.clock.now() - start); seen = now }
+    }
+  }
+  return { at, step }
+}
+
 /** Each member's deliveries of `text`, by member index. */
 function deliveries (w: World, text: string): number[] {
   return w.members.map(m => m.received.filter(r => r.text === text).length)
@@ -211,20 +232,10 @@ describe('MeshNode', () => {
   })
 
   test('node — triggered announces that keep coming back off: the gap doubles to 16 s, and a quiet minute resets it', async () => {
-    const quiet = { announce: { isolatedIntervalMs: 1e9, sparseIntervalMs: 1e9, denseIntervalMs: 1e9 } }
     const w = new World(13)
-    const [a, ...others] = w.add(83, quiet) as [Member, ...Member[]]
+    const [a, ...others] = w.add(83, QUIET_ANNOUNCES) as [Member, ...Member[]]
     await w.startAll()
-    const start = w.clock.now()
-    const announcedAt: number[] = []
-    let seen = a.node.stats().originated
-    const step = (ms: number): void => {
-      for (let t = 0; t < ms; t += 100) {
-        w.run(100)
-        const now = a.node.stats().originated
-        if (now > seen) { announcedAt.push(w.clock.now() - start); seen = now }
-      }
-    }
+    const { at: announcedAt, step } = originations(w, a)
     // A new neighbour every half second for 40 s: every one is a new link and a new peer.
     for (let i = 0; i < 80; i++) { w.connect(a, others[i]!); step(500) }
     expect(announcedAt).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 32_000])
@@ -833,20 +844,11 @@ describe('MeshNode — the API\'s edges', () => {
     ['exactly 60 s after the last: the quiet spell resets it', 58_600, 1_000],
   ])('node — a triggered announce %s', async (_, wait, gap) => {
     // Links to transports with no node behind them: each is a trigger, and no peer ever appears.
-    const quiet = { announce: { isolatedIntervalMs: 1e9, sparseIntervalMs: 1e9, denseIntervalMs: 1e9 } }
     const w = new World(51)
-    const [a] = w.add(1, quiet) as [Member]
+    const [a] = w.add(1, QUIET_ANNOUNCES) as [Member]
     await a.node.start()
     const xs = await Promise.all([0, 1, 2].map(async i => await rawPeer(w, `x${i}`)))
-    const start = w.clock.now()
-    const at: number[] = []
-    let seen = a.node.stats().originated
-    const step = (ms: number): void => {
-      for (let t = 0; t < ms; t += 100) {
-        w.run(100)
-        if (a.node.stats().originated > seen) { at.push(w.clock.now() - start); seen = a.node.stats().originated }
-      }
-    }
+    const { at, step } = originations(w, a)
     w.net.connect(a.transport, xs[0]!.transport)
     step(2_000) // 1 s after the start's announce
     step(wait)
