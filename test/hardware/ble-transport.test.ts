@@ -43,6 +43,19 @@ async function started (s: ReturnType<typeof setup>): Promise<void> {
   })
 }
 
+/** Our central dials p1, advertising at 00:aa:00:00:00:10; its link is up when this returns. */
+async function dialP1 (s: ReturnType<typeof setup>): Promise<FakePeripheral> {
+  const p = new FakePeripheral('p1', '00:aa:00:00:00:10')
+  s.noble.advertise(p)
+  await settle()
+  return p
+}
+
+/** The node identifies every link as leading to `peer`. */
+function identifyEach (s: ReturnType<typeof setup>, peer: string): void {
+  for (const link of s.links) s.transport.identify(link.id, peer)
+}
+
 describe('BleTransport', () => {
   test('BleTransport — one adapter in both roles: advertising is re-armed after every central connect attempt', async () => {
     const s = setup({ shared: true })
@@ -62,8 +75,7 @@ describe('BleTransport', () => {
     const s = setup({ shared: false })
     await started(s)
     s.noble.advertise(new FakePeripheral('self', s.bleno.address))
-    s.noble.advertise(new FakePeripheral('p1', '00:aa:00:00:00:10'))
-    await settle()
+    await dialP1(s)
     s.clock.advance(SCAN_RESTART_MS); await settle()
     expect(s.noble.connectCalls.map(c => c[0])).toEqual(['p1'])
     expect(s.bleno.advertiseCalls).toBe(1)
@@ -72,10 +84,9 @@ describe('BleTransport', () => {
   test('BleTransport — several links on one controller in both roles, counted together against the cap', async () => {
     const s = setup({ policy: { maxLinks: 3 } })
     await started(s)
-    s.noble.advertise(new FakePeripheral('p1', '00:aa:00:00:00:10'))
-    await settle()
-    s.bleno.connectCentral('00:aa:00:00:00:20', 1); s.bleno.subscribeCentral(1)
-    s.bleno.connectCentral('00:aa:00:00:00:21', 2); s.bleno.subscribeCentral(2)
+    await dialP1(s)
+    s.bleno.linkCentral('00:aa:00:00:00:20', 1)
+    s.bleno.linkCentral('00:aa:00:00:00:21', 2)
     // Cap reached: a fourth central is refused and a new advertiser is not dialled.
     s.bleno.connectCentral('00:aa:00:00:00:22', 3)
     s.noble.advertise(new FakePeripheral('p2', '00:aa:00:00:00:11'))
@@ -92,11 +103,9 @@ describe('BleTransport', () => {
   ])('BleTransport — a double link to one peer collapses to the link where the lower peer ID is central ($survivor survives)', async ({ local, remote, survivor }) => {
     const s = setup({ localPeerId: local })
     await started(s)
-    const p = new FakePeripheral('p1', '00:aa:00:00:00:10')
-    s.noble.advertise(p)
-    await settle()
+    const p = await dialP1(s)
     // Two adapters on the peer: its central comes from another address than it advertises on.
-    s.bleno.connectCentral('00:aa:00:00:00:99', 5); s.bleno.subscribeCentral(5)
+    s.bleno.linkCentral('00:aa:00:00:00:99', 5)
     expect(s.links).toHaveLength(2)
     // Each side learns the peer from its first direct announce.
     p.characteristic.notify(announceFrame(remote))
@@ -114,10 +123,8 @@ describe('BleTransport', () => {
   test('BleTransport — the end that keeps its central link lets the peer close the redundant link first', async () => {
     const s = setup({ localPeerId: LOW })
     await started(s)
-    const p = new FakePeripheral('p1', '00:aa:00:00:00:10')
-    s.noble.advertise(p)
-    await settle()
-    s.bleno.connectCentral('00:aa:00:00:00:99', 5); s.bleno.subscribeCentral(5)
+    const p = await dialP1(s)
+    s.bleno.linkCentral('00:aa:00:00:00:99', 5)
     s.bleno.writeFromCentral(5, announceFrame(HIGH))
     p.characteristic.notify(announceFrame(HIGH))
     s.clock.advance(COLLAPSE_GRACE_MS - 1)
@@ -132,9 +139,9 @@ describe('BleTransport', () => {
   test('BleTransport — identify from the node applies the peer deny list and drops links to ourselves', async () => {
     const s = setup({ localPeerId: LOW, policy: { denyPeers: ['dddddddddddddddd'] }, peekAnnounces: false })
     await started(s)
-    s.bleno.connectCentral('00:aa:00:00:00:01', 1); s.bleno.subscribeCentral(1)
-    s.bleno.connectCentral('00:aa:00:00:00:02', 2); s.bleno.subscribeCentral(2)
-    s.bleno.connectCentral('00:aa:00:00:00:03', 3); s.bleno.subscribeCentral(3)
+    s.bleno.linkCentral('00:aa:00:00:00:01', 1)
+    s.bleno.linkCentral('00:aa:00:00:00:02', 2)
+    s.bleno.linkCentral('00:aa:00:00:00:03', 3)
     // Peeking is off: an announce alone changes nothing.
     s.bleno.writeFromCentral(1, announceFrame('dddddddddddddddd'))
     expect(s.links.every(l => !l.closed)).toBe(true)
@@ -154,7 +161,7 @@ describe('BleTransport', () => {
     s.noble.advertise(new FakePeripheral('ok', '00:aa:00:00:00:10'))
     s.noble.advertise(new FakePeripheral('no', '00:aa:00:00:00:11'))
     await settle()
-    s.bleno.connectCentral('00:aa:00:00:00:20', 1); s.bleno.subscribeCentral(1)
+    s.bleno.linkCentral('00:aa:00:00:00:20', 1)
     s.bleno.connectCentral('00:aa:00:00:00:21', 2)
     s.clock.advance(SCAN_RESTART_MS); await settle()
     expect(s.transport.linkStats().map(l => `${l.role} ${l.address}`)).toEqual(['central 00:aa:00:00:00:10', 'peripheral 00:aa:00:00:00:20'])
@@ -178,7 +185,7 @@ describe('BleTransport', () => {
     const s = setup({}, roles)
     await started(s)
     s.noble.advertise(new FakePeripheral('p1', '00:aa:00:00:00:10'))
-    if (role === 'peripheral') { s.bleno.connectCentral('00:aa:00:00:00:20', 1); s.bleno.subscribeCentral(1) }
+    if (role === 'peripheral') { s.bleno.linkCentral('00:aa:00:00:00:20', 1) }
     await settle()
     expect(s.links.map(l => l.info.role)).toEqual([role])
     expect(s.transport.addresses()).toEqual(addresses)
@@ -191,7 +198,7 @@ describe('BleTransport', () => {
     await started(s)
     s.noble.advertise(new FakePeripheral('p1', '00:AA:00:00:00:10'))
     await settle()
-    s.bleno.connectCentral('00:aa:00:00:00:20', 1); s.bleno.subscribeCentral(1)
+    s.bleno.linkCentral('00:aa:00:00:00:20', 1)
     expect(s.links.map(l => l.id)).toEqual(['c1-00:aa:00:00:00:10', 'p2-00:aa:00:00:00:20'])
   })
 
@@ -200,7 +207,7 @@ describe('BleTransport', () => {
     await started(s)
     const late: Link[] = []
     await s.transport.start({ onLink: link => { late.push(link) } })
-    s.bleno.connectCentral('00:aa:00:00:00:20', 1); s.bleno.subscribeCentral(1)
+    s.bleno.linkCentral('00:aa:00:00:00:20', 1)
     expect(s.links).toHaveLength(1)
     expect(late).toEqual([])
   })
@@ -225,7 +232,7 @@ describe('BleTransport', () => {
     expect(s.bleno.advertiseCalls).toBe(adverts)
     s.clock.advance(1); await settle()
     expect(s.bleno.advertiseCalls).toBe(adverts + 1)
-    s.bleno.connectCentral('00:aa:00:00:00:20', 1); s.bleno.subscribeCentral(1)
+    s.bleno.linkCentral('00:aa:00:00:00:20', 1)
     s.noble.advertise(new FakePeripheral('p2', '00:aa:00:00:00:31'))
     await settle()
     // One frame in flight, one queued, the third refused: both roles got the queue of one.
@@ -240,7 +247,7 @@ describe('BleTransport', () => {
       const s = setup(late ? {} : { localPeerId: 'ABCDEF0123456789' }, { central: false })
       if (late) s.transport.setLocalPeerId('ABCDEF0123456789')
       await started(s)
-      s.bleno.connectCentral('00:aa:00:00:00:20', 1); s.bleno.subscribeCentral(1)
+      s.bleno.linkCentral('00:aa:00:00:00:20', 1)
       s.transport.identify(s.links[0]!.id, 'abcdef0123456789')
       expect(s.closes, `late: ${late}`).toEqual(['p1-00:aa:00:00:00:20: link to self'])
     }
@@ -249,12 +256,9 @@ describe('BleTransport', () => {
   test.each(['central', 'peripheral'])('BleTransport — without our peer ID the older link to a peer survives at once (%s first)', async (first) => {
     const s = setup()
     await started(s)
-    const p = new FakePeripheral('p1', '00:aa:00:00:00:10')
-    const central = async (): Promise<void> => { s.noble.advertise(p); await settle() }
-    const peripheral = (): void => { s.bleno.connectCentral('00:aa:00:00:00:99', 5); s.bleno.subscribeCentral(5) }
-    if (first === 'central') { await central(); s.clock.advance(10); peripheral() } else { peripheral(); s.clock.advance(10); await central() }
-    s.transport.identify(s.links[0]!.id, HIGH)
-    s.transport.identify(s.links[1]!.id, HIGH)
+    const peripheral = (): void => { s.bleno.linkCentral('00:aa:00:00:00:99', 5) }
+    if (first === 'central') { await dialP1(s); s.clock.advance(10); peripheral() } else { peripheral(); s.clock.advance(10); await dialP1(s) }
+    identifyEach(s, HIGH)
     expect(s.links.filter(l => !l.closed).map(l => l.info.role)).toEqual([first])
     expect(s.closes).toEqual([`${s.links[1]!.id}: redundant link`])
   })
@@ -262,12 +266,9 @@ describe('BleTransport', () => {
   test('BleTransport — a redundant link left to the peer stays when the kept link dies during the grace', async () => {
     const s = setup({ localPeerId: LOW })
     await started(s)
-    const p = new FakePeripheral('p1', '00:aa:00:00:00:10')
-    s.noble.advertise(p)
-    await settle()
-    s.bleno.connectCentral('00:aa:00:00:00:99', 5); s.bleno.subscribeCentral(5)
-    s.transport.identify(s.links[0]!.id, HIGH)
-    s.transport.identify(s.links[1]!.id, HIGH)
+    const p = await dialP1(s)
+    s.bleno.linkCentral('00:aa:00:00:00:99', 5)
+    identifyEach(s, HIGH)
     p.drop()
     s.clock.advance(COLLAPSE_GRACE_MS)
     expect(s.links.filter(l => !l.closed).map(l => l.info.role)).toEqual(['peripheral'])
@@ -276,9 +277,8 @@ describe('BleTransport', () => {
   test('BleTransport — a link in one role counts against the cap in the other', async () => {
     const s = setup({ policy: { maxLinks: 1 } })
     await started(s)
-    s.noble.advertise(new FakePeripheral('p1', '00:aa:00:00:00:10'))
-    await settle()
-    s.bleno.connectCentral('00:aa:00:00:00:20', 1); s.bleno.subscribeCentral(1)
+    await dialP1(s)
+    s.bleno.linkCentral('00:aa:00:00:00:20', 1)
     expect(s.links.map(l => l.info.role)).toEqual(['central'])
   })
 
@@ -301,7 +301,7 @@ describe('BleTransport', () => {
   test('BleTransport — a link is identified by its first announce, not by the frames before it', async () => {
     const s = setup({}, { central: false })
     await started(s)
-    s.bleno.connectCentral('00:aa:00:00:00:20', 1); s.bleno.subscribeCentral(1)
+    s.bleno.linkCentral('00:aa:00:00:00:20', 1)
     s.bleno.writeFromCentral(1, announceFrame(HIGH, 7, MessageType.message))
     expect(s.transport.linkStats()[0]!.peerId).toBeUndefined()
     s.bleno.writeFromCentral(1, announceFrame(HIGH))
@@ -311,20 +311,17 @@ describe('BleTransport', () => {
   test('BleTransport — a collapsed link or a stop is no failure of the peer; a quick drop is', async () => {
     const s = setup({ localPeerId: HIGH })
     await started(s)
-    const p = new FakePeripheral('p1', '00:aa:00:00:00:10')
-    s.noble.advertise(p)
-    await settle()
-    s.bleno.connectCentral('00:aa:00:00:00:10', 5); s.bleno.subscribeCentral(5)
+    const p = await dialP1(s)
+    s.bleno.linkCentral('00:aa:00:00:00:10', 5)
     // We are the higher ID: the peripheral link is kept and our central link is collapsed at once.
-    s.transport.identify(s.links[0]!.id, LOW)
-    s.transport.identify(s.links[1]!.id, LOW)
+    identifyEach(s, LOW)
     expect(s.closes).toEqual([`${s.links[0]!.id}: redundant link`])
     expect(s.transport.policy.state('00:aa:00:00:00:10').failures).toBe(0)
     await s.transport.stop()
     expect(s.transport.policy.state('00:aa:00:00:00:10').failures).toBe(0)
     const t = setup()
     await started(t)
-    t.bleno.connectCentral('00:aa:00:00:00:20', 1); t.bleno.subscribeCentral(1)
+    t.bleno.linkCentral('00:aa:00:00:00:20', 1)
     t.bleno.disconnectCentral('00:aa:00:00:00:20', 1)
     expect(t.transport.policy.state('00:aa:00:00:00:20').failures).toBe(1)
   })
@@ -332,22 +329,20 @@ describe('BleTransport', () => {
   test('BleTransport — dropLinks closes every link with the reason given, and the peers may come back', async () => {
     const s = setup()
     await started(s)
-    s.noble.advertise(new FakePeripheral('p1', '00:aa:00:00:00:10'))
-    await settle()
-    s.bleno.connectCentral('00:aa:00:00:00:20', 1); s.bleno.subscribeCentral(1)
+    await dialP1(s)
+    s.bleno.linkCentral('00:aa:00:00:00:20', 1)
     s.transport.dropLinks('operator asked')
     expect(s.closes).toEqual(['c1-00:aa:00:00:00:10: operator asked', 'p2-00:aa:00:00:00:20: operator asked'])
     expect(s.transport.linkStats()).toEqual([])
-    s.bleno.connectCentral('00:aa:00:00:00:20', 2); s.bleno.subscribeCentral(2)
+    s.bleno.linkCentral('00:aa:00:00:00:20', 2)
     expect(s.transport.linkStats().map(l => l.id)).toEqual(['p3-00:aa:00:00:00:20'])
   })
 
   test('BleTransport — stop closes every link in both roles', async () => {
     const s = setup()
     await started(s)
-    s.noble.advertise(new FakePeripheral('p1', '00:aa:00:00:00:10'))
-    await settle()
-    s.bleno.connectCentral('00:aa:00:00:00:20', 1); s.bleno.subscribeCentral(1)
+    await dialP1(s)
+    s.bleno.linkCentral('00:aa:00:00:00:20', 1)
     await s.transport.stop()
     expect(s.links.map(l => l.closed)).toEqual([true, true])
     expect(s.transport.linkStats()).toEqual([])

@@ -79,6 +79,12 @@ export class FakeBleno extends EventEmitter implements BlenoLike {
     })
   }
 
+  /** A central connects and subscribes: a link, from our side. */
+  linkCentral (address: string, handle: ConnectionHandle, mtu?: number): void {
+    this.connectCentral(address, handle, mtu)
+    this.subscribeCentral(handle)
+  }
+
   writeFromCentral (handle: ConnectionHandle, data: Uint8Array): void {
     this.characteristic!.onWriteRequest(handle, Buffer.from(data), 0, true, () => {})
   }

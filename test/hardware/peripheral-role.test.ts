@@ -81,7 +81,7 @@ describe('PeripheralRole', () => {
   test('PeripheralRole — disconnect, unsubscribe and a vanished connection all end the link', async () => {
     const { bleno, role, links, ended } = setup()
     await role.start()
-    for (const h of [1, 2, 3]) { bleno.connectCentral(`00:aa:00:00:00:0${h}`, h); bleno.subscribeCentral(h) }
+    for (const h of [1, 2, 3]) { bleno.linkCentral(`00:aa:00:00:00:0${h}`, h) }
     bleno.disconnectCentral('00:aa:00:00:00:01', 1)
     bleno.characteristic!.onUnsubscribe(2)
     // The central vanished without bleno telling us yet: notify throws inside bleno.
@@ -201,7 +201,7 @@ describe('PeripheralRole', () => {
   test('PeripheralRole — the subscribe deadline spares a subscribed central and a new connection on a reused handle', async () => {
     const { bleno, role, clock, links, disconnected } = setup()
     await role.start()
-    bleno.connectCentral('00:aa:00:00:00:01', 1); bleno.subscribeCentral(1)
+    bleno.linkCentral('00:aa:00:00:00:01', 1)
     bleno.connectCentral('00:aa:00:00:00:02', 2)
     clock.advance(SUBSCRIBE_WAIT_MS / 2)
     bleno.disconnectCentral('00:aa:00:00:00:02', 2)
