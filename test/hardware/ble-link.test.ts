@@ -1,6 +1,7 @@
 import pino from 'pino'
 import { describe, expect, test } from 'vitest'
 import { BleLink, type LinkCarrier, type LinkPacing } from '../../hardware/ble-link.js'
+import type { LinkHandlers } from '../../src/mesh/link.js'
 import { ManualClock } from '../helpers/manual-clock.js'
 import { settle } from './fake-libraries.js'
 
@@ -32,6 +33,9 @@ function makeLink (c: LinkCarrier, clock = new ManualClock()): { link: BleLink, 
 
 const frame = (n: number): Uint8Array => new Uint8Array(10).fill(n)
 
+/** Handlers for tests that only watch the carrier or the counters. */
+const IGNORE: LinkHandlers = { onFrame: () => {}, onDrain: () => {}, onClose: () => {} }
+
 describe('BleLink', () => {
   test('BleLink — send says full once the bounded queue holds queueFrames, takes nothing, and drains later', async () => {
     const c = carrier('manual')
@@ -56,7 +60,7 @@ describe('BleLink', () => {
   test('BleLink — paces frames: a burst back to back, then framesPerSecond', async () => {
     const c = carrier('ok')
     const { link, clock } = makeLink(c)
-    link.attach({ onFrame: () => {}, onDrain: () => {}, onClose: () => {} })
+    link.attach(IGNORE)
     for (let n = 0; n < 4; n++) link.send(frame(n))
     await settle()
     expect(c.written.length).toBe(2)
@@ -71,7 +75,7 @@ describe('BleLink', () => {
   test('BleLink — never has two library writes in flight (concurrent noble writes orphan the first)', async () => {
     const c = carrier('manual')
     const { link } = makeLink(c)
-    link.attach({ onFrame: () => {}, onDrain: () => {}, onClose: () => {} })
+    link.attach(IGNORE)
     link.send(frame(1)); link.send(frame(2))
     await settle()
     expect(c.written.length).toBe(1)
@@ -131,7 +135,7 @@ describe('BleLink', () => {
   test('BleLink — waits only as long as the missing fraction of a token', async () => {
     const c = carrier('ok')
     const { link, clock } = makeLink(c)
-    link.attach({ onFrame: () => {}, onDrain: () => {}, onClose: () => {} })
+    link.attach(IGNORE)
     link.send(frame(1)); link.send(frame(2))
     await settle()
     // The burst is spent; 5 ms later half a token has come back, so the third frame waits 5 ms more, not 10.
@@ -182,7 +186,7 @@ describe('BleLink', () => {
         await new Promise<void>((resolve, reject) => { settleWrite = outcome === 'resolve' ? resolve : () => { reject(new Error('late')) } })
       }
       const { link, ended } = makeLink(c)
-      link.attach({ onFrame: () => {}, onDrain: () => {}, onClose: () => {} })
+      link.attach(IGNORE)
       link.send(frame(1))
       link.close('bye')
       settleWrite(); await settle()
@@ -195,7 +199,7 @@ describe('BleLink', () => {
   test('BleLink — closing while paced cancels the wake-up timer', async () => {
     const c = carrier('ok')
     const { link, clock } = makeLink(c)
-    link.attach({ onFrame: () => {}, onDrain: () => {}, onClose: () => {} })
+    link.attach(IGNORE)
     for (let n = 0; n < 3; n++) link.send(frame(n))
     await settle()
     expect(clock.pending()).toBe(1)
@@ -217,9 +221,8 @@ describe('BleLink', () => {
 
   test('BleLink — attach twice is a programmer error', () => {
     const { link } = makeLink(carrier())
-    const handlers = { onFrame: () => {}, onDrain: () => {}, onClose: () => {} }
-    link.attach(handlers)
-    expect(() => { link.attach(handlers) }).toThrow(/attach called twice/)
+    link.attach(IGNORE)
+    expect(() => { link.attach(IGNORE) }).toThrow(/attach called twice/)
   })
 
   test('BleLink — inbound bytes are counted, and a held frame that closes the link stops the rest', () => {
