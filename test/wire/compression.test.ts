@@ -8,7 +8,7 @@ import { MAX_COMPRESSION_RATIO, MAX_PAYLOAD_BYTES } from '../../src/wire/limits.
 import { nodeDeflater } from '../../src/wire/node-deflater.js'
 import type { Packet } from '../../src/wire/packet-types.js'
 import { SeededRandom } from '../../src/prng.js'
-import { fcOptions, hex, toHex } from './fc.js'
+import { decodeErrorField, fcOptions, hex, toHex } from './fc.js'
 
 function packetWith (payload: Uint8Array, version: 1 | 2, isCompressed = true): Packet {
   return {
@@ -24,11 +24,6 @@ function prefixed (size: number, body: Uint8Array, version: 1 | 2): Uint8Array {
   else new DataView(out.buffer).setUint16(0, size)
   out.set(body, width)
   return out
-}
-
-function fieldOf (fn: () => unknown): string {
-  try { fn() } catch (e) { if (e instanceof DecodeError) return e.field; throw e }
-  throw new Error('did not throw')
 }
 
 const text = new TextEncoder().encode('hello mesh, hello mesh, hello mesh! '.repeat(8))
@@ -74,8 +69,8 @@ describe('§6.2 compressPayload / decompressPayload', () => {
 
   test('§6.2 compression — the declared size must match exactly (Android rule)', () => {
     const body = nodeDeflater.deflateRaw(text)
-    expect(fieldOf(() => decompressPayload(packetWith(prefixed(text.length + 1, body, 1), 1), nodeDeflater))).toBe('compressedPayload')
-    expect(fieldOf(() => decompressPayload(packetWith(prefixed(text.length - 1, body, 1), 1), nodeDeflater))).toBe('compressedPayload')
+    expect(decodeErrorField(() => decompressPayload(packetWith(prefixed(text.length + 1, body, 1), 1), nodeDeflater))).toBe('compressedPayload')
+    expect(decodeErrorField(() => decompressPayload(packetWith(prefixed(text.length - 1, body, 1), 1), nodeDeflater))).toBe('compressedPayload')
   })
 
   test('§6.2 compression — bounds are checked before the inflater runs', () => {
@@ -92,7 +87,7 @@ describe('§6.2 compressPayload / decompressPayload', () => {
       ['no prefix', new Uint8Array(1), 1, 'originalSize'],
     ]
     for (const [name, payload, version, field] of cases) {
-      expect(fieldOf(() => decompressPayload(packetWith(payload, version), spy)), name).toBe(field)
+      expect(decodeErrorField(() => decompressPayload(packetWith(payload, version), spy)), name).toBe(field)
     }
     expect(calls).toEqual([])
     decompressPayload(packetWith(prefixed(text.length, nodeDeflater.deflateRaw(text), 1), 1), spy)
@@ -109,7 +104,7 @@ describe('§6.2 compressPayload / decompressPayload', () => {
     ['one byte above the ratio cap', 10 * MAX_COMPRESSION_RATIO + 1, 10, 'originalSize'],
   ])('§6.2 compression — bounds: %s', (_name, originalSize, compressedSize, field) => {
     if (field === null) expect(() => checkCompressedBounds(originalSize, compressedSize)).not.toThrow()
-    else expect(fieldOf(() => checkCompressedBounds(originalSize, compressedSize))).toBe(field)
+    else expect(decodeErrorField(() => checkCompressedBounds(originalSize, compressedSize))).toBe(field)
   })
 
   test.each<[string, Uint8Array, 1 | 2, boolean, number | null]>([
@@ -123,7 +118,7 @@ describe('§6.2 compressPayload / decompressPayload', () => {
   })
 
   test('§6.2 compression — a v2 payload that is its size prefix alone is an empty body, not a short prefix', () => {
-    expect(fieldOf(() => decompressPayload(packetWith(hex('0000010a'), 2), nodeDeflater))).toBe('compressedPayload')
+    expect(decodeErrorField(() => decompressPayload(packetWith(hex('0000010a'), 2), nodeDeflater))).toBe('compressedPayload')
   })
 
   /** A deflater whose output is `n` bytes of 0xd5, whatever it is given: the size rules alone decide. */
@@ -160,7 +155,7 @@ describe('§6.2 compressPayload / decompressPayload', () => {
       deflateRaw: nodeDeflater.deflateRaw,
       inflateRaw: (data, max) => { const out = nodeDeflater.inflateRaw(data, max); largest = Math.max(largest, out.length); return out },
     }
-    expect(fieldOf(() => decompressPayload(packetWith(prefixed(1000, body, 2), 2), spy))).toBe('compressedPayload')
+    expect(decodeErrorField(() => decompressPayload(packetWith(prefixed(1000, body, 2), 2), spy))).toBe('compressedPayload')
     expect(largest).toBeLessThanOrEqual(1000)
   })
 

@@ -3,15 +3,10 @@ import { describe, expect, test } from 'vitest'
 import { DecodeError } from '../../src/wire/decode-error.js'
 import { type FilePacket, MAX_FILE_BYTES, decodeFile, encodeFile } from '../../src/wire/file.js'
 import vectors from '../fixtures/wire/android-contract-vectors.json' with { type: 'json' }
-import { fcOptions, hex, toHex } from './fc.js'
+import { decodeErrorField, fcOptions, hex, toHex } from './fc.js'
 
 function plain (f: FilePacket): unknown {
   return { ...f, content: toHex(f.content) }
-}
-
-function fieldOf (fn: () => unknown): string {
-  try { fn() } catch (e) { if (e instanceof DecodeError) return e.field; throw e }
-  throw new Error('did not throw')
 }
 
 const fileArb: fc.Arbitrary<FilePacket> = fc.record({
@@ -30,7 +25,7 @@ describe('§8 file TLV', () => {
   })
 
   test('§8 file — Android reject vector: content length that fits neither width', () => {
-    expect(fieldOf(() => decodeFile(hex(vectors.rejects.file[0]!)))).toBe('unknownTlv')
+    expect(decodeErrorField(() => decodeFile(hex(vectors.rejects.file[0]!)))).toBe('unknownTlv')
   })
 
   test('§8 file — legacy 2-byte content length is read and re-encodes canonically', () => {
@@ -56,7 +51,7 @@ describe('§8 file TLV', () => {
     ['a cut MIME type TLV', '030004' + '6161', 'mimeType'],
     ['content split into chunks that sum past the cap', '04' + (MAX_FILE_BYTES - 1).toString(16).padStart(8, '0') + '00'.repeat(MAX_FILE_BYTES - 1) + '04000000020000', 'content'],
   ])('§8 file — %s is rejected', (_name, wire, field) => {
-    expect(fieldOf(() => decodeFile(hex(wire)))).toBe(field)
+    expect(decodeErrorField(() => decodeFile(hex(wire)))).toBe(field)
   })
 
   test.each([

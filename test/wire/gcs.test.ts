@@ -7,7 +7,7 @@ import {
   GCS_MAX_M, IOS_GCS_FPR, IOS_GCS_MAX_BYTES, IOS_GCS_MAX_ITEMS, buildGcsFilter, decodeGcs, encodeGcs, gcsCapacity,
   gcsHas, gcsP, gcsValue,
 } from '../../src/wire/gcs.js'
-import { fcOptions, hex, toHex } from './fc.js'
+import { decodeErrorField, fcOptions, hex, toHex } from './fc.js'
 
 // A second coder written from §7.3's words alone, on bit strings and BigInt, for the codec to agree with.
 function refValue (hash: Uint8Array, m: number): number {
@@ -40,11 +40,6 @@ function refBuild (hashes: Uint8Array[], p: number, maxBytes: number): { m: numb
     data = refEncode(hashes.slice(0, count).map((h) => refValue(h, m)), p)
   }
   return data.length / 2 > maxBytes ? { m, data: '', included: 0 } : { m, data, included: count }
-}
-
-function fieldOf (fn: () => unknown): string {
-  try { fn() } catch (e) { if (e instanceof DecodeError) return e.field; throw e }
-  throw new Error('did not throw')
 }
 
 const sha256 = (b: Uint8Array): Uint8Array => Uint8Array.from(createHash('sha256').update(b).digest())
@@ -151,7 +146,7 @@ describe('§7.3 GCS filter', () => {
     ['a value reaching m whose code holds the first byte\'s last 1', 2, 4, '24', 'filter'],
     ['a 64-bit unary run at p = 32 (q·2^32 past m)', 32, GCS_MAX_M, 'ffffffffffffffff7fffffffff', 'filter'],
   ])('§7.3 gcs — %s is a DecodeError', (_name, p, m, wire, field) => {
-    expect(fieldOf(() => decodeGcs({ p, m, data: hex(wire) }))).toBe(field)
+    expect(decodeErrorField(() => decodeGcs({ p, m, data: hex(wire) }))).toBe(field)
   })
 
   test.each([

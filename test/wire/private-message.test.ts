@@ -3,14 +3,9 @@ import { describe, expect, test } from 'vitest'
 import { DecodeError } from '../../src/wire/decode-error.js'
 import { decodePrivateMessage, encodePrivateMessage, type PrivateMessage } from '../../src/wire/private-message.js'
 import vectors from '../fixtures/wire/android-contract-vectors.json' with { type: 'json' }
-import { fcOptions, hex, toHex } from './fc.js'
+import { decodeErrorField, fcOptions, hex, toHex } from './fc.js'
 
 const utf8Max255 = fc.string({ unit: 'grapheme', maxLength: 60 }).filter((s) => Buffer.byteLength(s) <= 255)
-
-function fieldOf (fn: () => unknown): string {
-  try { fn() } catch (e) { if (e instanceof DecodeError) return e.field; throw e }
-  throw new Error('did not throw')
-}
 
 describe('§5.2 private message TLV', () => {
   test('§5.2 private message — Android contract vector', () => {
@@ -28,7 +23,7 @@ describe('§5.2 private message TLV', () => {
     ['invalid UTF-8 message ID', '0002c328' + '010168', 'messageId'],
     ['a cut message ID', '0003' + '6d31', 'messageId'],
   ])('§5.2 private message — %s is rejected', (_name, wire, field) => {
-    expect(fieldOf(() => decodePrivateMessage(hex(wire)))).toBe(field)
+    expect(decodeErrorField(() => decodePrivateMessage(hex(wire)))).toBe(field)
   })
 
   test('§5.2 private message — a repeated field keeps the last value (iOS) and one dangling byte is ignored', () => {

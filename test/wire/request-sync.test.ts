@@ -3,15 +3,10 @@ import { describe, expect, test } from 'vitest'
 import { DecodeError } from '../../src/wire/decode-error.js'
 import { MAX_SYNC_FRAGMENT_IDS, type RequestSync, decodeRequestSync, encodeRequestSync } from '../../src/wire/request-sync.js'
 import vectors from '../fixtures/wire/android-contract-vectors.json' with { type: 'json' }
-import { fcOptions, hex, toHex } from './fc.js'
+import { decodeErrorField, fcOptions, hex, toHex } from './fc.js'
 
 function plain (r: RequestSync): unknown {
   return { ...r, filter: toHex(r.filter), fragmentIds: r.fragmentIds === null ? null : r.fragmentIds.map(toHex) }
-}
-
-function fieldOf (fn: () => unknown): string {
-  try { fn() } catch (e) { if (e instanceof DecodeError) return e.field; throw e }
-  throw new Error('did not throw')
 }
 
 const syncArb: fc.Arbitrary<RequestSync> = fc.record({
@@ -86,7 +81,7 @@ describe('§7.3 REQUEST_SYNC TLV', () => {
     ['a cut fragment-ID TLV', REQUIRED + '060010' + '30'.repeat(15), 'fragmentIds'],
     ['a cut unknown TLV', REQUIRED + '7f0002aa', 'unknownTlv'],
   ])('§7.3 request-sync — %s is rejected', (_name, wire, field) => {
-    expect(fieldOf(() => decodeRequestSync(hex(wire)))).toBe(field)
+    expect(decodeErrorField(() => decodeRequestSync(hex(wire)))).toBe(field)
   })
 
   test.each<[string, string, Partial<RequestSync>]>([
