@@ -55,6 +55,8 @@ export class BleTransport implements Transport {
   private readonly central: CentralRole | null
   private readonly peripheral: PeripheralRole | null
   private readonly links = new Map<string, BleLink>()
+  /** Links we closed on purpose (a collapsed twin, an operator's drop): their end says nothing about the peer. */
+  private readonly closedOnPurpose = new WeakSet<BleLink>()
   /** Which peer an address led to, learned from identify(); survives the link so we do not redial a redundant peer. */
   private readonly peerOfAddress = new Map<string, string>()
   private handlers: TransportHandlers | null = null
@@ -159,18 +161,18 @@ export class BleTransport implements Transport {
         this.options.clock.setTimer(COLLAPSE_GRACE_MS, () => {
           if (twin.closed || keeper.closed) return
           this.logger.info({ link: twin.id, kept: keeper.id, peer }, 'collapsing a double link')
-          twin.close('redundant link')
+          this.closeOnPurpose(twin, 'redundant link')
         })
         continue
       }
       this.logger.info({ link: twin.id, kept: keeper.id, peer }, 'collapsing a double link')
-      twin.close('redundant link')
+      this.closeOnPurpose(twin, 'redundant link')
     }
   }
 
   /** Closes every link now (the peers reconnect through the usual policy); for operators and tests. */
   dropLinks (reason = 'dropped'): void {
-    for (const link of [...this.links.values()]) link.close(reason)
+    for (const link of [...this.links.values()]) this.closeOnPurpose(link, reason)
   }
 
   linkStats (): LinkStats[] {
@@ -234,9 +236,14 @@ export class BleTransport implements Transport {
     this.handlers.onLink(link)
   }
 
+  private closeOnPurpose (link: BleLink, reason: string): void {
+    this.closedOnPurpose.add(link)
+    link.close(reason)
+  }
+
   private linkEnded (link: BleLink, reason: string): void {
     this.links.delete(link.id)
-    if (reason !== 'redundant link' && reason !== 'transport stopped') this.policy.ended(link.info.address ?? '', link.openedAt)
+    if (!this.closedOnPurpose.has(link) && reason !== 'transport stopped') this.policy.ended(link.info.address ?? '', link.openedAt)
     this.logger.info({ link: link.id, reason, counters: link.counters }, 'link down')
   }
 }

@@ -334,6 +334,10 @@ describe('BleTransport', () => {
     s.transport.dropLinks('operator asked')
     expect(s.closes).toEqual(['c1-00:aa:00:00:00:10: operator asked', 'p2-00:aa:00:00:00:20: operator asked'])
     expect(s.transport.linkStats()).toEqual([])
+    // Both links were seconds old: a drop we asked for is no flap, so neither peer is backed off.
+    for (const address of ['00:aa:00:00:00:10', '00:aa:00:00:00:20']) {
+      expect(s.transport.policy.state(address)).toEqual({ failures: 0, backoffMs: 0, blockedMs: 0 })
+    }
     s.bleno.linkCentral('00:aa:00:00:00:20', 2)
     expect(s.transport.linkStats().map(l => l.id)).toEqual(['p3-00:aa:00:00:00:20'])
   })
