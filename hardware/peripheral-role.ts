@@ -50,6 +50,8 @@ interface Connection {
   link: BleLink | null
   /** Writes that arrived before the central subscribed. */
   early: Uint8Array[]
+  /** Disconnects a central that never subscribes; cleared once it does or the connection ends. */
+  deadline: TimerId | null
 }
 
 export class PeripheralRole {
@@ -191,12 +193,12 @@ export class PeripheralRole {
       return
     }
     this.logger.debug({ address, handle }, 'central connected')
-    const connection: Connection = { address, handle, link: null, early: [] }
+    const connection: Connection = { address, handle, link: null, early: [], deadline: null }
     this.connections.set(handle, connection)
-    this.clock.setTimer(SUBSCRIBE_WAIT_MS, () => {
-      if (this.connections.get(handle) !== connection || connection.link !== null) return
+    connection.deadline = this.clock.setTimer(SUBSCRIBE_WAIT_MS, () => {
+      connection.deadline = null
       this.logger.info({ address, handle }, 'central never subscribed; disconnecting')
-      this.connections.delete(handle)
+      this.forget(connection)
       this.hooks.disconnectHandle(handle)
     })
     // bleno restarts advertising after accept and ignores errors; check on it once it settled.
@@ -232,6 +234,7 @@ export class PeripheralRole {
       { role: 'peripheral', address: connection.address }, carrier, this.clock, this.logger,
       (ended, reason) => { this.onLinkEnded(connection, ended, reason) }, this.pacing)
     connection.link = link
+    this.clearDeadline(connection)
     for (const frame of connection.early.splice(0)) link.receive(frame)
     this.logger.info({ link: link.id, address: connection.address, mtu: link.mtu }, 'link up (peripheral)')
     this.hooks.linkUp(link)
@@ -256,12 +259,23 @@ export class PeripheralRole {
   }
 
   private drop (connection: Connection, reason: string): void {
-    this.connections.delete(connection.handle)
+    this.forget(connection)
     connection.link?.remoteClosed(reason)
   }
 
   private onLinkEnded (connection: Connection, link: BleLink, reason: string): void {
-    if (this.connections.get(connection.handle) === connection) this.connections.delete(connection.handle)
+    this.forget(connection)
     this.hooks.linkEnded(link, reason)
+  }
+
+  private forget (connection: Connection): void {
+    this.clearDeadline(connection)
+    if (this.connections.get(connection.handle) === connection) this.connections.delete(connection.handle)
+  }
+
+  private clearDeadline (connection: Connection): void {
+    if (connection.deadline === null) return
+    this.clock.clearTimer(connection.deadline)
+    connection.deadline = null
   }
 }

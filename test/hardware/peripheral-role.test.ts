@@ -159,6 +159,10 @@ describe('PeripheralRole', () => {
     await role.start()
     expect(bleno.listenerCount('accept')).toBe(1)
     expect(bleno.advertiseCalls).toBe(1)
+    // One central subscribed, one still inside its subscribe deadline.
+    bleno.linkCentral('00:aa:00:00:00:01', 1)
+    bleno.connectCentral('00:aa:00:00:00:02', 2)
+    clock.advance(ADVERTISING_SETTLE_MS); await settle()
     await role.stop()
     expect(clock.pending()).toBe(0)
     expect(bleno.listenerCount('accept')).toBe(0)
