@@ -2,11 +2,14 @@ import { describe, expect, test } from 'vitest'
 import { meshNodeFactory } from '../../simulator/mesh-node.js'
 import type { SimSummary } from '../../simulator/report-data.js'
 import { parseScenario, type Scenario, ScenarioError } from '../../simulator/scenario.js'
-import { radioOf, runSimulation } from '../../simulator/simulation.js'
+import { PROFILES } from '../../simulator/ble-profile.js'
+import { DEFAULT_RADIO, type RadioParams } from '../../simulator/radio.js'
+import type { SimNode, SimNodeContext, SimNodeFactory } from '../../simulator/sim-node.js'
+import { DEFAULT_MESSAGE_BYTES, radioOf, radioParamsOf, runSimulation, TX_BUCKETS } from '../../simulator/simulation.js'
 import { SeededRandom } from '../../src/prng.js'
 import { nodeCrypto } from '../../src/crypto/node-provider.js'
 import { createAdaptivePolicy } from '../../src/mesh/policy/adaptive.js'
-import { tinyFloodNode } from './helpers/tiny-flood-node.js'
+import { tinyFloodNode, tinyFloodNodeWith } from './helpers/tiny-flood-node.js'
 
 const TIMING_KEYS = ['eventsPerSecond', 'receptionsPerSecond', 'wallSeconds', 'peakRssMb'] as const
 
@@ -23,6 +26,24 @@ const grid30: Scenario = parseScenario({
   traffic: { broadcastPerNodePerMinute: 2 },
   crypto: 'cheap',
 })
+
+/** One life of a node: when the simulation made it and when it stopped it (null: still on, or crashed). */
+interface Life { node: number, startedAt: number, stoppedAt: number | null }
+
+/** Wraps a factory to write down every life it is asked for. */
+function recordingLives (lives: Life[], inner: SimNodeFactory = tinyFloodNode): SimNodeFactory {
+  return ctx => {
+    const node = inner(ctx)
+    const life: Life = { node: ctx.index, startedAt: ctx.clock.now(), stoppedAt: null }
+    lives.push(life)
+    return { ...node, stop: () => { life.stoppedAt = ctx.clock.now(); return node.stop() } }
+  }
+}
+
+/** The life before `life` of the same node. */
+function previousLife (lives: Life[], life: Life): Life | undefined {
+  return lives.slice(0, lives.indexOf(life)).filter(l => l.node === life.node).at(-1)
+}
 
 describe('runSimulation', () => {
   test('runSimulation — same scenario and seed give the same summary and trace hash; another seed does not', async () => {
@@ -60,6 +81,18 @@ describe('runSimulation', () => {
     const shared = await runSimulation({ scenario: grid30, nodeFactory: meshNodeFactory, policy: 'bitchat-ios' })
     const copied = await runSimulation({ scenario: grid30, nodeFactory: meshNodeFactory, policy: 'bitchat-ios', copyFrames: true })
     expect(copied.traceHash).toBe(shared.traceHash)
+  })
+
+  test('runSimulation — copyFrames really gives each receiver its own copy: a node that scribbles on what it received harms nobody', async () => {
+    // tinyFloodNode sends one frame object on all its links; a receiver that zeroes it after handling
+    // spoils it for the receivers after it unless each got a copy.
+    const scribbler = tinyFloodNodeWith({ scribble: true })
+    const clean = await runSimulation({ scenario: grid30, nodeFactory: tinyFloodNode })
+    const copied = await runSimulation({ scenario: grid30, nodeFactory: scribbler, copyFrames: true })
+    const shared = await runSimulation({ scenario: grid30, nodeFactory: scribbler })
+    expect(copied.traceHash).toBe(clean.traceHash)
+    expect(copied.summary.deliveryRatio).toBe(clean.summary.deliveryRatio)
+    expect(shared.summary.deliveryRatio).toBeLessThan(clean.summary.deliveryRatio)
   })
 
   test('runSimulation — policies of a comparison see the same topology and traffic', async () => {
@@ -143,6 +176,199 @@ describe('runSimulation', () => {
     expect(a.linkChurn.broken).toBeGreaterThan(0)
     expect(a.linkChurn.opened).toBeGreaterThan(a.links.length)
     expect(a.summary.duplicatesDelivered).toBe(0)
+  })
+
+  describe('churn', () => {
+    const churnRun = async (churn?: Scenario['churn']): Promise<{ lives: Life[], stops: Life[], restarts: Life[] }> => {
+      const lives: Life[] = []
+      const scenario = parseScenario({
+        seed: 3, durationSeconds: 120, drainSeconds: 10, topology: { kind: 'grid', nodes: 30 }, traffic: { broadcastPerNodePerMinute: 0 }, crypto: 'cheap',
+        ...(churn === undefined ? {} : { churn }),
+      })
+      await runSimulation({ scenario, nodeFactory: recordingLives(lives) })
+      return { lives, stops: lives.filter(l => l.stoppedAt !== null), restarts: lives.filter(l => previousLife(lives, l) !== undefined) }
+    }
+
+    // 30 nodes × 2 minutes at 60 ends a node-hour: ≈ 50 ends, since a node switched off cannot end again
+    // (seeds 3–5 give 37–58). Churn stops with the traffic; the drain's 10 s only let nodes come back.
+    test.each([
+      { name: 'none', churn: undefined, stops: [0, 0], restarts: [0, 0], gracefulShare: [0, 1] },
+      { name: 'graceful leaves, back after 10 s', churn: { leavesPerNodePerHour: 60, restartAfterSeconds: 10 }, stops: [25, 80], restarts: [25, 80], gracefulShare: [1, 1] },
+      { name: 'crashes, back after 10 s (a crash is never a stop)', churn: { crashesPerNodePerHour: 60, restartAfterSeconds: 10 }, stops: [0, 0], restarts: [25, 80], gracefulShare: [0, 0] },
+      { name: 'a quarter leaves, three quarters crashes', churn: { leavesPerNodePerHour: 15, crashesPerNodePerHour: 45, restartAfterSeconds: 10 }, stops: [4, 30], restarts: [25, 80], gracefulShare: [0.1, 0.4] },
+      { name: 'leaves for good (each node at most once)', churn: { leavesPerNodePerHour: 60 }, stops: [18, 30], restarts: [0, 0], gracefulShare: [0, 1] },
+    ])('runSimulation — churn: $name', async ({ churn, stops, restarts, gracefulShare }) => {
+      const r = await churnRun(churn)
+      expect(r.lives.length - r.restarts.length).toBe(30)
+      expect(r.stops.length).toBeGreaterThanOrEqual(stops[0]!)
+      expect(r.stops.length).toBeLessThanOrEqual(stops[1]!)
+      expect(r.restarts.length).toBeGreaterThanOrEqual(restarts[0]!)
+      expect(r.restarts.length).toBeLessThanOrEqual(restarts[1]!)
+      const start = Math.min(...r.lives.map(l => l.startedAt))
+      for (const stop of r.stops) expect(stop.stoppedAt! - start).toBeLessThan(120_000)
+      const afterStop = r.restarts.filter(l => previousLife(r.lives, l)!.stoppedAt !== null)
+      // A node that left comes back exactly restartAfterSeconds later, and one life at a time.
+      for (const life of afterStop) expect(life.startedAt - previousLife(r.lives, life)!.stoppedAt!).toBe(10_000)
+      if (r.restarts.length > 0) {
+        const share = afterStop.length / r.restarts.length
+        expect(share).toBeGreaterThanOrEqual(gracefulShare[0]!)
+        expect(share).toBeLessThanOrEqual(gracefulShare[1]!)
+      }
+    })
+
+    test('runSimulation — churn picks only nodes that are on: one still to arrive neither crashes nor comes back before its time', async () => {
+      const lives: Life[] = []
+      const scenario = parseScenario({
+        seed: 3, durationSeconds: 120, arrivalSpreadSeconds: 100, topology: { kind: 'grid', nodes: 30 }, traffic: { broadcastPerNodePerMinute: 0 },
+        churn: { crashesPerNodePerHour: 120, leavesPerNodePerHour: 60, restartAfterSeconds: 5 }, crypto: 'cheap',
+      })
+      await runSimulation({ scenario, nodeFactory: recordingLives(lives) })
+      const first = new Map<number, number>()
+      for (const life of lives) if (!first.has(life.node)) first.set(life.node, life.startedAt)
+      expect(first.size).toBe(30)
+      expect(lives.length).toBeGreaterThan(50)
+      // A node's first life is its arrival: no restart came before it.
+      for (const life of lives) expect(life.startedAt).toBeGreaterThanOrEqual(first.get(life.node)!)
+      expect(lives.filter(l => l.startedAt === first.get(l.node))).toHaveLength(30)
+    })
+
+    test('runSimulation — a restarted node that hands its app old messages again is no dedup failure; a node that does so within one life is', async () => {
+      const scenario = parseScenario({
+        seed: 4, durationSeconds: 120, topology: { kind: 'grid', nodes: 30 }, traffic: { broadcastPerNodePerMinute: 4 },
+        churn: { crashesPerNodePerHour: 60, restartAfterSeconds: 5 }, crypto: 'cheap',
+      })
+      // Like a phone that shows its stored chat again after a restart.
+      const history = new Map<number, string[]>()
+      let replayed = 0
+      const replaying: SimNodeFactory = ctx => {
+        const texts = history.get(ctx.index) ?? []
+        history.set(ctx.index, texts)
+        const earlier = [...texts]
+        const node = tinyFloodNode({ ...ctx, deliver (text) { texts.push(text); ctx.deliver(text) } })
+        return { ...node, start: () => { for (const text of earlier) { replayed++; ctx.deliver(text) } return node.start() } }
+      }
+      const twice: SimNodeFactory = ctx => tinyFloodNode({ ...ctx, deliver (text) { ctx.deliver(text); ctx.deliver(text) } })
+      const plain = await runSimulation({ scenario, nodeFactory: tinyFloodNode })
+      const replay = await runSimulation({ scenario, nodeFactory: replaying })
+      expect(replayed).toBeGreaterThan(100)
+      expect(withoutTiming(replay.summary)).toEqual(withoutTiming(plain.summary))
+      expect((await runSimulation({ scenario, nodeFactory: twice })).summary.duplicatesDelivered).toBeGreaterThan(100)
+    })
+  })
+
+  test.each([
+    { name: 'auto, small mesh, real provider given', scenario: undefined, option: undefined, nodes: 9, real: true, used: 'real' },
+    { name: 'auto at the bound', scenario: undefined, option: undefined, nodes: 50, real: true, used: 'real' },
+    { name: 'auto above the bound', scenario: undefined, option: undefined, nodes: 51, real: true, used: 'cheap' },
+    { name: 'auto, no real provider given', scenario: undefined, option: undefined, nodes: 9, real: false, used: 'cheap' },
+    { name: 'scenario cheap', scenario: 'cheap', option: undefined, nodes: 9, real: true, used: 'cheap' },
+    { name: 'scenario real', scenario: 'real', option: undefined, nodes: 60, real: true, used: 'real' },
+    { name: 'option overrides scenario', scenario: 'real', option: 'cheap', nodes: 9, real: true, used: 'cheap' },
+  ] as const)('runSimulation — crypto: $name → $used', async ({ scenario, option, nodes, real, used }) => {
+    const s = parseScenario({ seed: 1, durationSeconds: 1, topology: { kind: 'grid', nodes }, traffic: { broadcastPerNodePerMinute: 0 }, ...(scenario === undefined ? {} : { crypto: scenario }) })
+    const r = await runSimulation({ scenario: s, nodeFactory: tinyFloodNode, ...(option === undefined ? {} : { crypto: option }), ...(real ? { realCrypto: nodeCrypto } : {}) })
+    expect(r.cryptoUsed).toBe(used === 'real' ? nodeCrypto.name : 'cheap-sim')
+  })
+
+  test('runSimulation — crypto real without a real provider is an error, not a quiet fallback', async () => {
+    const s = parseScenario({ seed: 1, durationSeconds: 1, topology: { kind: 'grid', nodes: 4 }, traffic: { broadcastPerNodePerMinute: 0 }, crypto: 'real' })
+    await expect(runSimulation({ scenario: s, nodeFactory: tinyFloodNode })).rejects.toThrow(/no real provider/)
+  })
+
+  test.each([
+    { messageBytes: undefined, lengths: [DEFAULT_MESSAGE_BYTES] },
+    { messageBytes: 150, lengths: [150] },
+    { messageBytes: 8, lengths: [8] },
+  ])('runSimulation — traffic.messageBytes $messageBytes: messages of $lengths characters', async ({ messageBytes, lengths }) => {
+    const sent = new Set<number>()
+    const factory: SimNodeFactory = ctx => {
+      const node = tinyFloodNode(ctx)
+      return { ...node, sendPublic: (text: string) => { sent.add(text.length); return node.sendPublic(text) } }
+    }
+    const s = parseScenario({ seed: 1, durationSeconds: 60, warmupSeconds: 1, topology: { kind: 'grid', nodes: 9 }, traffic: { broadcastPerNodePerMinute: 4, ...(messageBytes === undefined ? {} : { messageBytes }) } })
+    const r = await runSimulation({ scenario: s, nodeFactory: factory })
+    expect(r.summary.messages).toBeGreaterThan(20)
+    expect([...sent].sort((a, b) => a - b)).toEqual(lengths)
+  })
+
+  test('runSimulation — texts that are not the simulation\'s numbered messages are delivered to nobody\'s count', async () => {
+    const chatty: SimNodeFactory = ctx => {
+      const node = tinyFloodNode(ctx)
+      return { ...node, start: () => { ctx.deliver('hello'); ctx.deliver(' #1 not at the start'); return node.start() } }
+    }
+    const plain = await runSimulation({ scenario: grid30, nodeFactory: tinyFloodNode })
+    const r = await runSimulation({ scenario: grid30, nodeFactory: chatty })
+    expect(withoutTiming(r.summary)).toEqual(withoutTiming(plain.summary))
+  })
+
+  test('runSimulation — nodeStats sums every life\'s numbers by dotted path, those of departed nodes included, and skips the rest', async () => {
+    const lives: Life[] = []
+    const withStats: SimNodeFactory = ctx => ({
+      ...tinyFloodNode(ctx),
+      stats: () => ({ lives: 1, nested: { index: ctx.index, deeper: { two: 2 } }, list: [5], name: 'n', none: null, flag: true }),
+    })
+    const scenario = parseScenario({ seed: 3, durationSeconds: 60, topology: { kind: 'grid', nodes: 10 }, traffic: { broadcastPerNodePerMinute: 0 }, churn: { leavesPerNodePerHour: 120, crashesPerNodePerHour: 60, restartAfterSeconds: 5 } })
+    const r = await runSimulation({ scenario, nodeFactory: recordingLives(lives, withStats) })
+    expect(lives.length).toBeGreaterThan(15)
+    expect(r.nodeStats).toEqual({ lives: lives.length, 'nested.index': lives.reduce((sum, l) => sum + l.node, 0), 'nested.deeper.two': 2 * lives.length, 'list.0': 5 * lives.length })
+  })
+
+  test('runSimulation — transmissions over time cover the whole run in TX_BUCKETS buckets, and the control rate is per virtual minute of it', async () => {
+    const r = await runSimulation({ scenario: grid30, nodeFactory: meshNodeFactory, policy: 'flood' })
+    const tx = r.run.txOverTime
+    const runSeconds = 60 + 10
+    expect(tx.bucketSeconds * TX_BUCKETS).toBeCloseTo(runSeconds, 9)
+    expect(tx.control).toHaveLength(TX_BUCKETS)
+    const control = tx.control.reduce((a, b) => a + b, 0)
+    expect(control).toBeGreaterThan(0)
+    expect(r.summary.controlTxPerNodePerMinute).toBeCloseTo(control / 30 / (runSeconds / 60), 9)
+    // Frames keep flowing to the end (announces): the last bucket is no catch-all for a short bucket size.
+    expect(tx.control.at(-1)! + tx.application.at(-1)!).toBeLessThan(0.2 * control)
+  })
+
+  test('runSimulation — the timing fields: wall time within the call, rates over it, peak RSS within the process\'s', async () => {
+    const rssBefore = process.memoryUsage().rss
+    const t0 = performance.now()
+    const r = await runSimulation({ scenario: grid30, nodeFactory: tinyFloodNode })
+    const elapsed = (performance.now() - t0) / 1000
+    const s = r.summary
+    expect(s.wallSeconds).toBeGreaterThan(0)
+    expect(s.wallSeconds).toBeLessThanOrEqual(elapsed + 0.001)
+    expect(s.receptions).toBeGreaterThan(1000)
+    // The rates use the unrounded wall time; wallSeconds is rounded to the millisecond.
+    expect(Math.abs(s.receptionsPerSecond * s.wallSeconds - s.receptions)).toBeLessThanOrEqual(0.0005 * s.receptionsPerSecond + 1)
+    expect(Math.abs(s.eventsPerSecond * s.wallSeconds - s.events)).toBeLessThanOrEqual(0.0005 * s.eventsPerSecond + 1)
+    expect(s.peakRssMb).toBeGreaterThanOrEqual(Math.floor(0.8 * rssBefore / 1_048_576))
+    expect(s.peakRssMb).toBeLessThanOrEqual(Math.ceil(process.resourceUsage().maxRSS / 1024))
+  })
+
+  test.each(Object.keys(DEFAULT_RADIO) as Array<keyof RadioParams>)('radioParamsOf — radio.%s overrides that default alone', key => {
+    const value = DEFAULT_RADIO[key] - 3
+    expect(radioParamsOf({ ...grid30, radio: { [key]: value } })).toEqual({ ...DEFAULT_RADIO, [key]: value })
+    expect(radioParamsOf(grid30)).toEqual(DEFAULT_RADIO)
+  })
+
+  test.each<{ name: string, radio?: Scenario['radio'], counts: Record<string, number | number[]>, maxLinks: number }>([
+    { name: 'no radio: phones', radio: undefined, counts: { phone: 400 }, maxLinks: 7 },
+    { name: 'one profile', radio: { profile: 'pi' }, counts: { pi: 400 }, maxLinks: 6 },
+    { name: 'a link cap for every profile', radio: { profile: 'android', maxLinks: 3 }, counts: { android: 400 }, maxLinks: 3 },
+    { name: 'a profile with no share is never picked', radio: { profiles: { android: 0, phone: 1 } }, counts: { phone: 400 }, maxLinks: 7 },
+    { name: 'shares by weight, not order', radio: { profiles: { phone: 1, android: 3 } }, counts: { phone: [70, 130], android: [270, 330] }, maxLinks: 7 },
+    { name: 'three shares', radio: { profiles: { phone: 1, android: 1, pi: 2 } }, counts: { phone: [70, 130], android: [70, 130], pi: [170, 230] }, maxLinks: 0 /* the profiles' own */ },
+  ])('radioOf — $name', ({ radio, counts, maxLinks }) => {
+    const scenario: Scenario = { ...grid30, topology: { kind: 'grid', nodes: 400 }, ...(radio === undefined ? {} : { radio }) }
+    const { profiles } = radioOf(scenario, new SeededRandom(1))
+    expect(profiles).toHaveLength(400)
+    const seen: Record<string, number> = {}
+    for (const p of profiles) seen[p.name] = (seen[p.name] ?? 0) + 1
+    expect(Object.keys(seen).sort()).toEqual(Object.keys(counts).sort())
+    for (const [name, want] of Object.entries(counts)) {
+      if (typeof want === 'number') expect(seen[name]).toBe(want)
+      else { expect(seen[name]).toBeGreaterThanOrEqual(want[0]!); expect(seen[name]).toBeLessThanOrEqual(want[1]!) }
+    }
+    if (maxLinks > 0) expect(new Set(profiles.map(p => p.maxLinks))).toEqual(new Set([maxLinks]))
+    // Apart from the cap, each node has its named profile as it is.
+    for (const p of profiles) expect({ ...p, maxLinks: PROFILES[p.name]!.maxLinks }).toEqual(PROFILES[p.name])
   })
 
   test('radioOf — a scenario built by hand whose profile fractions add up to 0 is a ScenarioError, as parseScenario would say', () => {

@@ -3,17 +3,40 @@
 // frame content without the TTL byte. Enough to exercise the engine, link model and metrics.
 import type { Link } from '../../../src/mesh/link.js'
 import { frameKey } from '../../../simulator/metrics.js'
-import type { SimNode, SimNodeContext } from '../../../simulator/sim-node.js'
+import type { SimNode, SimNodeContext, SimNodeFactory } from '../../../simulator/sim-node.js'
 
 const HEADER = 14
 const SENDER = 8
 
-export function tinyFloodNode (ctx: SimNodeContext): SimNode {
+export interface TinyFloodOptions {
+  /** Zero each received frame once handled, as a buggy node might: shows whether receivers share frames. */
+  scribble?: boolean
+}
+
+export function tinyFloodNodeWith (options: TinyFloodOptions): SimNodeFactory {
+  return ctx => tinyFlood(ctx, options)
+}
+
+export const tinyFloodNode: SimNodeFactory = tinyFloodNodeWith({})
+
+function tinyFlood (ctx: SimNodeContext, options: TinyFloodOptions): SimNode {
   const links = new Set<Link>()
   const seen = new Set<number>()
   const sender = ctx.identitySeed.subarray(0, SENDER)
   const forward = (frame: Uint8Array, except: Link | null): void => {
     for (const l of links) if (l !== except) l.send(frame)
+  }
+  const receive = (frame: Uint8Array, link: Link): void => {
+    const key = frameKey(frame)
+    if (seen.has(key)) return
+    seen.add(key)
+    const text = new TextDecoder().decode(frame.subarray(HEADER + SENDER))
+    ctx.deliver(text)
+    const ttl = frame[2]!
+    if (ttl <= 1) return
+    const copy = frame.slice()
+    copy[2] = ttl - 1
+    ctx.clock.setTimer(ctx.random.next() * 5, () => forward(copy, link))
   }
   return {
     async start () {
@@ -22,16 +45,8 @@ export function tinyFloodNode (ctx: SimNodeContext): SimNode {
           links.add(link)
           link.attach({
             onFrame (frame) {
-              const key = frameKey(frame)
-              if (seen.has(key)) return
-              seen.add(key)
-              const text = new TextDecoder().decode(frame.subarray(HEADER + SENDER))
-              ctx.deliver(text)
-              const ttl = frame[2]!
-              if (ttl <= 1) return
-              const copy = frame.slice()
-              copy[2] = ttl - 1
-              ctx.clock.setTimer(ctx.random.next() * 5, () => forward(copy, link))
+              receive(frame, link)
+              if (options.scribble === true) frame.fill(0)
             },
             onDrain () {},
             onClose () { links.delete(link) },
