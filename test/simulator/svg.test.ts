@@ -38,10 +38,20 @@ describe('svg helpers', () => {
     { min: 0, max: 0, count: 5, integer: false, ticks: [0, 0.2, 0.4, 0.6, 0.8, 1] },
     { min: NaN, max: Infinity, count: 5, integer: false, ticks: [0, 0.2, 0.4, 0.6, 0.8, 1] },
     { min: 0.1, max: 0.3, count: 2, integer: false, ticks: [0.1, 0.2, 0.3] },
+    // A raw step of exactly 1 or 5 × 10^k is nice already.
+    { min: 0, max: 5, count: 5, integer: false, ticks: [0, 1, 2, 3, 4, 5] },
+    { min: 0, max: 25, count: 5, integer: false, ticks: [0, 5, 10, 15, 20, 25] },
+    // Narrower than 1e-9 of its size: one value, padded out around it.
+    { min: 1000, max: 1000 + 1e-7, count: 5, integer: false, ticks: [900, 1000, 1100, 1200] },
   ])('niceTicks — [$min, $max] in about $count steps gives $ticks', ({ min, max, count, integer, ticks }) => {
     const t = niceTicks(min, max, count, integer)
     expect(t.ticks).toEqual(ticks)
     expect(t.domain).toEqual([ticks[0], ticks[ticks.length - 1]])
+  })
+
+  test('niceTicks — by default about 5 ticks, not kept to integers', () => {
+    expect(niceTicks(0, 1).ticks).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1])
+    expect(niceTicks(0, 97).ticks).toEqual([0, 20, 40, 60, 80, 100])
   })
 
   test('niceTicks — any pair of numbers gives finite, increasing, covering ticks', () => {
@@ -66,6 +76,7 @@ describe('svg helpers', () => {
     expect(t.domain).toEqual([-4, 1681])
     expect(t.ticks).toEqual([0, 500, 1000, 1500])
     expect(ticksWithin(5e-324, 5e-324).domain).toEqual([0, 1])
+    expect(ticksWithin(0, 1000).ticks).toEqual([0, 200, 400, 600, 800, 1000])
   })
 
   test.each([
@@ -73,6 +84,10 @@ describe('svg helpers', () => {
     { min: 3, max: 70, ticks: [1, 2, 5, 10, 20, 50, 100] },
     { min: 0.5, max: 40_000, ticks: [0.1, 1, 10, 100, 1000, 10_000, 100_000] },
     { min: 7, max: 7, ticks: [1, 2, 5, 10] },
+    { min: 10, max: 10, ticks: [10, 20, 50, 100] },
+    // Zero and negative values have no logarithm: the axis starts at 1.
+    { min: 0, max: 100, ticks: [1, 2, 5, 10, 20, 50, 100] },
+    { min: -5, max: 100, ticks: [1, 2, 5, 10, 20, 50, 100] },
   ])('logTicks — [$min, $max] gives $ticks', ({ min, max, ticks }) => {
     const t = logTicks(min, max)
     expect(t.ticks).toEqual(ticks)
@@ -83,6 +98,8 @@ describe('svg helpers', () => {
   test.each([
     [0.2, 0.2, '0.2'], [1200, 200, '1200'], [12_000, 2000, '12k'], [2_500_000, 500_000, '2.5M'],
     [15, 5, '15'], [0.05, 0.01, '0.05'], [12_500, 500, '12500'],
+    [1_000_000, 100_000, '1M'], [10_500_000, 500_000, '10.5M'], [100_000, 100_000, '100k'], [10_000, 1000, '10k'],
+    [1e15, 1e14, '1.00e+15'], [0.5, 1e-6, '0.500000'], [0.5, 1e-7, '0.500'], [0, 1e-7, '0'],
   ])('formatTick — %d with step %d reads %s', (v, step, text) => {
     expect(formatTick(v, step)).toBe(text)
   })
@@ -107,6 +124,14 @@ describe('svg helpers', () => {
     expect(legend(items, 0, 0, 1000).height).toBe(18)
     expect(legend(items, 0, 0, 200).height).toBeGreaterThan(18)
     expect(legend([], 0, 0, 100)).toEqual({ svg: '', height: 0 })
+  })
+
+  test('legend — a key drawn as the series is: square, dashed line, or line by default', () => {
+    const svg = legend([{ label: 'a', colour: '#111', kind: 'square' }, { label: 'b', colour: '#222', kind: 'dash' }, { label: 'c', colour: '#333' }], 0, 0, 1000).svg
+    expect(svg.match(/<rect [^>]*fill="#111"/g)).toHaveLength(1)
+    expect(svg.match(/<line [^>]*stroke="#222"[^>]*stroke-dasharray/g)).toHaveLength(1)
+    expect(svg.match(/<line [^>]*stroke="#333"[^>]*\/>/g)![0]).not.toContain('dasharray')
+    expect(svg.match(/<rect /g)).toHaveLength(1)
   })
 
   test('svgChart — role, labels and data-chart on the outer element, title escaped', () => {
