@@ -97,6 +97,62 @@ describe('renderReport', () => {
     expect(count(grey, /<circle /)).toBe(isolated)
   })
 
+  test('renderReport — the map colours each node by the legend range its mean latency falls in, grey without one, and keeps its shape', () => {
+    const latencies = [212, 225, 237, 249, 251, 263, 278, 280, 295, null, 340, 209]
+    const nodes = latencies.map((_, i) => ({ x: (i % 4) * 100, y: Math.floor(i / 4) * 50 }))
+    const data: ReportData = { ...syntheticReport({ seed: SEED, nodes: 12, policies: ['flood'] }), nodes, links: [] }
+    data.runs[0] = { ...data.runs[0]!, nodeMeanLatencyMs: latencies }
+    const svg = chart(renderReport(data), 'topology')
+    const legendSvg = svg.match(/<g class="colour-legend">[\s\S]*?<\/g>/)![0]
+    const binColours = [...legendSvg.matchAll(/<rect [^>]*fill="([^"]+)"/g)].map(m => m[1]!).slice(0, -1)
+    const bounds = [...legendSvg.matchAll(/dy="0.32em">([^<]+)<\/text>/g)].map(m => m[1]!).slice(0, -1).map(Number)
+    expect(bounds).toEqual([200, 220, 240, 260, 280, 300, 320, 340])
+    expect(binColours).toHaveLength(7)
+    expect(new Set(binColours).size).toBe(7)
+    const fillOf = new Map<number, string>()
+    const at = new Map<number, [number, number]>()
+    for (const group of svg.matchAll(/<g fill="([^"]+)">((?:<circle [^>]*>.*?<\/circle>)*)<\/g>/g)) {
+      for (const c of group[2]!.matchAll(/<circle cx="([^"]+)" cy="([^"]+)"[^>]*><title>node (\d+):/g)) {
+        fillOf.set(Number(c[3]), group[1]!)
+        at.set(Number(c[3]), [Number(c[1]), Number(c[2])])
+      }
+    }
+    expect(fillOf.size).toBe(12)
+    latencies.forEach((v, i) => {
+      // The last range holds its upper bound too.
+      const bin = v === null ? -1 : Math.min(bounds.length - 2, bounds.filter(b => b <= v).length - 1)
+      expect([i, fillOf.get(i)]).toEqual([i, bin < 0 ? '#c4c4c4' : binColours[bin]])
+    })
+    // One scale on both axes, y pointing up: 100 m across is twice 50 m up.
+    const [x0, y0] = at.get(0)!
+    const [x1] = at.get(1)!
+    const [, y4] = at.get(4)!
+    expect(x1 - x0).toBeGreaterThan(0)
+    expect(y0 - y4).toBeCloseTo((x1 - x0) / 2, 0)
+    // The wider extent sets the scale, so every node lies inside the plot.
+    const [, , width, height] = svg.match(/viewBox="([^"]+)"/)![1]!.split(' ').map(Number)
+    for (const [cx, cy] of at.values()) {
+      expect(cx).toBeGreaterThan(0); expect(cx).toBeLessThan(width!)
+      expect(cy).toBeGreaterThan(0); expect(cy).toBeLessThan(height!)
+    }
+  })
+
+  test('renderReport — delivery by hop draws each series in hop order, with ratios outside [0, 1] at the edge', () => {
+    const base = syntheticReport({ seed: SEED, nodes: 20, policies: ['flood'] })
+    const data = withRuns(base, () => ({ deliveryByHop: [{ hops: 3, ratio: 0.9, count: 5 }, { hops: 1, ratio: 1.5, count: 5 }, { hops: 2, ratio: 0.95, count: 5 }] }))
+    const svg = chart(renderReport(data), 'delivery-by-hop')
+    const markers = [...svg.matchAll(/<circle cx="([^"]+)" cy="([^"]+)" r="3"><title>flood: (\d+) hops, ([^<]+) of/g)]
+    expect(markers.map(m => Number(m[3]))).toEqual([1, 2, 3])
+    const xs = markers.map(m => Number(m[1]))
+    expect(xs[0]! < xs[1]! && xs[1]! < xs[2]!).toBe(true)
+    // 150 % is drawn at the top (where 100 % is) and told as it is.
+    const ys = markers.map(m => Number(m[2]))
+    expect(ys[0]!).toBeLessThan(ys[1]!)
+    expect(markers[0]![4]).toBe('150.00 %')
+    const top = svg.match(/<text x="[^"]+" y="([^"]+)" dy="0.32em" text-anchor="end">100 %<\/text>/)
+    expect(Number(top![1])).toBeCloseTo(ys[0]!, 0)
+  })
+
   test('renderReport — 10 000 nodes: links capped and said so, file stays small', () => {
     const data = syntheticReport({ seed: SEED, nodes: 10_000, meanDegree: 10 })
     expect(data.links.length).toBeGreaterThan(MAX_DRAWN_LINKS)
