@@ -65,14 +65,14 @@ describe.runIf(availability.ok).sequential('emulated controllers', () => {
   }
 
   /** A chain a – b – c: each link is a's (or b's) central to the next node's peripheral, and nothing else. */
-  async function chain (names: Array<'a' | 'b' | 'c'>, extraArgs: string[] = []): Promise<NodeProcess[]> {
+  async function chain (names: Array<'a' | 'b' | 'c'>, extraArgs: string[] = [], noStdin: string[] = []): Promise<NodeProcess[]> {
     const started: NodeProcess[] = []
     for (let i = 0; i < names.length; i++) {
       const me = c[names[i]!]
       const next = i + 1 < names.length ? c[names[i + 1]!] : undefined
       const prev = i > 0 ? c[names[i - 1]!] : undefined
       const allow = [next?.peripheral.address, prev?.central.address].filter((a): a is string => a !== undefined)
-      const node = await emulator.startNode({ name: names[i]!, central: me.central, peripheral: me.peripheral, allow, extraArgs })
+      const node = await emulator.startNode({ name: names[i]!, central: me.central, peripheral: me.peripheral, allow, extraArgs, noStdin: noStdin.includes(names[i]!) })
       nodes.push(node)
       started.push(node)
     }
@@ -99,8 +99,8 @@ describe.runIf(availability.ok).sequential('emulated controllers', () => {
     await stopAll()
   }, 120_000)
 
-  test('emulator — chain a–b–c relays a broadcast and a fragmented 4 KB payload end to end', async () => {
-    const [a, b, cc] = await chain(['a', 'b', 'c'])
+  test('emulator — chain a–b–c relays a broadcast and a fragmented 4 KB payload end to end; b has no stdin, as a relay beacon under systemd', async () => {
+    const [a, b, cc] = await chain(['a', 'b', 'c'], [], ['b'])
     const aId = String((await a!.waitFor(e => e.event === 'ready', 'ready')).peerId)
     const cId = String((await cc!.waitFor(e => e.event === 'ready', 'ready')).peerId)
     // c learns of a only through b's relay: there is no a–c link.
@@ -208,7 +208,9 @@ describe.runIf(availability.ok).sequential('emulated controllers', () => {
     await b!.waitFor(isPeer(aId), 'a announced')
     await a!.stop()
     nodes = nodes.filter(n => n !== a)
-    await b!.waitFor(e => e.event === 'link-down', 'b sees a leave', 60_000)
+    // a was stopped with SIGTERM, as systemd stops a service: it says goodbye before it hangs up.
+    await b!.waitFor(e => e.event === 'peer-left' && e.peerId === aId && e.reason === 'leave', 'b hears a leave', 60_000)
+    await b!.waitFor(e => e.event === 'link-down', 'b sees the link go', 60_000)
     const a2 = await emulator.startNode({ name: 'a', central: c.a.central, peripheral: c.a.peripheral, allow: [c.b.peripheral.address] })
     nodes.push(a2)
     expect((await a2.waitFor(e => e.event === 'ready', 'ready')).peerId).toBe(aId)

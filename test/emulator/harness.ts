@@ -67,6 +67,8 @@ export interface NodeOptions {
   /** SQLite file keeping the identity; reuse it to restart the same node. */
   identityFile?: string
   extraArgs?: string[]
+  /** Start with stdin at end of file, as a relay under systemd has it (StandardInput=null); `write` then throws. */
+  noStdin?: boolean
 }
 
 interface Managed { child: ChildProcess, name: string, exited: Promise<number | null> }
@@ -238,7 +240,7 @@ export class Emulator {
     const child = spawn(process.execPath, args, {
       cwd: root,
       detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: [options.noStdin === true ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       env: { ...process.env, BLEMESH_LOG: process.env.BLEMESH_LOG ?? 'debug' },
     })
     const managed = manage(`node ${options.name}`, child)
