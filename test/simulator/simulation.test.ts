@@ -30,7 +30,7 @@ const grid30: Scenario = parseScenario({
 /** One life of a node: when the simulation made it and when it stopped it (null: still on, or crashed). */
 interface Life { node: number, startedAt: number, stoppedAt: number | null }
 
-/** Wraps a factory to write down every life it is asked for. */
+/** Wraps a factory of plain-object nodes (the spread keeps own properties only) to write down every life it is asked for. */
 function recordingLives (lives: Life[], inner: SimNodeFactory = tinyFloodNode): SimNodeFactory {
   return ctx => {
     const node = inner(ctx)
