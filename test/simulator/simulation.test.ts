@@ -165,6 +165,22 @@ describe('runSimulation', () => {
     expect(r.summary.deliveryRatio).toBeGreaterThan(0.95)
   })
 
+  test('runSimulation — random waypoint gets the scenario\'s speed and pause: fast walkers that pause for a day stand still at their first waypoint', async () => {
+    const finalPlaces = async (durationSeconds: number, mobility: Record<string, number | string>): Promise<number[]> => {
+      const scenario = parseScenario({ seed: 9, durationSeconds, drainSeconds: 0, topology: { kind: 'random', nodes: 10, meanDegree: 4 }, traffic: { broadcastPerNodePerMinute: 0 }, mobility })
+      const { placement } = await runSimulation({ scenario, nodeFactory: tinyFloodNode })
+      return [...placement.xs, ...placement.ys]
+    }
+    // A 44 m square: at 25–75 m/s every node reaches its first waypoint within two 1 s ticks.
+    const walkers = { kind: 'random-waypoint', speed: 50, pauseSeconds: 86_400 }
+    const arrived = await finalPlaces(3, walkers)
+    expect(arrived).not.toEqual(await finalPlaces(3, { kind: 'static' }))
+    expect(await finalPlaces(60, walkers)).toEqual(arrived)
+    // Without a speed they stroll (DEFAULT_SPEED_MPS, 0.7–2.1 m/s) and are still on their way.
+    const strollers = { kind: 'random-waypoint', pauseSeconds: 86_400 }
+    expect(await finalPlaces(10, strollers)).not.toEqual(await finalPlaces(5, strollers))
+  })
+
   test('runSimulation — mobility breaks and re-forms links; churn restarts nodes; the run stays deterministic', async () => {
     const scenario = parseScenario({
       seed: 5, durationSeconds: 90, topology: { kind: 'random', nodes: 40, meanDegree: 8 }, traffic: { broadcastPerNodePerMinute: 2 },
