@@ -323,24 +323,28 @@ function latencyCdfChart (runs: readonly ReportPolicyRun[]): Chart {
 
 // ----------------------------------------------------------------------------------- tx over time
 
+/** One drawn step of the transmissions chart: frames per second over the buckets it merges, and when they end. */
+interface Step { rate: number, endSeconds: number }
+
 function txOverTimeChart (runs: readonly ReportPolicyRun[], durationSeconds: number): Chart {
   const usable = runs.map((r) => {
     const given = r.txOverTime.bucketSeconds
     if (!Number.isFinite(given) || given <= 0) return null
     // Long runs in fine buckets are merged so the steps stay wider than a pixel or two.
     const merge = Math.max(1, Math.ceil(Math.max(r.txOverTime.application.length, r.txOverTime.control.length) / MAX_TIME_STEPS))
-    const b = given * merge
-    const rate = (xs: readonly number[]): number[] => {
-      const out: number[] = []
+    // A step per `merge` buckets, the last one over the buckets left: its rate and its end are theirs.
+    const steps = (xs: readonly number[]): Step[] => {
+      const out: Step[] = []
       for (let i = 0; i < xs.length; i += merge) {
+        const end = Math.min(xs.length, i + merge)
         let sum = 0
-        for (let j = i; j < Math.min(xs.length, i + merge); j++) sum += Number.isFinite(xs[j]) ? Math.max(0, xs[j]!) : 0
-        // Divided in two steps: `b` overflows to Infinity for absurd buckets, and Infinity / Infinity is NaN.
-        out.push(sum / merge / given)
+        for (let j = i; j < end; j++) sum += Number.isFinite(xs[j]) ? Math.max(0, xs[j]!) : 0
+        // Divided in two steps: the span overflows to Infinity for absurd buckets, and Infinity / Infinity is NaN.
+        out.push({ rate: sum / (end - i) / given, endSeconds: end * given })
       }
       return out
     }
-    return { bucketSeconds: b, application: rate(r.txOverTime.application), control: rate(r.txOverTime.control) }
+    return { application: steps(r.txOverTime.application), control: steps(r.txOverTime.control) }
   })
   const top = topLegend(runs)
   const panelHeight = 170
@@ -353,7 +357,7 @@ function txOverTimeChart (runs: readonly ReportPolicyRun[], durationSeconds: num
   // The buckets cover warm-up and drain as well as the traffic, so their extent, not the duration, sets the axis.
   let endSeconds = 0
   for (const u of usable) {
-    if (u !== null) endSeconds = Math.max(endSeconds, Math.max(u.application.length, u.control.length) * u.bucketSeconds)
+    if (u !== null) for (const series of [u.application, u.control]) endSeconds = Math.max(endSeconds, series.at(-1)?.endSeconds ?? 0)
   }
   if (endSeconds === 0 && Number.isFinite(durationSeconds) && durationSeconds > 0) endSeconds = durationSeconds
   const minutes = endSeconds >= 600
@@ -363,7 +367,7 @@ function txOverTimeChart (runs: readonly ReportPolicyRun[], durationSeconds: num
   let drawnAny = false
   for (const panel of panels) {
     const box = panel.box
-    const peak = Math.max(0, maxOf(usable.flatMap((u) => u === null ? [] : u[panel.key])))
+    const peak = Math.max(0, maxOf(usable.flatMap((u) => u === null ? [] : u[panel.key].map((step) => step.rate))))
     const yt = niceTicks(0, peak === 0 ? 1 : peak, 4)
     const sx = linearScale(xt.domain, [box.x, box.x + box.width])
     const sy = linearScale(yt.domain, [box.y + box.height, box.y])
@@ -371,11 +375,11 @@ function txOverTimeChart (runs: readonly ReportPolicyRun[], durationSeconds: num
       axisLeft(box, { scale: sy, ticks: yt, label: 'frames / s', grid: true }) +
       axisBottom(box, { scale: sx, ticks: xt, label: `virtual time (${minutes ? 'min' : 's'})` })
     usable.forEach((u, i) => {
-      const values = u?.[panel.key] ?? []
-      if (u === null || values.length === 0) return
+      const steps = u?.[panel.key] ?? []
+      if (u === null || steps.length === 0) return
       // Steps, one per bucket: each value is a rate over the whole bucket, not a sample at an instant.
-      let d = `M${num(sx(0))} ${num(sy(values[0]!))}`
-      values.forEach((v, k) => { d += `V${num(sy(v))}H${num(sx((k + 1) * u.bucketSeconds / tDiv))}` })
+      let d = `M${num(sx(0))} ${num(sy(steps[0]!.rate))}`
+      for (const step of steps) d += `V${num(sy(step.rate))}H${num(sx(step.endSeconds / tDiv))}`
       body += `<path class="series" data-series="${esc(runs[i]!.summary.policy)}" stroke="${seriesColour(i)}" d="${d}"/>`
       drawnAny = true
     })

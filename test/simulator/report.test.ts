@@ -153,6 +153,36 @@ describe('renderReport', () => {
     expect(Number(top![1])).toBeCloseTo(ys[0]!, 0)
   })
 
+  test('renderReport — transmissions over time are drawn as frames per second, unchanged when long runs\' buckets are merged, to the run\'s end', () => {
+    // 800 buckets of 1.5 s, merged 6 to a step (the last step has 2): application at a steady 10 frames/s,
+    // control at 20/s for the first 600 s, then none.
+    const application = new Array<number>(800).fill(15)
+    const control = Array.from({ length: 800 }, (_, i) => i < 400 ? 30 : 0)
+    const data = withRuns(syntheticReport({ seed: SEED, nodes: 20, policies: ['flood'] }), () => ({ txOverTime: { bucketSeconds: 1.5, application, control } }))
+    const svg = chart(renderReport(data), 'tx-over-time')
+    const ticks = [...svg.matchAll(/<text x="[^"]+" y="([^"]+)" dy="0.32em" text-anchor="end">([^<]+)<\/text>/g)].map(m => ({ y: Number(m[1]), label: m[2]! }))
+    // The application panel's left axis comes first, then the control panel's.
+    const split = ticks.findIndex((t, i) => i > 0 && t.label === '0')
+    const yOf = (panel: number, label: string): number => (panel === 0 ? ticks.slice(0, split) : ticks.slice(split)).find(t => t.label === label)!.y
+    const paths = [...svg.matchAll(/<path class="series"[^>]* d="([^"]+)"/g)].map(m => m[1]!)
+    expect(paths).toHaveLength(2)
+    const steps = (d: string): { ys: number[], xs: number[] } => ({
+      ys: [...d.matchAll(/V([-\d.]+)/g)].map(m => Number(m[1])),
+      xs: [...d.matchAll(/H([-\d.]+)/g)].map(m => Number(m[1])),
+    })
+    const app = steps(paths[0]!)
+    const ctl = steps(paths[1]!)
+    expect(app.ys).toHaveLength(134)
+    // The short last step too: its rate is over its own 2 buckets, not over 6.
+    expect(new Set(app.ys)).toEqual(new Set([yOf(0, '10')]))
+    expect(new Set(ctl.ys.slice(0, 66))).toEqual(new Set([yOf(1, '20')]))
+    expect(new Set(ctl.ys.slice(67))).toEqual(new Set([yOf(1, '0')]))
+    // 1 200 s is 20 minutes: the last step ends on the axis' last tick, not a part-step beyond it.
+    expect(svg).toContain('virtual time (min)')
+    const lastTickX = Number([...svg.matchAll(/<text x="([^"]+)" y="[^"]+" text-anchor="middle">20<\/text>/g)].at(-1)![1])
+    expect(app.xs.at(-1)).toBeCloseTo(lastTickX, 0)
+  })
+
   test('renderReport — 10 000 nodes: links capped and said so, file stays small', () => {
     const data = syntheticReport({ seed: SEED, nodes: 10_000, meanDegree: 10 })
     expect(data.links.length).toBeGreaterThan(MAX_DRAWN_LINKS)
