@@ -197,6 +197,8 @@ export class PeripheralRole {
     this.connections.set(handle, connection)
     connection.deadline = this.clock.setTimer(SUBSCRIBE_WAIT_MS, () => {
       connection.deadline = null
+      // A controller that reused the handle without reporting the disconnect: the handle is another's now.
+      if (this.connections.get(handle) !== connection) return
       this.logger.info({ address, handle }, 'central never subscribed; disconnecting')
       this.forget(connection)
       this.hooks.disconnectHandle(handle)

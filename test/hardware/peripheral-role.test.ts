@@ -218,6 +218,18 @@ describe('PeripheralRole', () => {
     expect(role.connectionCount).toBe(1)
   })
 
+  test('PeripheralRole — a handle reused without a disconnect report: the old deadline does not hang up the new central', async () => {
+    const { bleno, role, clock, disconnected } = setup()
+    await role.start()
+    bleno.connectCentral('00:aa:00:00:00:02', 2)
+    clock.advance(SUBSCRIBE_WAIT_MS / 2)
+    bleno.connectCentral('00:aa:00:00:00:03', 2)
+    clock.advance(SUBSCRIBE_WAIT_MS / 2)
+    expect(disconnected).toEqual([])
+    clock.advance(SUBSCRIBE_WAIT_MS / 2)
+    expect(disconnected).toEqual([2])
+  })
+
   test('PeripheralRole — events for unknown or unlinked handles change nothing', async () => {
     const { bleno, role, links } = setup()
     await role.start()
