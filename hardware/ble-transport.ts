@@ -55,8 +55,13 @@ export class BleTransport implements Transport {
   private readonly central: CentralRole | null
   private readonly peripheral: PeripheralRole | null
   private readonly links = new Map<string, BleLink>()
-  /** Links we closed on purpose (a collapsed twin, an operator's drop): their end says nothing about the peer. */
+  /**
+   * Ends we caused say nothing about the peer, so they are no flaps: links we closed on purpose (a collapsed
+   * twin, an operator's drop), and every link that ends while the transport stops, whatever reason the
+   * library gives first.
+   */
   private readonly closedOnPurpose = new WeakSet<BleLink>()
+  private stopping = false
   /** Which peer an address led to, learned from identify(); survives the link so we do not redial a redundant peer. */
   private readonly peerOfAddress = new Map<string, string>()
   private handlers: TransportHandlers | null = null
@@ -102,6 +107,7 @@ export class BleTransport implements Transport {
   async start (handlers: TransportHandlers): Promise<void> {
     if (this.handlers !== null) return
     this.handlers = handlers
+    this.stopping = false
     // Peripheral first: on a shared adapter noble is already up (adapters.ts opens it first), and a central
     // that connects at once to a neighbour should find our own advertising running.
     await this.peripheral?.start()
@@ -110,6 +116,7 @@ export class BleTransport implements Transport {
 
   async stop (): Promise<void> {
     if (this.handlers === null) return
+    this.stopping = true
     await this.central?.stop()
     await this.peripheral?.stop()
     for (const link of [...this.links.values()]) link.close('transport stopped')
@@ -243,7 +250,7 @@ export class BleTransport implements Transport {
 
   private linkEnded (link: BleLink, reason: string): void {
     this.links.delete(link.id)
-    if (!this.closedOnPurpose.has(link) && reason !== 'transport stopped') this.policy.ended(link.info.address ?? '', link.openedAt)
+    if (!this.stopping && !this.closedOnPurpose.has(link)) this.policy.ended(link.info.address ?? '', link.openedAt)
     this.logger.info({ link: link.id, reason, counters: link.counters }, 'link down')
   }
 }
