@@ -14,6 +14,11 @@ function chart (html: string, name: string): string {
   return matches[0]![0]
 }
 
+/** The labels of a chart's left axes, top to bottom of the page, with their y. */
+function leftTicks (svg: string): Array<{ y: number, label: string }> {
+  return [...svg.matchAll(/<text x="[^"]+" y="([^"]+)" dy="0.32em" text-anchor="end">([^<]+)<\/text>/g)].map(m => ({ y: Number(m[1]), label: m[2]! }))
+}
+
 function count (text: string, pattern: RegExp): number {
   return [...text.matchAll(new RegExp(pattern.source, 'g'))].length
 }
@@ -149,8 +154,8 @@ describe('renderReport', () => {
     const ys = markers.map(m => Number(m[2]))
     expect(ys[0]!).toBeLessThan(ys[1]!)
     expect(markers[0]![4]).toBe('150.00 %')
-    const top = svg.match(/<text x="[^"]+" y="([^"]+)" dy="0.32em" text-anchor="end">100 %<\/text>/)
-    expect(Number(top![1])).toBeCloseTo(ys[0]!, 0)
+    const top = leftTicks(svg).find(t => t.label === '100 %')
+    expect(top!.y).toBeCloseTo(ys[0]!, 0)
   })
 
   test('renderReport — transmissions over time are drawn as frames per second, unchanged when long runs\' buckets are merged, to the run\'s end', () => {
@@ -160,7 +165,7 @@ describe('renderReport', () => {
     const control = Array.from({ length: 800 }, (_, i) => i < 400 ? 30 : 0)
     const data = withRuns(syntheticReport({ seed: SEED, nodes: 20, policies: ['flood'] }), () => ({ txOverTime: { bucketSeconds: 1.5, application, control } }))
     const svg = chart(renderReport(data), 'tx-over-time')
-    const ticks = [...svg.matchAll(/<text x="[^"]+" y="([^"]+)" dy="0.32em" text-anchor="end">([^<]+)<\/text>/g)].map(m => ({ y: Number(m[1]), label: m[2]! }))
+    const ticks = leftTicks(svg)
     // The application panel's left axis comes first, then the control panel's.
     const split = ticks.findIndex((t, i) => i > 0 && t.label === '0')
     const yOf = (panel: number, label: string): number => (panel === 0 ? ticks.slice(0, split) : ticks.slice(split)).find(t => t.label === label)!.y
