@@ -121,7 +121,7 @@ export class PeripheralRole {
     const confirmed = [...this.connections.values()].map(async connection => {
       const gone = new Promise<void>(resolve => { this.departing.set(connection.handle, resolve) })
       // Drop first, as BleLink.close ends first: a library that reports the disconnect synchronously must not
-      // get to name the reason (a "disconnected by central" this soon after opening reads as a flap).
+      // get to name the reason ("disconnected by central" would misreport our own stop).
       this.drop(connection, 'transport stopped')
       this.hooks.disconnectHandle(connection.handle)
       await gone
