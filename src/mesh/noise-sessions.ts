@@ -1,0 +1,305 @@
+// One Noise session per peer, as the phones run them (bitchat-protocol.md §5.2): an XX handshake carried
+// in noiseHandshake packets, then Bitchat's transport framing in noiseEncrypted packets. What to send
+// waits while a handshake runs; a peer that restarted (message 1 over a live session) gets a new session
+// while the old one keeps working until the new one is complete; crossed starts are settled as iOS does.
+// No timers of its own: the node calls `maintain` on its maintenance tick.
+import type { Clock } from '../clock.js'
+import { peerIdFromNoiseKey } from '../crypto/identity.js'
+import { NOISE_KEY_BYTES, XXHandshake, type NoiseKeyPair } from '../crypto/noise.js'
+import { NoiseTransport } from '../crypto/noise-transport.js'
+import type { CryptoProvider } from '../crypto/provider.js'
+import type { Logger } from '../logger.js'
+import { DecodeError } from '../wire/decode-error.js'
+import { MessageType } from '../wire/packet-types.js'
+import { peerKey, toHex } from './peers.js'
+
+/** [iOS] NoiseSecurityConstants.handshakeTimeout: an initiator waits this long for message 2. */
+export const INITIATOR_TIMEOUT_MS = 10_000
+/** [iOS] NoiseSessionManager: a responder waits this long for message 3. */
+export const RESPONDER_TIMEOUT_MS = 20_000
+/** [iOS] NoiseSecurityConstants: handshakes per peer, and in all, per minute. */
+export const HANDSHAKES_PER_PEER_PER_MINUTE = 10
+export const HANDSHAKES_PER_MINUTE = 30
+/** Our choice: an initiation that times out is retried with a fresh ephemeral this many times in all. */
+export const HANDSHAKE_ATTEMPTS = 3
+/** Our choice: payloads waiting for one peer's session; the oldest goes first when more come. */
+export const QUEUE_MAX_PAYLOADS = 32
+/** Our choice: sessions kept; the least recently used goes first (each costs ~200 bytes). */
+export const MAX_SESSIONS = 1024
+/** [AND] NoiseSession MAX_CONSECUTIVE_DECRYPT_FAILURES: then a new handshake is started. */
+export const DECRYPT_FAILURES_BEFORE_HANDSHAKE = 3
+
+const MINUTE_MS = 60_000
+
+export interface NoiseSessionsDeps {
+  crypto: CryptoProvider
+  clock: Clock
+  logger: Logger
+  localId: Uint8Array
+  staticKey: NoiseKeyPair
+  /** Sends a noiseHandshake or noiseEncrypted payload to the peer. */
+  transmit (type: number, recipientId: Uint8Array, payload: Uint8Array): void
+  /** A decrypted transport message (the Noise payload: type byte and data). */
+  deliver (peerId: Uint8Array, plaintext: Uint8Array): void
+  /** The Noise key pinned for this peer, if any: a session must authenticate exactly that key. */
+  pinnedKey? (peerId: Uint8Array): Uint8Array | undefined
+  established? (peerId: Uint8Array): void
+}
+
+export interface NoiseCounters {
+  handshakesStarted: number
+  handshakesCompleted: number
+  /** Handshake messages that did not authenticate or decode, or named the wrong key. */
+  handshakesFailed: number
+  handshakesTimedOut: number
+  /** Handshake messages refused by the rate limits. */
+  handshakesLimited: number
+  decryptFailures: number
+  /** Payloads dropped because no session came about or the queue was full. */
+  payloadsDropped: number
+}
+
+interface Session {
+  readonly peerId: Uint8Array
+  transport: NoiseTransport | null
+  handshakeHash: Uint8Array | null
+  handshake: XXHandshake | null
+  handshakeStartedAt: number
+  attempts: number
+  queue: Uint8Array[]
+  decryptFailures: number
+  /** When handshakes with this peer started (ours and theirs), for the rate limit. */
+  recent: number[]
+}
+
+export class NoiseSessions {
+  readonly counters: NoiseCounters = {
+    handshakesStarted: 0, handshakesCompleted: 0, handshakesFailed: 0, handshakesTimedOut: 0, handshakesLimited: 0, decryptFailures: 0, payloadsDropped: 0,
+  }
+
+  /** Insertion order is use order: the first is the least recently used. */
+  private readonly sessions = new Map<string, Session>()
+  private readonly recent: number[] = []
+  private readonly log: Logger
+
+  constructor (private readonly deps: NoiseSessionsDeps) {
+    this.log = deps.logger.child({ component: 'noise' })
+  }
+
+  /** Whether a session with the peer is established. */
+  has (peerId: Uint8Array): boolean {
+    return this.sessions.get(peerKey(peerId))?.transport != null
+  }
+
+  /** The handshake hash of the established session, the same 32 bytes at both ends. */
+  handshakeHash (peerId: Uint8Array): Uint8Array | null {
+    return this.sessions.get(peerKey(peerId))?.handshakeHash ?? null
+  }
+
+  /** Encrypts and sends now when a session exists; else queues and starts a handshake. */
+  send (peerId: Uint8Array, plaintext: Uint8Array): void {
+    const session = this.session(peerId)
+    if (session.transport !== null && session.handshake === null) {
+      this.seal(session, plaintext)
+      return
+    }
+    if (session.queue.length >= QUEUE_MAX_PAYLOADS) {
+      session.queue.shift()
+      this.counters.payloadsDropped++
+    }
+    session.queue.push(plaintext)
+    if (session.handshake === null) this.initiate(session)
+  }
+
+  receiveHandshake (peerId: Uint8Array, message: Uint8Array): void {
+    const session = this.session(peerId)
+    const handshake = session.handshake
+    // Message 1 is the only one of 32 bytes (the phones send empty payloads): a start, a crossed start or
+    // a restart. Anything else continues the handshake under way; without one it is stray.
+    if (message.length === NOISE_KEY_BYTES) {
+      if (handshake?.role === 'initiator' && !handshake.complete && compareIds(this.deps.localId, peerId) < 0) {
+        // Crossed starts: the lower ID keeps the initiator's role ([iOS] NoiseSessionManager); the peer yields.
+        this.log.debug({ peer: toHex(peerId) }, 'crossed handshake: keeping the initiator role')
+        return
+      }
+      this.respond(session, message)
+      return
+    }
+    if (handshake === null) {
+      this.counters.handshakesFailed++
+      return
+    }
+    try {
+      handshake.readMessage(message)
+      if (!handshake.complete) this.deps.transmit(MessageType.noiseHandshake, session.peerId, handshake.writeMessage())
+    } catch (error) {
+      this.failHandshake(session, error)
+      return
+    }
+    this.complete(session)
+  }
+
+  receiveEncrypted (peerId: Uint8Array, frame: Uint8Array): void {
+    const session = this.session(peerId)
+    if (session.transport === null) {
+      // As iOS: ciphertext without a session means the peer holds one we lost (we restarted): start anew.
+      this.counters.decryptFailures++
+      if (session.handshake === null) this.initiate(session)
+      return
+    }
+    let plaintext: Uint8Array
+    try {
+      plaintext = session.transport.decrypt(frame)
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error
+      this.counters.decryptFailures++
+      if (++session.decryptFailures >= DECRYPT_FAILURES_BEFORE_HANDSHAKE && session.handshake === null) this.initiate(session)
+      return
+    }
+    session.decryptFailures = 0
+    this.deps.deliver(session.peerId, plaintext)
+  }
+
+  /** Expires handshakes that took too long, retrying ours while payloads wait. */
+  maintain (now: number): void {
+    for (const session of this.sessions.values()) {
+      const handshake = session.handshake
+      if (handshake === null) continue
+      const timeout = handshake.role === 'initiator' ? INITIATOR_TIMEOUT_MS : RESPONDER_TIMEOUT_MS
+      if (now - session.handshakeStartedAt < timeout) continue
+      this.counters.handshakesTimedOut++
+      session.handshake = null
+      this.retryOrDrop(session)
+    }
+  }
+
+  // ----------------------------------------------------------------------------------------------
+
+  private session (peerId: Uint8Array): Session {
+    const key = peerKey(peerId)
+    let session = this.sessions.get(key)
+    if (session !== undefined) {
+      this.sessions.delete(key)
+    } else {
+      session = { peerId: peerId.slice(), transport: null, handshakeHash: null, handshake: null, handshakeStartedAt: 0, attempts: 0, queue: [], decryptFailures: 0, recent: [] }
+      if (this.sessions.size >= MAX_SESSIONS) {
+        const oldest = this.sessions.keys().next().value!
+        this.counters.payloadsDropped += this.sessions.get(oldest)!.queue.length
+        this.sessions.delete(oldest)
+      }
+    }
+    this.sessions.set(key, session)
+    return session
+  }
+
+  private initiate (session: Session): void {
+    if (!this.allow(session)) return
+    session.attempts++
+    // A fresh ephemeral every time: Android ignores a repeated message 1 byte for byte.
+    const handshake = new XXHandshake(this.deps.crypto, 'initiator', this.deps.staticKey)
+    session.handshake = handshake
+    session.handshakeStartedAt = this.deps.clock.now()
+    this.counters.handshakesStarted++
+    this.deps.transmit(MessageType.noiseHandshake, session.peerId, handshake.writeMessage())
+  }
+
+  private respond (session: Session, message: Uint8Array): void {
+    if (!this.allow(session)) return
+    const handshake = new XXHandshake(this.deps.crypto, 'responder', this.deps.staticKey)
+    try {
+      handshake.readMessage(message)
+      const reply = handshake.writeMessage()
+      session.handshake = handshake
+      session.handshakeStartedAt = this.deps.clock.now()
+      this.deps.transmit(MessageType.noiseHandshake, session.peerId, reply)
+    } catch (error) {
+      this.failHandshake(session, error)
+    }
+  }
+
+  private complete (session: Session): void {
+    const handshake = session.handshake!
+    const split = handshake.split()
+    session.handshake = null
+    const claimed = peerIdFromNoiseKey(this.deps.crypto, split.remoteStaticKey)
+    const pinned = this.deps.pinnedKey?.(session.peerId)
+    if (!sameBytes(claimed, session.peerId) || (pinned !== undefined && !sameBytes(pinned, split.remoteStaticKey))) {
+      // The peer authenticated a key that is not the one its ID (or our pin) names: an impostor.
+      this.counters.handshakesFailed++
+      this.log.warn({ peer: toHex(session.peerId) }, 'Noise handshake authenticated a key the peer ID does not name')
+      this.retryOrDrop(session)
+      return
+    }
+    session.transport = new NoiseTransport(split.send, split.receive)
+    session.handshakeHash = split.handshakeHash
+    session.attempts = 0
+    session.decryptFailures = 0
+    this.counters.handshakesCompleted++
+    this.log.debug({ peer: toHex(session.peerId) }, 'Noise session established')
+    this.deps.established?.(session.peerId)
+    for (const plaintext of session.queue.splice(0)) this.seal(session, plaintext)
+  }
+
+  private seal (session: Session, plaintext: Uint8Array): void {
+    let frame: Uint8Array
+    try {
+      frame = session.transport!.encrypt(plaintext)
+    } catch (error) {
+      if (error instanceof RangeError) throw error
+      // The counter is spent: renew the session and send this once it is up.
+      session.queue.push(plaintext)
+      if (session.handshake === null) this.initiate(session)
+      return
+    }
+    this.deps.transmit(MessageType.noiseEncrypted, session.peerId, frame)
+  }
+
+  private failHandshake (session: Session, error: unknown): void {
+    if (!(error instanceof DecodeError)) throw error
+    this.counters.handshakesFailed++
+    this.log.debug({ peer: toHex(session.peerId), field: error.field }, 'Noise handshake message refused')
+    const ours = session.handshake?.role === 'initiator'
+    session.handshake = null
+    if (ours) this.retryOrDrop(session)
+  }
+
+  private retryOrDrop (session: Session): void {
+    if (session.queue.length === 0) return
+    if (session.attempts < HANDSHAKE_ATTEMPTS) {
+      this.initiate(session)
+      if (session.handshake !== null) return
+    }
+    this.counters.payloadsDropped += session.queue.length
+    session.queue = []
+    session.attempts = 0
+  }
+
+  /** The rate limits, counted over the last minute; a refused handshake is counted. */
+  private allow (session: Session): boolean {
+    const now = this.deps.clock.now()
+    prune(session.recent, now)
+    prune(this.recent, now)
+    if (session.recent.length >= HANDSHAKES_PER_PEER_PER_MINUTE || this.recent.length >= HANDSHAKES_PER_MINUTE) {
+      this.counters.handshakesLimited++
+      return false
+    }
+    session.recent.push(now)
+    this.recent.push(now)
+    return true
+  }
+}
+
+function prune (times: number[], now: number): void {
+  let old = 0
+  while (old < times.length && now - times[old]! >= MINUTE_MS) old++
+  if (old > 0) times.splice(0, old)
+}
+
+function compareIds (a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < a.length && i < b.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!
+  return a.length - b.length
+}
+
+function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && compareIds(a, b) === 0
+}

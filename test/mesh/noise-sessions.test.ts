@@ -1,0 +1,306 @@
+// Noise sessions between parties wired back to back: handshakes, queued payloads, crossed starts,
+// restarts, impostors, timeouts, rate limits and tampering, with the real (noble) crypto.
+import pino from 'pino'
+import { describe, expect, test } from 'vitest'
+import { identityFromSecrets, type Identity } from '../../src/crypto/identity.js'
+import { nobleCrypto } from '../../src/crypto/noble-provider.js'
+import { XXHandshake } from '../../src/crypto/noise.js'
+import {
+  DECRYPT_FAILURES_BEFORE_HANDSHAKE, HANDSHAKE_ATTEMPTS, HANDSHAKES_PER_MINUTE, HANDSHAKES_PER_PEER_PER_MINUTE, INITIATOR_TIMEOUT_MS,
+  MAX_SESSIONS, NoiseSessions, QUEUE_MAX_PAYLOADS, RESPONDER_TIMEOUT_MS,
+} from '../../src/mesh/noise-sessions.js'
+import { MessageType } from '../../src/wire/packet-types.js'
+import { ManualClock } from '../helpers/manual-clock.js'
+
+const crypto = nobleCrypto
+const logger = pino({ level: 'silent' })
+const text = (s: string): Uint8Array => new TextEncoder().encode(s)
+const str = (b: Uint8Array): string => new TextDecoder().decode(b)
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+
+interface Frame { from: Party, to: Uint8Array, type: number, payload: Uint8Array }
+
+class Party {
+  sessions!: NoiseSessions
+  readonly got: string[] = []
+  readonly established: string[] = []
+  constructor (readonly net: Net, readonly identity: Identity, readonly pins = new Map<string, Uint8Array>()) {
+    this.restart()
+  }
+
+  get id (): Uint8Array { return this.identity.peerId }
+
+  /** A new process with the same identity: every session is gone. */
+  restart (): void {
+    this.sessions = new NoiseSessions({
+      crypto,
+      clock: this.net.clock,
+      logger,
+      localId: this.id,
+      staticKey: { secretKey: this.identity.noiseSecretKey, publicKey: this.identity.noisePublicKey },
+      transmit: (type, to, payload) => this.net.wire.push({ from: this, to: to.slice(), type, payload: payload.slice() }),
+      deliver: (_peer, plaintext) => this.got.push(str(plaintext)),
+      pinnedKey: peer => this.pins.get(hex(peer)),
+      established: peer => this.established.push(hex(peer)),
+    })
+  }
+}
+
+class Net {
+  readonly clock = new ManualClock()
+  readonly wire: Frame[] = []
+  readonly parties: Party[] = []
+
+  party (seed: number, claimedId?: Uint8Array): Party {
+    let identity = identityFromSecrets(crypto, new Uint8Array(32).fill(seed), new Uint8Array(32).fill(seed + 100))
+    if (claimedId !== undefined) identity = { ...identity, peerId: claimedId, peerIdHex: hex(claimedId) }
+    const p = new Party(this, identity)
+    this.parties.push(p)
+    return p
+  }
+
+  /** Delivers what is on the wire (and what that causes) until it is quiet; `keep` filters frames. */
+  run (keep: (frame: Frame) => boolean = () => true): Frame[] {
+    const carried: Frame[] = []
+    while (this.wire.length > 0) {
+      const frame = this.wire.shift()!
+      if (!keep(frame)) continue
+      carried.push(frame)
+      for (const to of this.parties.filter(p => hex(p.id) === hex(frame.to) && p !== frame.from)) {
+        if (frame.type === MessageType.noiseHandshake) to.sessions.receiveHandshake(frame.from.id, frame.payload)
+        else to.sessions.receiveEncrypted(frame.from.id, frame.payload)
+      }
+    }
+    return carried
+  }
+}
+
+function twoParties (): { net: Net, a: Party, b: Party } {
+  const net = new Net()
+  return { net, a: net.party(1), b: net.party(2) }
+}
+
+const shape = (frames: Frame[]): string[] => frames.map(f => `${f.type === MessageType.noiseHandshake ? 'hs' : 'enc'}:${f.payload.length}`)
+
+describe('NoiseSessions', () => {
+  test('NoiseSessions — the first send runs XX (32, 96, 64 bytes), then the payload follows with 20 bytes of overhead', () => {
+    const { net, a, b } = twoParties()
+    a.sessions.send(b.id, text('hello'))
+    expect(shape(net.run())).toEqual(['hs:32', 'hs:96', 'hs:64', 'enc:25'])
+    expect(b.got).toEqual(['hello'])
+    expect(a.sessions.has(b.id) && b.sessions.has(a.id)).toBe(true)
+    expect(hex(a.sessions.handshakeHash(b.id)!)).toBe(hex(b.sessions.handshakeHash(a.id)!))
+    expect([a.established, b.established]).toEqual([[hex(b.id)], [hex(a.id)]])
+    // Established: the next payload goes straight out, both ways.
+    a.sessions.send(b.id, text('again'))
+    b.sessions.send(a.id, text('reply'))
+    expect(shape(net.run())).toEqual(['enc:25', 'enc:25'])
+    expect([b.got, a.got]).toEqual([['hello', 'again'], ['reply']])
+  })
+
+  test('NoiseSessions — payloads sent during the handshake wait and go in order; past the queue bound the oldest go', () => {
+    const { net, a, b } = twoParties()
+    for (let i = 0; i < QUEUE_MAX_PAYLOADS + 3; i++) a.sessions.send(b.id, text(`m${i}`))
+    net.run()
+    expect(b.got).toEqual(Array.from({ length: QUEUE_MAX_PAYLOADS }, (_, i) => `m${i + 3}`))
+    expect(a.sessions.counters.payloadsDropped).toBe(3)
+    expect(a.sessions.counters.handshakesStarted).toBe(1)
+  })
+
+  test('NoiseSessions — crossed starts end in one session: the lower ID keeps the initiator role', () => {
+    const { net, a, b } = twoParties()
+    a.sessions.send(b.id, text('from a'))
+    b.sessions.send(a.id, text('from b'))
+    const frames = net.run()
+    expect([a.got, b.got]).toEqual([['from b'], ['from a']])
+    const [low] = [a, b].sort((x, y) => hex(x.id).localeCompare(hex(y.id)))
+    // Two message 1s, then the higher ID answers the lower's and the lower finishes it.
+    expect(shape(frames).slice(0, 4)).toEqual(['hs:32', 'hs:32', 'hs:96', 'hs:64'])
+    expect(frames[2]!.to).toEqual(low!.id)
+    expect(frames[3]!.from).toBe(low)
+  })
+
+  test('NoiseSessions — a peer that restarted gets a new session; the payload the old session carried is lost, later ones arrive', () => {
+    const { net, a, b } = twoParties()
+    a.sessions.send(b.id, text('before'))
+    net.run()
+    b.restart()
+    a.sessions.send(b.id, text('lost'))
+    // b cannot read it and starts a handshake; a answers it over its live session.
+    expect(shape(net.run())).toEqual(['enc:24', 'hs:32', 'hs:96', 'hs:64'])
+    a.sessions.send(b.id, text('after'))
+    net.run()
+    expect(b.got).toEqual(['before', 'after'])
+    expect(b.sessions.counters.decryptFailures).toBe(1)
+  })
+
+  test('NoiseSessions — while a peer renews the session the old one is not used for new payloads', () => {
+    const { net, a, b } = twoParties()
+    a.sessions.send(b.id, text('one'))
+    net.run()
+    b.restart()
+    b.sessions.send(a.id, text('hi again'))
+    // Message 1 reaches a, whose answer is held back for a moment: a's payload meanwhile must wait.
+    const held: Frame[] = []
+    net.run(f => { if (f.from === a && f.type === MessageType.noiseHandshake) { held.push(f); return false } return true })
+    a.sessions.send(b.id, text('waits'))
+    expect(net.wire).toEqual([])
+    net.wire.push(...held)
+    net.run()
+    expect([a.got, b.got]).toEqual([['hi again'], ['one', 'waits']])
+  })
+
+  test.each([
+    ['a peer ID its key does not hash to', false],
+    ['a key other than the pinned one', true],
+  ])('NoiseSessions — a session that authenticates %s is refused', (_, byPin) => {
+    const net = new Net()
+    const a = net.party(1)
+    const b = net.party(2)
+    // c claims b's ID, or (pinned case) a has pinned some other key for c.
+    const c = byPin ? net.party(3) : net.party(3, b.id)
+    if (byPin) a.pins.set(hex(c.id), b.identity.noisePublicKey)
+    else net.parties.splice(net.parties.indexOf(b), 1)
+    c.sessions.send(a.id, text('trust me'))
+    net.run()
+    expect(a.got).toEqual([])
+    expect(a.sessions.has(c.id)).toBe(false)
+    // Twice: c's payload then reached a without a session, and a started one of its own, as iOS does.
+    expect(a.sessions.counters.handshakesFailed).toBe(2)
+  })
+
+  test('NoiseSessions — an unanswered start is retried with a fresh ephemeral, then its payloads are dropped', () => {
+    const { net, a, b } = twoParties()
+    a.sessions.send(b.id, text('nobody home'))
+    const starts: string[] = []
+    for (let i = 0; i < HANDSHAKE_ATTEMPTS; i++) {
+      starts.push(...net.wire.map(f => hex(f.payload)))
+      net.run(() => false)
+      net.clock.advance(INITIATOR_TIMEOUT_MS - 1)
+      a.sessions.maintain(net.clock.now())
+      expect(net.wire).toEqual([])
+      net.clock.advance(1)
+      a.sessions.maintain(net.clock.now())
+    }
+    expect(new Set(starts).size).toBe(HANDSHAKE_ATTEMPTS)
+    expect(net.wire).toEqual([])
+    expect(a.sessions.counters).toMatchObject({ handshakesStarted: HANDSHAKE_ATTEMPTS, handshakesTimedOut: HANDSHAKE_ATTEMPTS, payloadsDropped: 1 })
+    // The peer comes back: a new send starts afresh.
+    a.sessions.send(b.id, text('later'))
+    net.run()
+    expect(b.got).toEqual(['later'])
+    void b
+  })
+
+  test('NoiseSessions — a responder forgets a handshake whose message 3 never came after 20 s', () => {
+    const { net, a, b } = twoParties()
+    a.sessions.send(b.id, text('x'))
+    net.run(f => f.payload.length !== 64 || f.type !== MessageType.noiseHandshake)
+    b.sessions.maintain(net.clock.now() + RESPONDER_TIMEOUT_MS - 1)
+    expect(b.sessions.counters.handshakesTimedOut).toBe(0)
+    b.sessions.maintain(net.clock.now() + RESPONDER_TIMEOUT_MS)
+    expect(b.sessions.counters.handshakesTimedOut).toBe(1)
+    expect(b.sessions.has(a.id)).toBe(false)
+  })
+
+  test('NoiseSessions — handshakes are rate-limited per peer and in all, per minute', () => {
+    const net = new Net()
+    const a = net.party(1)
+    const b = net.party(2)
+    const start = (): Uint8Array => new XXHandshake(crypto, 'initiator', { secretKey: b.identity.noiseSecretKey, publicKey: b.identity.noisePublicKey }).writeMessage()
+    for (let i = 0; i < HANDSHAKES_PER_PEER_PER_MINUTE + 2; i++) a.sessions.receiveHandshake(b.id, start())
+    expect(net.wire.length).toBe(HANDSHAKES_PER_PEER_PER_MINUTE)
+    expect(a.sessions.counters.handshakesLimited).toBe(2)
+    net.wire.length = 0
+    net.clock.advance(60_000)
+    a.sessions.receiveHandshake(b.id, start())
+    expect(net.wire.length).toBe(1)
+    // In all: starts towards many peers stop at the global limit.
+    const c = net.party(3)
+    for (let i = 0; i < HANDSHAKES_PER_MINUTE + 5; i++) c.sessions.send(Uint8Array.of(0, 0, 0, 0, 0, 0, i >> 8, i & 0xff), text('x'))
+    expect(c.sessions.counters.handshakesStarted).toBe(HANDSHAKES_PER_MINUTE)
+  })
+
+  test('NoiseSessions — at MAX_SESSIONS the least recently used session goes, with what it queued', () => {
+    const net = new Net()
+    const a = net.party(1)
+    const id = (i: number): Uint8Array => Uint8Array.of(1, 2, 3, 4, 0, 0, i >> 8, i & 0xff)
+    for (let i = 0; i < MAX_SESSIONS; i++) a.sessions.send(id(i), text('q'))
+    expect(a.sessions.counters.payloadsDropped).toBe(0)
+    a.sessions.send(id(0), text('q'))
+    a.sessions.send(id(MAX_SESSIONS), text('q'))
+    // Session 0 was used again, so session 1 is the one that went.
+    expect(a.sessions.counters.payloadsDropped).toBe(1)
+  })
+
+  test.each([
+    // Message 1 carries no tag, but its ephemeral is in every key after it: the initiator refuses
+    // message 2 and starts again at once, since its payload waits.
+    ['message 1', 0, ['x'], 1],
+    // The initiator refuses message 2 and starts again at once, since its payload waits.
+    ['message 2', 1, ['x'], 1],
+    // The responder refuses message 3; the initiator, done, sent its payload on a session the responder
+    // never had, which the responder answers with a handshake of its own.
+    ['message 3', 2, [], 1],
+  ])('NoiseSessions — a tampered handshake %s is refused without harm, and the next payload arrives', (_, index, got, failed) => {
+    const { net, a, b } = twoParties()
+    a.sessions.send(b.id, text('x'))
+    let seen = 0
+    net.run(f => {
+      if (f.type === MessageType.noiseHandshake && seen++ === index) f.payload[f.payload.length - 1]! ^= 1
+      return true
+    })
+    expect(b.got).toEqual(got)
+    expect(a.sessions.counters.handshakesFailed + b.sessions.counters.handshakesFailed).toBe(failed)
+    a.sessions.send(b.id, text('y'))
+    net.run()
+    expect(b.got).toEqual([...got, 'y'])
+  })
+
+  test('NoiseSessions — a stray handshake message without a handshake under way gets no answer', () => {
+    const { net, a, b } = twoParties()
+    a.sessions.receiveHandshake(b.id, new Uint8Array(96))
+    expect(net.wire).toEqual([])
+    expect(a.sessions.counters.handshakesFailed).toBe(1)
+  })
+
+  test('NoiseSessions — frames that fail to decrypt are dropped; after three in a row a new handshake starts', () => {
+    const { net, a, b } = twoParties()
+    a.sessions.send(b.id, text('ok'))
+    net.run()
+    for (let i = 1; i <= DECRYPT_FAILURES_BEFORE_HANDSHAKE; i++) {
+      a.sessions.send(b.id, text('bad'))
+      net.run(f => { f.payload[10]! ^= 1; return f.type === MessageType.noiseEncrypted })
+      expect(b.sessions.counters.handshakesStarted).toBe(i === DECRYPT_FAILURES_BEFORE_HANDSHAKE ? 1 : 0)
+    }
+    net.run()
+    a.sessions.send(b.id, text('fine'))
+    net.run()
+    expect(b.got).toEqual(['ok', 'fine'])
+  })
+
+  test('NoiseSessions — failures with a good frame between them are not in a row and start nothing', () => {
+    const { net, a, b } = twoParties()
+    a.sessions.send(b.id, text('ok'))
+    net.run()
+    const corrupt = (f: Frame): boolean => { f.payload[10]! ^= 1; return true }
+    for (let round = 0; round < 2; round++) {
+      for (let i = 1; i < DECRYPT_FAILURES_BEFORE_HANDSHAKE; i++) { a.sessions.send(b.id, text('bad')); net.run(corrupt) }
+      a.sessions.send(b.id, text('good'))
+      net.run()
+    }
+    expect(b.sessions.counters).toMatchObject({ decryptFailures: 2 * (DECRYPT_FAILURES_BEFORE_HANDSHAKE - 1), handshakesStarted: 0 })
+    expect(b.got).toEqual(['ok', 'good', 'good'])
+  })
+
+  test('NoiseSessions — reordered frames are delivered once each', () => {
+    const { net, a, b } = twoParties()
+    a.sessions.send(b.id, text('0'))
+    net.run()
+    for (let i = 1; i <= 5; i++) a.sessions.send(b.id, text(String(i)))
+    const frames = net.wire.splice(0)
+    net.wire.push(frames[3]!, frames[0]!, frames[3]!, frames[4]!, frames[1]!, frames[2]!, frames[0]!)
+    net.run()
+    expect(b.got).toEqual(['0', '4', '1', '5', '2', '3'])
+  })
+})
