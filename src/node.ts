@@ -8,6 +8,7 @@ import { signPacket, verifyPacket } from './crypto/signing.js'
 import type { Logger } from './logger.js'
 import { AnnounceSync } from './mesh/announce-sync.js'
 import type { Link, Transport } from './mesh/link.js'
+import { NoiseSessions, type NoiseCounters } from './mesh/noise-sessions.js'
 import { PeerTable, peerKey, toHex, type Peer, type PeerKeys } from './mesh/peers.js'
 import type { PinPool } from './mesh/pin-pool.js'
 import { adaptivePolicy } from './mesh/policy/adaptive.js'
@@ -18,7 +19,9 @@ import { capabilitiesFromBits, encodeAnnounce, hasCapability, PeerCapability } f
 import { decompressPayload, type Deflater } from './wire/compression.js'
 import { DecodeError } from './wire/decode-error.js'
 import { hexToBytes } from './wire/hex.js'
-import { MessageType, type Packet } from './wire/packet-types.js'
+import { decodeNoisePayload, encodeNoisePayload, NoisePayloadType } from './wire/noise-payload.js'
+import { MessageType, PEER_ID_BYTES, type Packet } from './wire/packet-types.js'
+import { decodePrivateMessage, encodePrivateMessage, MAX_PRIVATE_MESSAGE_FIELD_BYTES } from './wire/private-message.js'
 import { decodeRequestSync } from './wire/request-sync.js'
 import { decodeUtf8OrNull, encodeUtf8 } from './wire/utf8.js'
 
@@ -115,6 +118,23 @@ export interface PublicMessage {
   hops: number | null
 }
 
+export interface PrivateMessage {
+  /** 16 lowercase hex characters. */
+  senderId: string
+  /** The sender's announced nickname; its peer ID's first 8 characters while it has not announced. */
+  nickname: string
+  /** The sender's ID for this message (the phones use UUIDs); a delivery receipt carrying it went back. */
+  messageId: string
+  text: string
+}
+
+export interface PrivateReceipt {
+  peerId: string
+  messageId: string
+  /** delivered: the peer's node has it; read: its user opened it. */
+  kind: 'delivered' | 'read'
+}
+
 export interface PeerSummary {
   peerId: string
   nickname: string
@@ -135,6 +155,10 @@ export interface MeshEvents {
   packet: { packet: Packet, linkId: string }
   linkUp: { linkId: string }
   linkDown: { linkId: string, reason: string }
+  /** A private message, decrypted from the sender's Noise session. */
+  privateMessage: PrivateMessage
+  /** A peer confirmed a private message we sent. */
+  receipt: PrivateReceipt
 }
 
 export type Unsubscribe = () => void
@@ -148,13 +172,20 @@ export interface MeshNode {
   stop (): Promise<void>
   /** Signs and floods a public message (fragmented per link as needed). */
   sendPublic (text: string): void
+  /**
+   * Sends a private message over the peer's Noise session, after a handshake if there is none yet;
+   * returns its message ID, which the peer's `delivered` receipt names. Text ≤ 255 UTF-8 bytes.
+   */
+  sendPrivate (peerId: string, text: string): string
   /** Sends an announce now (it is also sent on start, after new links and periodically). */
   announce (): void
   on<K extends keyof MeshEvents> (event: K, listener: (event: MeshEvents[K]) => void): Unsubscribe
   peers (): PeerSummary[]
   readonly links: readonly Link[]
-  stats (): MeshStats
+  stats (): NodeStats
 }
+
+export type NodeStats = MeshStats & { noise: NoiseCounters }
 
 function summary (peer: Peer): PeerSummary {
   return {
@@ -192,6 +223,7 @@ class Node implements MeshNode {
   private syncTimer: TimerId | null = null
   /** First sync request of each new link, SYNC_INITIAL_DELAY_MS after it came up. */
   private readonly linkSyncTimers = new Map<Link, TimerId>()
+  private readonly sessions: NoiseSessions
 
   constructor (private readonly o: NodeOptions) {
     this.config = o.config ?? {}
@@ -214,6 +246,16 @@ class Node implements MeshNode {
       verify: (signingPublicKey, packet) => verifyPacket(crypto, signingPublicKey, packet),
     }
     this.sync = this.config.sync === true ? new AnnounceSync(crypto) : null
+    this.sessions = new NoiseSessions({
+      crypto,
+      clock: o.clock,
+      logger: this.log,
+      localId: o.identity.peerId,
+      staticKey: { secretKey: o.identity.noiseSecretKey, publicKey: o.identity.noisePublicKey },
+      transmit: (type, recipientId, payload) => this.sendNoise(type, recipientId, payload),
+      deliver: (peerId, plaintext) => this.noisePayload(peerId, plaintext),
+      pinnedKey: peerId => this.peerTable.pinned(peerKey(peerId))?.noisePublicKey,
+    })
     this.router = this.makeRouter()
   }
 
@@ -243,6 +285,7 @@ class Node implements MeshNode {
         onPublicMessage: (packet, peer, reassembled) => this.publicMessage(packet, peer, reassembled),
         onPacket: (packet, link) => {
           if (packet.type === MessageType.requestSync) this.answerSync(packet, link)
+          else if (packet.type === MessageType.noiseHandshake || packet.type === MessageType.noiseEncrypted) this.noisePacket(packet)
           this.emit('packet', { packet, linkId: link.id })
         },
         onAnnounce: this.sync === null ? undefined : (senderKey, packet, frame) => this.sync!.note(senderKey, packet, frame),
@@ -289,6 +332,17 @@ class Node implements MeshNode {
     this.sendSigned(MessageType.message, payload)
   }
 
+  sendPrivate (peerId: string, text: string): string {
+    if (!this.running) throw new Error('node not started')
+    const recipient = /^[0-9a-f]{16}$/.test(peerId) ? hexToBytes(peerId) : null
+    if (recipient === null) throw new Error(`peer ID must be 16 lowercase hex characters, got '${peerId}'`)
+    if (peerId === this.peerId) throw new Error('a private message to ourselves')
+    if (encodeUtf8(text).length > MAX_PRIVATE_MESSAGE_FIELD_BYTES) throw new RangeError(`private message longer than ${MAX_PRIVATE_MESSAGE_FIELD_BYTES} UTF-8 bytes`)
+    const messageId = uuid(this.o.crypto.randomBytes(16))
+    this.sessions.send(recipient, encodeNoisePayload({ type: NoisePayloadType.privateMessage, data: encodePrivateMessage({ messageId, content: text }) }))
+    return messageId
+  }
+
   announce (): void {
     if (!this.running) return
     const id = this.o.identity
@@ -320,8 +374,8 @@ class Node implements MeshNode {
     return this.peerTable.list().map(summary)
   }
 
-  stats (): MeshStats {
-    return this.counters.snapshot()
+  stats (): NodeStats {
+    return { ...this.counters.snapshot(), noise: { ...this.sessions.counters } }
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -387,6 +441,63 @@ class Node implements MeshNode {
       timestamp: Number(packet.timestamp),
       hops: reassembled ? null : MAX_TTL - packet.ttl,
     })
+  }
+
+  /** A Noise packet the router passed us: only those addressed to us go to the sessions. */
+  private noisePacket (packet: Packet): void {
+    const to = packet.recipientId
+    if (to === null || to.length !== PEER_ID_BYTES || toHex(to) !== this.peerId) return
+    if (packet.type === MessageType.noiseHandshake) this.sessions.receiveHandshake(packet.senderId, packet.payload)
+    else this.sessions.receiveEncrypted(packet.senderId, packet.payload)
+  }
+
+  /**
+   * Noise packets go out unsigned, v1, TTL 7, to the peer: what iOS sends and both phones accept (Android
+   * signs its own, but verifies signatures only on announces, messages and files).
+   */
+  private sendNoise (type: number, recipientId: Uint8Array, payload: Uint8Array): void {
+    if (!this.running) return
+    this.router.originate({
+      version: payload.length > V1_MAX_PAYLOAD ? 2 : 1,
+      type,
+      ttl: MAX_TTL,
+      timestamp: BigInt(Math.floor(this.o.clock.now())),
+      senderId: this.o.identity.peerId,
+      recipientId,
+      route: [],
+      payload,
+      isCompressed: false,
+      isRSR: false,
+      signature: null,
+    })
+  }
+
+  /** A decrypted Noise payload: messages are shown and receipted, receipts reported, the rest ignored (as the phones do with types they lack). */
+  private noisePayload (peerId: Uint8Array, plaintext: Uint8Array): void {
+    const senderId = toHex(peerId)
+    try {
+      const { type, data } = decodeNoisePayload(plaintext)
+      switch (type) {
+        case NoisePayloadType.privateMessage: {
+          const { messageId, content } = decodePrivateMessage(data)
+          // Both phones confirm every private message with its ID ([iOS] sendMeshDeliveryAck, [AND] sendDeliveryAck).
+          this.sessions.send(peerId, encodeNoisePayload({ type: NoisePayloadType.delivered, data: encodeUtf8(messageId) }))
+          const nickname = this.peerTable.get(peerKey(peerId))?.nickname ?? senderId.slice(0, 8)
+          this.emit('privateMessage', { senderId, nickname, messageId, text: content })
+          return
+        }
+        case NoisePayloadType.delivered:
+        case NoisePayloadType.readReceipt: {
+          const messageId = decodeUtf8OrNull(data)
+          if (messageId === null) throw new DecodeError('messageId', 'not UTF-8')
+          this.emit('receipt', { peerId: senderId, messageId, kind: type === NoisePayloadType.delivered ? 'delivered' : 'read' })
+          return
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error
+      this.counters.drop('decode')
+    }
   }
 
   private linkUp (link: Link): void {
@@ -483,8 +594,18 @@ class Node implements MeshNode {
       if (!this.running) return
       const now = this.o.clock.now()
       this.router.maintain(now)
+      this.sessions.maintain(now)
       for (const peer of this.peerTable.expire(now)) this.emitLazily('peerLeft', () => ({ ...summary(peer), reason: 'stale' as const }))
       this.scheduleMaintenance()
     })
   }
+}
+
+/** An RFC 4122 version-4 UUID in upper case, as iOS writes message IDs. */
+function uuid (random: Uint8Array): string {
+  const b = random.slice(0, 16)
+  b[6] = (b[6]! & 0x0f) | 0x40
+  b[8] = (b[8]! & 0x3f) | 0x80
+  const h = toHex(b).toUpperCase()
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
 }

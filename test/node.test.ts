@@ -22,6 +22,7 @@ import { encodeUtf8 } from '../src/wire/utf8.js'
 import type { Random } from '../src/clock.js'
 import { signPacket } from '../src/crypto/signing.js'
 import { MessageType } from '../src/wire/packet-types.js'
+import { XXHandshake } from '../src/crypto/noise.js'
 import { fcOptions } from './wire/fc.js'
 
 const silent = pino({ level: 'silent' })
@@ -858,5 +859,108 @@ describe('MeshNode — the API\'s edges', () => {
     step(5_000) // as soon as the gap allows
     const t2 = 2_000 + wait + 400
     expect(at).toEqual([1_000, t2, t2 + gap])
+  })
+})
+
+describe('MeshNode — private messages', () => {
+  const UUID = /^[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$/
+
+  test('node — a private message crosses 3 hops encrypted, is shown once, and comes back as a delivery receipt', async () => {
+    const w = await mesh(4, line(4), 60)
+    const [a, b, c, d] = w.members as [Member, Member, Member, Member]
+    const shown = w.members.map(() => [] as string[])
+    w.members.forEach((m, i) => m.node.on('privateMessage', e => shown[i]!.push(`${e.senderId}:${e.nickname}:${e.messageId}:${e.text}`)))
+    const receipts: string[] = []
+    a.node.on('receipt', r => receipts.push(`${r.peerId}:${r.messageId}:${r.kind}`))
+    const secret = 'meet at the north gate'
+    const frames: Uint8Array[] = []
+    w.net.setTap((_from, _to, frame) => frames.push(frame.slice()))
+    const id = a.node.sendPrivate(d.identity.peerIdHex, secret)
+    w.run(3_000)
+    expect(id).toMatch(UUID)
+    expect(shown).toEqual([[], [], [], [`${a.identity.peerIdHex}:n0:${id}:${secret}`]])
+    expect(receipts).toEqual([`${d.identity.peerIdHex}:${id}:delivered`])
+    // The relays b and c carried it without reading it: no frame holds the text, and each Noise frame is
+    // unsigned, v1, TTL ≤ 7, padded to a 256-byte block like the phones'.
+    const text = Buffer.from(secret)
+    expect(frames.some(f => Buffer.from(f).includes(text))).toBe(false)
+    const noise = frames.map(f => decodePacket(f)).filter(p => p.type === MessageType.noiseHandshake || p.type === MessageType.noiseEncrypted)
+    expect(noise.length).toBeGreaterThanOrEqual(5 * 3) // 3 handshake messages, the message and its receipt, each over 3 links
+    expect(noise.every(p => p.signature === null && p.version === 1 && p.recipientId !== null)).toBe(true)
+    expect(frames.filter(f => f[1] === MessageType.noiseHandshake || f[1] === MessageType.noiseEncrypted).every(f => f.length === 256)).toBe(true)
+    for (const [m, completed] of [[a, 1], [b, 0], [c, 0], [d, 1]] as const) expect(m.node.stats().noise.handshakesCompleted).toBe(completed)
+    // Now established: both ways without another handshake.
+    const back = d.node.sendPrivate(a.identity.peerIdHex, 'on my way')
+    w.run(1_000)
+    expect(shown[0]).toEqual([`${d.identity.peerIdHex}:n3:${back}:on my way`])
+    expect(a.node.stats().noise.handshakesStarted + d.node.stats().noise.handshakesStarted).toBe(1)
+    void b; void c
+  })
+
+  test('node — message IDs differ from message to message', async () => {
+    const w = await mesh(2, [[0, 1]], 61)
+    const [a, b] = w.members as [Member, Member]
+    const ids = new Set(Array.from({ length: 20 }, () => a.node.sendPrivate(b.identity.peerIdHex, 'x')))
+    expect(ids.size).toBe(20)
+  })
+
+  test('node — a private message to a peer that never answers is dropped after three handshakes, without harm', async () => {
+    const w = await mesh(2, [[0, 1]], 62)
+    const [a] = w.members as [Member, Member]
+    a.node.sendPrivate('00112233445566ff', 'anyone?')
+    w.run(60_000)
+    expect(a.node.stats().noise).toMatchObject({ handshakesStarted: 3, handshakesTimedOut: 3, payloadsDropped: 1 })
+  })
+
+  test.each<[string, (node: MeshNode, to: string) => unknown, RegExp]>([
+    ['before start', (n, to) => n.sendPrivate(to, 'x'), /not started/],
+    ['to an ID that is not 16 lowercase hex', n => n.sendPrivate('00112233445566FF', 'x'), /16 lowercase hex/],
+    ['to a short ID', n => n.sendPrivate('0011', 'x'), /16 lowercase hex/],
+    ['to ourselves', n => n.sendPrivate(n.peerId, 'x'), /ourselves/],
+    ['of 256 UTF-8 bytes', (n, to) => n.sendPrivate(to, 'é'.repeat(128)), /255/],
+  ])('node — a private message %s is refused', async (what, act, error) => {
+    const w = new World(63)
+    const [a, b] = w.add(2) as [Member, Member]
+    if (what !== 'before start') await w.startAll()
+    expect(() => act(a.node, b.identity.peerIdHex)).toThrow(error)
+  })
+
+  test('node — 255 UTF-8 bytes is the longest private message, and arrives whole', async () => {
+    const w = await mesh(2, [[0, 1]], 64)
+    const [a, b] = w.members as [Member, Member]
+    const got: string[] = []
+    b.node.on('privateMessage', e => got.push(e.text))
+    const text = 'é'.repeat(127) + 'x'
+    a.node.sendPrivate(b.identity.peerIdHex, text)
+    w.run(2_000)
+    expect(got).toEqual([text])
+  })
+
+  test.each([
+    ['to everyone (FF×8)', new Uint8Array(8).fill(0xff)],
+    ['to no one', null],
+  ])('node — a handshake start addressed %s gets no answer', async (_, recipientId) => {
+    const w = new World(66)
+    const [a] = w.add(1) as [Member]
+    await a.node.start()
+    const x = await linkedRawPeer(w, a.transport)
+    const identity = newIdentity(w.random)
+    const start = new XXHandshake(nodeCrypto, 'initiator', { secretKey: identity.noiseSecretKey, publicKey: identity.noisePublicKey }).writeMessage()
+    x.links[0]!.send(encodePacket({
+      version: 1, type: MessageType.noiseHandshake, ttl: 7, timestamp: BigInt(w.clock.now()), senderId: identity.peerId, recipientId,
+      route: [], payload: start, isCompressed: false, isRSR: false, signature: null,
+    }, { pad: true }))
+    w.run(1_000)
+    expect(x.frames.filter(f => f[1] === MessageType.noiseHandshake && decodePacket(f).senderId.every((v, i) => v === a.identity.peerId[i]))).toEqual([])
+    expect(a.node.stats().noise.handshakesStarted).toBe(0)
+  })
+
+  test('node — Noise packets addressed to someone else are relayed, not taken', async () => {
+    const w = await mesh(3, line(3), 65)
+    const [a, b, c] = w.members as [Member, Member, Member]
+    a.node.sendPrivate(c.identity.peerIdHex, 'through b')
+    w.run(2_000)
+    expect(b.node.stats().noise.handshakesFailed + b.node.stats().noise.decryptFailures).toBe(0)
+    expect(b.node.stats().relayed).toBeGreaterThanOrEqual(5)
   })
 })
