@@ -24,8 +24,10 @@ import { createLogger, systemClock, systemRandom } from './system.js'
 
 const USAGE = `usage: blemesh node [options]
 
-Runs a mesh node on Bluetooth. Lines typed on stdin are sent as public messages
-(/quit stops, /drop closes every link, /peers and /stats print state, /history the stored chat).
+Runs a mesh node on Bluetooth. Lines typed on stdin are sent as public messages;
+/msg PEER TEXT sends TEXT privately (Noise, as Bitchat's private chat) to PEER, a nickname
+or a 16-hex peer ID. /quit stops, /drop closes every link, /peers and /stats print state,
+/history the stored public chat.
 
 adapters (default: hci0 in both roles on Linux, CoreBluetooth on macOS):
   --hci N                   one adapter in both roles (Linux raw HCI; stop bluetoothd)
@@ -55,7 +57,9 @@ node:
   --sync                    gossip sync of announces: ask each neighbour for the peers we have not
                             heard (REQUEST_SYNC, as the phones do) and answer theirs
   --send TEXT               send TEXT once a peer is known, then exit
-  --wait SECONDS            how long --send waits for a peer (default 30)
+  --to PEER                 with --send: send TEXT privately to PEER (nickname or peer ID) once it
+                            is known, and exit when its delivery receipt comes (1 if none does)
+  --wait SECONDS            how long --send waits for a peer, and --to for the receipt (default 30)
   --json-events             print events as JSON lines on stdout
   --log-level LEVEL         pino level for stderr (default info, or $BLEMESH_LOG)
 `
@@ -87,6 +91,8 @@ export interface NodeCommandOptions {
   /** `--sync`: gossip sync of announces (NodeConfig.sync). */
   sync: boolean
   send: string | undefined
+  /** `--to`: --send goes privately to this peer (nickname or peer ID). */
+  to: string | undefined
   waitSeconds: number
   jsonEvents: boolean
   logLevel: string | undefined
@@ -159,6 +165,7 @@ export function parseNodeArgs (argv: string[]): NodeCommandOptions {
       'no-two-hop-skip': { type: 'boolean' },
       sync: { type: 'boolean' },
       send: { type: 'string' },
+      to: { type: 'string' },
       wait: { type: 'string' },
       'json-events': { type: 'boolean' },
       'log-level': { type: 'string' },
@@ -207,6 +214,8 @@ export function parseNodeArgs (argv: string[]): NodeCommandOptions {
     const from = values['log-level'] !== undefined ? '--log-level' : 'BLEMESH_LOG'
     throw new UsageError(`${from} must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`)
   }
+  if (values.to !== undefined && values.send === undefined) throw new UsageError('--to says whom --send writes to; give --send TEXT too')
+  if (values.to === '') throw new UsageError('--to needs a nickname or a peer ID')
   const allow = split(list(values.allow))
   const deny = split(list(values.deny))
   return {
@@ -224,6 +233,7 @@ export function parseNodeArgs (argv: string[]): NodeCommandOptions {
     twoHopSkip,
     sync: values.sync === true,
     send: values.send,
+    to: values.to,
     waitSeconds: integer('wait', values.wait, 0) ?? DEFAULT_SEND_WAIT_S,
     jsonEvents: values['json-events'] ?? false,
     logLevel,
@@ -364,6 +374,12 @@ async function runNode (options: NodeCommandOptions, logger: Logger): Promise<nu
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
 
+  const sendPrivate = (peerId: string, text: string): string => {
+    const messageId = node.sendPrivate(peerId, text)
+    print('private-sent', { peerId, messageId, text }, `> [${peerId}] ${text}`)
+    return messageId
+  }
+
   const input = createInterface({ input: process.stdin })
   input.on('line', line => {
     const text = line.trimEnd()
@@ -374,6 +390,15 @@ async function runNode (options: NodeCommandOptions, logger: Logger): Promise<nu
     if (text === '/history') {
       const history = store.recentMessages(HISTORY_LINES)
       print('history', { messages: history }, history.map(chatLine).join('\n'))
+      return
+    }
+    if (text === '/msg' || text.startsWith('/msg ')) {
+      const [, who = '', ...words] = text.split(' ')
+      const body = words.join(' ')
+      const peer = resolvePeer(node.peers(), who)
+      if (body === '') { process.stderr.write('blemesh node: usage: /msg PEER TEXT\n'); return }
+      if (typeof peer !== 'string') { process.stderr.write(`blemesh node: ${peer.error}\n`); return }
+      sendPrivate(peer, body)
       return
     }
     if (text === '/stats') {
@@ -391,20 +416,46 @@ async function runNode (options: NodeCommandOptions, logger: Logger): Promise<nu
 
   if (options.send !== undefined) {
     const text = options.send
-    const sendWhenPeered = (): void => {
+    const to = options.to
+    const sendWhenPeered = (peerId: string | null): void => {
       // The peer may not have our announce yet (its arrival is what told us about the peer, not the other
       // way round); without it the peer cannot verify the message. Announce first, on the same queues.
       node.announce()
-      node.sendPublic(text)
-      print('sent', { text }, `> ${text}`)
-      setTimeout(() => { finish(0) }, SEND_FLUSH_MS)
+      if (peerId === null) {
+        node.sendPublic(text)
+        print('sent', { text }, `> ${text}`)
+        setTimeout(() => { finish(0) }, SEND_FLUSH_MS)
+        return
+      }
+      const messageId = sendPrivate(peerId, text)
+      const offReceipt = node.on('receipt', r => {
+        if (r.messageId !== messageId || r.kind !== 'delivered') return
+        offReceipt(); clearTimeout(noReceipt)
+        setTimeout(() => { finish(0) }, SEND_FLUSH_MS)
+      })
+      const noReceipt = setTimeout(() => {
+        offReceipt()
+        process.stderr.write(`blemesh node: no delivery receipt from ${peerId} within ${options.waitSeconds} s\n`)
+        finish(1)
+      }, options.waitSeconds * 1000)
     }
-    if (node.peers().length > 0) sendWhenPeered()
+    // The recipient: any peer for a public message, the one named by --to for a private one.
+    const wanted = (): string | null | undefined => {
+      if (to === undefined) return node.peers().length > 0 ? null : undefined
+      const peer = resolvePeer(node.peers(), to)
+      return typeof peer === 'string' ? peer : undefined
+    }
+    const now = wanted()
+    if (now !== undefined) sendWhenPeered(now)
     else {
-      const off = node.on('peerAppeared', () => { off(); clearTimeout(giveUp); sendWhenPeered() })
+      const off = node.on('peerAppeared', () => {
+        const peer = wanted()
+        if (peer === undefined) return
+        off(); clearTimeout(giveUp); sendWhenPeered(peer)
+      })
       const giveUp = setTimeout(() => {
         off()
-        process.stderr.write(`blemesh node: no peer appeared within ${options.waitSeconds} s; nothing sent\n`)
+        process.stderr.write(`blemesh node: ${to === undefined ? 'no peer' : `no peer ${to}`} appeared within ${options.waitSeconds} s; nothing sent\n`)
         finish(1)
       }, options.waitSeconds * 1000)
     }
@@ -424,6 +475,18 @@ async function runNode (options: NodeCommandOptions, logger: Logger): Promise<nu
 /** How a public message reads on the terminal, live or from the stored history. */
 function chatLine (m: { nickname: string, senderId: string, text: string }): string {
   return `[${m.nickname || m.senderId}] ${m.text}`
+}
+
+/**
+ * The peer a person means by `who`: a 16-hex peer ID (known or not: the handshake finds it), or the
+ * nickname of exactly one present peer.
+ */
+export function resolvePeer (peers: ReadonlyArray<{ peerId: string, nickname: string }>, who: string): string | { error: string } {
+  if (PEER_ID.test(who)) return who.toLowerCase()
+  const named = peers.filter(p => p.nickname === who)
+  if (named.length === 1) return named[0]!.peerId
+  if (named.length === 0) return { error: `no peer is called '${who}' (/peers lists them)` }
+  return { error: `${named.length} peers are called '${who}': use a peer ID (${named.map(p => p.peerId).join(', ')})` }
 }
 
 function storedPins (store: Store): Array<[string, PeerKeys]> {
@@ -450,6 +513,8 @@ function persistEvents (node: MeshNode, store: Store, logger: Logger): void {
 function wireEvents (node: MeshNode, transport: BleTransport, print: Printer): void {
   node.on('message', m => { print('message', { ...m }, chatLine(m)) })
   node.on('peerAppeared', p => { print('peer', { peerId: p.peerId, nickname: p.nickname }, `+ ${p.nickname} (${p.peerId})`) })
+  node.on('privateMessage', m => { print('private-message', { ...m }, `[${m.nickname} → you] ${m.text}`) })
+  node.on('receipt', r => { print('receipt', { ...r }, `✓ ${r.kind} ${r.messageId}`) })
   node.on('peerLeft', p => { print('peer-left', { peerId: p.peerId, nickname: p.nickname, reason: p.reason }, `- ${p.nickname} (${p.peerId}) ${p.reason}`) })
   node.on('linkUp', ({ linkId }) => {
     const link = transport.linkStats().find(l => l.id === linkId)

@@ -4,7 +4,7 @@ import { platform, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, test } from 'vitest'
-import { loadOrCreateIdentity, nodeConfigFor, openStore, parseNodeArgs } from '../../cli/node-command.js'
+import { loadOrCreateIdentity, nodeConfigFor, openStore, parseNodeArgs, resolvePeer } from '../../cli/node-command.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'blemesh-node-cmd-'))
 afterAll(() => { rmSync(dir, { recursive: true, force: true }) })
@@ -73,6 +73,8 @@ describe('node command', () => {
     // Only --min-rssi takes a negative value; another flag followed by one is refused, not read as an RSSI gate.
     { argv: ['--max-links', '-5'], message: /max-links/ },
     { argv: ['--wait', '-1'], message: /wait/ },
+    { argv: ['--to', 'alice'], message: /--to says whom --send writes to/ },
+    { argv: ['--send', 'hi', '--to', ''], message: /--to needs a nickname or a peer ID/ },
   ])('node command — $argv is refused with a usage error', ({ argv, message }) => {
     expect(() => parseNodeArgs(argv)).toThrow(message)
   })
@@ -87,6 +89,28 @@ describe('node command', () => {
     expect(config.policy?.name).toBe(policy)
     expect(config.sync).toBe(sync)
     expect(config.inflater).toBeDefined()
+  })
+
+  test.each([
+    [['--send', 'hi'], 'hi', undefined],
+    [['--send', 'hi', '--to', 'alice'], 'hi', 'alice'],
+  ])('node command — %j sends %j to %j (undefined: everyone)', (argv, send, to) => {
+    expect(parseNodeArgs(argv)).toMatchObject({ send, to })
+  })
+
+  const peers = [
+    { peerId: '00112233445566aa', nickname: 'alice' },
+    { peerId: '00112233445566bb', nickname: 'bob' },
+    { peerId: '00112233445566cc', nickname: 'bob' },
+  ]
+  test.each([
+    ['a nickname', 'alice', '00112233445566aa'],
+    ['a peer ID, in either case', '00112233445566AA', '00112233445566aa'],
+    ['a peer ID nobody has announced (the handshake looks for it)', 'ffeeddccbbaa9988', 'ffeeddccbbaa9988'],
+    ['a nickname is case-sensitive', 'Alice', { error: "no peer is called 'Alice' (/peers lists them)" }],
+    ['two peers of one name', 'bob', { error: "2 peers are called 'bob': use a peer ID (00112233445566bb, 00112233445566cc)" }],
+  ])('node command — resolvePeer: %s', (_, who, expected) => {
+    expect(resolvePeer(peers, who)).toEqual(expected)
   })
 
   test('node command — the two-hop skip is on unless --no-two-hop-skip', () => {

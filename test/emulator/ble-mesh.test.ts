@@ -99,7 +99,7 @@ describe.runIf(availability.ok).sequential('emulated controllers', () => {
     await stopAll()
   }, 120_000)
 
-  test('emulator — chain a–b–c relays a broadcast and a fragmented 4 KB payload end to end; b has no stdin, as a relay beacon under systemd', async () => {
+  test('emulator — chain a–b–c relays a broadcast, a fragmented 4 KB payload and a private message end to end; b has no stdin, as a relay beacon under systemd', async () => {
     const [a, b, cc] = await chain(['a', 'b', 'c'], [], ['b'])
     const aId = String((await a!.waitFor(e => e.event === 'ready', 'ready')).peerId)
     const cId = String((await cc!.waitFor(e => e.event === 'ready', 'ready')).peerId)
@@ -113,6 +113,15 @@ describe.runIf(availability.ok).sequential('emulated controllers', () => {
     a!.write(BIG_TEXT)
     const big = await cc!.waitFor(isMessage(BIG_TEXT), '4 KB payload at c', 60_000)
     expect(big.senderId).toBe(aId)
+    // A private message by nickname: a Noise XX handshake and the message through b, which cannot read
+    // them, and c's delivery receipt back the same way.
+    a!.write('/msg c for c alone')
+    const sent = await a!.waitFor(e => e.event === 'private-sent', 'private message sent')
+    expect(sent).toMatchObject({ peerId: cId, text: 'for c alone' })
+    const secret = await cc!.waitFor(e => e.event === 'private-message', 'private message at c', 60_000)
+    expect(secret).toMatchObject({ senderId: aId, nickname: 'a', text: 'for c alone', messageId: sent.messageId })
+    await a!.waitFor(e => e.event === 'receipt' && e.messageId === sent.messageId && e.kind === 'delivered', 'delivery receipt at a', 60_000)
+    expect(b!.events.filter(e => e.event === 'private-message')).toEqual([])
     expect(cc!.events.filter(e => e.event === 'link-up')).toHaveLength(1)
     await stopAll()
   }, 180_000)
@@ -190,14 +199,17 @@ describe.runIf(availability.ok).sequential('emulated controllers', () => {
     await stopAll()
   }, 180_000)
 
-  test('emulator — `blemesh node --send` delivers once a peer is known, then exits 0', async () => {
+  test.each([
+    ['a public message, once a peer is known', [], 'message'],
+    ['a private message to b once b is known (exiting on b\'s receipt)', ['--to', 'b'], 'private-message'],
+  ])('emulator — `blemesh node --send` delivers %s, then exits 0', async (_, to, event) => {
     const b = await emulator.startNode({ name: 'b', central: c.b.central, peripheral: c.b.peripheral, allow: [c.a.central.address] })
     nodes.push(b)
     const a = await emulator.startNode({
-      name: 'a', central: c.a.central, peripheral: c.a.peripheral, allow: [c.b.peripheral.address], extraArgs: ['--send', 'one-shot', '--wait', '60'],
+      name: 'a', central: c.a.central, peripheral: c.a.peripheral, allow: [c.b.peripheral.address], extraArgs: ['--send', 'one-shot', ...to, '--wait', '60'],
     })
     nodes.push(a)
-    await b.waitFor(isMessage('one-shot'), 'one-shot message', 60_000)
+    await b.waitFor(e => e.event === event && e.text === 'one-shot', 'one-shot message', 60_000)
     expect(await a.exited()).toBe(0)
     await stopAll()
   }, 120_000)
