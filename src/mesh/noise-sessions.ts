@@ -26,6 +26,8 @@ export const HANDSHAKE_ATTEMPTS = 3
 export const QUEUE_MAX_PAYLOADS = 32
 /** Our choice: sessions kept; the least recently used goes first (each costs ~200 bytes). */
 export const MAX_SESSIONS = 1024
+/** Our choice: transport messages a responder holds while it waits for message 3. */
+export const EARLY_FRAMES_MAX = 8
 /** [AND] NoiseSession MAX_CONSECUTIVE_DECRYPT_FAILURES: then a new handshake is started. */
 export const DECRYPT_FAILURES_BEFORE_HANDSHAKE = 3
 
@@ -67,6 +69,8 @@ interface Session {
   handshakeStartedAt: number
   attempts: number
   queue: Uint8Array[]
+  /** Transport messages that came before the handshake that keys them was complete. */
+  early: Uint8Array[]
   decryptFailures: number
   /** When handshakes with this peer started (ours and theirs), for the rate limit. */
   recent: number[]
@@ -141,23 +145,26 @@ export class NoiseSessions {
 
   receiveEncrypted (peerId: Uint8Array, frame: Uint8Array): void {
     const session = this.session(peerId)
+    const plaintext = session.transport === null ? null : open(session.transport, frame)
+    if (plaintext !== null) {
+      session.decryptFailures = 0
+      this.deps.deliver(session.peerId, plaintext)
+      return
+    }
+    // The initiator sends its first message right after message 3, and relays that draw their own delays
+    // can deliver it first: a responder holds what it cannot read until its handshake is complete.
+    if (session.handshake?.role === 'responder') {
+      if (session.early.length < EARLY_FRAMES_MAX) session.early.push(frame.slice())
+      else this.counters.decryptFailures++
+      return
+    }
+    this.counters.decryptFailures++
     if (session.transport === null) {
       // As iOS: ciphertext without a session means the peer holds one we lost (we restarted): start anew.
-      this.counters.decryptFailures++
       if (session.handshake === null) this.initiate(session)
       return
     }
-    let plaintext: Uint8Array
-    try {
-      plaintext = session.transport.decrypt(frame)
-    } catch (error) {
-      if (!(error instanceof DecodeError)) throw error
-      this.counters.decryptFailures++
-      if (++session.decryptFailures >= DECRYPT_FAILURES_BEFORE_HANDSHAKE && session.handshake === null) this.initiate(session)
-      return
-    }
-    session.decryptFailures = 0
-    this.deps.deliver(session.peerId, plaintext)
+    if (++session.decryptFailures >= DECRYPT_FAILURES_BEFORE_HANDSHAKE && session.handshake === null) this.initiate(session)
   }
 
   /** Expires handshakes that took too long, retrying ours while payloads wait. */
@@ -168,7 +175,7 @@ export class NoiseSessions {
       const timeout = handshake.role === 'initiator' ? INITIATOR_TIMEOUT_MS : RESPONDER_TIMEOUT_MS
       if (now - session.handshakeStartedAt < timeout) continue
       this.counters.handshakesTimedOut++
-      session.handshake = null
+      this.endHandshake(session)
       this.retryOrDrop(session)
     }
   }
@@ -181,7 +188,7 @@ export class NoiseSessions {
     if (session !== undefined) {
       this.sessions.delete(key)
     } else {
-      session = { peerId: peerId.slice(), transport: null, handshakeHash: null, handshake: null, handshakeStartedAt: 0, attempts: 0, queue: [], decryptFailures: 0, recent: [] }
+      session = { peerId: peerId.slice(), transport: null, handshakeHash: null, handshake: null, handshakeStartedAt: 0, attempts: 0, queue: [], early: [], decryptFailures: 0, recent: [] }
       if (this.sessions.size >= MAX_SESSIONS) {
         const oldest = this.sessions.keys().next().value!
         this.counters.payloadsDropped += this.sessions.get(oldest)!.queue.length
@@ -206,6 +213,7 @@ export class NoiseSessions {
   private respond (session: Session, message: Uint8Array): void {
     if (!this.allow(session)) return
     const handshake = new XXHandshake(this.deps.crypto, 'responder', this.deps.staticKey)
+    this.endHandshake(session)
     try {
       handshake.readMessage(message)
       const reply = handshake.writeMessage()
@@ -220,7 +228,9 @@ export class NoiseSessions {
   private complete (session: Session): void {
     const handshake = session.handshake!
     const split = handshake.split()
-    session.handshake = null
+    const early = session.early
+    session.early = []
+    this.endHandshake(session)
     const claimed = peerIdFromNoiseKey(this.deps.crypto, split.remoteStaticKey)
     const pinned = this.deps.pinnedKey?.(session.peerId)
     if (!sameBytes(claimed, session.peerId) || (pinned !== undefined && !sameBytes(pinned, split.remoteStaticKey))) {
@@ -237,7 +247,15 @@ export class NoiseSessions {
     this.counters.handshakesCompleted++
     this.log.debug({ peer: toHex(session.peerId) }, 'Noise session established')
     this.deps.established?.(session.peerId)
+    for (const frame of early) this.receiveEncrypted(session.peerId, frame)
     for (const plaintext of session.queue.splice(0)) this.seal(session, plaintext)
+  }
+
+  /** No handshake under way; what was held for it can no longer be read. */
+  private endHandshake (session: Session): void {
+    session.handshake = null
+    this.counters.decryptFailures += session.early.length
+    session.early = []
   }
 
   private seal (session: Session, plaintext: Uint8Array): void {
@@ -259,7 +277,7 @@ export class NoiseSessions {
     this.counters.handshakesFailed++
     this.log.debug({ peer: toHex(session.peerId), field: error.field }, 'Noise handshake message refused')
     const ours = session.handshake?.role === 'initiator'
-    session.handshake = null
+    this.endHandshake(session)
     if (ours) this.retryOrDrop(session)
   }
 
@@ -302,4 +320,14 @@ function compareIds (a: Uint8Array, b: Uint8Array): number {
 
 function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && compareIds(a, b) === 0
+}
+
+/** The plaintext, or null when the frame does not decrypt (short, replayed, forged, or another session's). */
+function open (transport: NoiseTransport, frame: Uint8Array): Uint8Array | null {
+  try {
+    return transport.decrypt(frame)
+  } catch (error) {
+    if (error instanceof DecodeError) return null
+    throw error
+  }
 }

@@ -6,7 +6,7 @@ import { identityFromSecrets, type Identity } from '../../src/crypto/identity.js
 import { nobleCrypto } from '../../src/crypto/noble-provider.js'
 import { XXHandshake } from '../../src/crypto/noise.js'
 import {
-  DECRYPT_FAILURES_BEFORE_HANDSHAKE, HANDSHAKE_ATTEMPTS, HANDSHAKES_PER_MINUTE, HANDSHAKES_PER_PEER_PER_MINUTE, INITIATOR_TIMEOUT_MS,
+  DECRYPT_FAILURES_BEFORE_HANDSHAKE, EARLY_FRAMES_MAX, HANDSHAKE_ATTEMPTS, HANDSHAKES_PER_MINUTE, HANDSHAKES_PER_PEER_PER_MINUTE, INITIATOR_TIMEOUT_MS,
   MAX_SESSIONS, NoiseSessions, QUEUE_MAX_PAYLOADS, RESPONDER_TIMEOUT_MS,
 } from '../../src/mesh/noise-sessions.js'
 import { MessageType } from '../../src/wire/packet-types.js'
@@ -291,6 +291,32 @@ describe('NoiseSessions', () => {
     }
     expect(b.sessions.counters).toMatchObject({ decryptFailures: 2 * (DECRYPT_FAILURES_BEFORE_HANDSHAKE - 1), handshakesStarted: 0 })
     expect(b.got).toEqual(['ok', 'good', 'good'])
+  })
+
+  test('NoiseSessions — a first message that overtakes message 3 is held by the responder and shown once the handshake is complete', () => {
+    const { net, a, b } = twoParties()
+    a.sessions.send(b.id, text('first'))
+    a.sessions.send(b.id, text('second'))
+    // Hold message 3 back until both transport messages have arrived.
+    const held: Frame[] = []
+    net.run(f => { if (f.type === MessageType.noiseHandshake && f.payload.length === 64) { held.push(f); return false } return true })
+    expect(b.got).toEqual([])
+    net.wire.push(...held)
+    net.run()
+    expect(b.got).toEqual(['first', 'second'])
+    expect(b.sessions.counters.decryptFailures).toBe(0)
+  })
+
+  test('NoiseSessions — a responder holds at most EARLY_FRAMES_MAX such messages, and counts what it cannot keep or never could read', () => {
+    const { net, a, b } = twoParties()
+    for (let i = 0; i < EARLY_FRAMES_MAX + 2; i++) a.sessions.send(b.id, text(`m${i}`))
+    const held: Frame[] = []
+    net.run(f => { if (f.type === MessageType.noiseHandshake && f.payload.length === 64) { held.push(f); return false } return true })
+    expect(b.sessions.counters.decryptFailures).toBe(2)
+    // Message 3 never comes: the held ones are dropped with the handshake.
+    b.sessions.maintain(net.clock.now() + RESPONDER_TIMEOUT_MS)
+    expect(b.sessions.counters.decryptFailures).toBe(EARLY_FRAMES_MAX + 2)
+    expect(b.got).toEqual([])
   })
 
   test('NoiseSessions — reordered frames are delivered once each', () => {
