@@ -104,11 +104,14 @@ export const ANNOUNCE_WINDOW_SCALE = 2
 /** Fragments and voice: short waits, as [iOS] bleFragmentRelayMin/MaxDelayMs (8–25 ms). */
 export const FRAGMENT_DELAY_MS: readonly [number, number] = [8, 25]
 /**
- * Directed packets and handshakes: 10–40 ms, inside [iOS] RelayController's 10–60 ms, cancelled on the
- * first further copy above SPARSE_DEGREE as iOS does (one copy reaching the recipient is enough).
+ * Directed packets and handshakes: 10–40 ms, inside [iOS] RelayController's 10–60 ms, and never cancelled
+ * by a count. iOS cancels them on the first further copy above SPARSE_DEGREE, as if one copy anywhere
+ * reached the recipient; on a connection mesh it does not. City block with private traffic (0.2 per phone
+ * per minute, seed 1): cancelled so, 58 % of private messages were shown and 51 % receipted; relayed like
+ * broadcasts (skipping only neighbours that sent us as good a copy), 100 % and 100 %, for 2.2× the frames
+ * (docs/policies.md, "Private messages").
  */
 export const DIRECTED_DELAY_MS: readonly [number, number] = [10, 40]
-export const DIRECTED_THRESHOLD = 1
 /**
  * Let the router skip a link whose neighbour a full-fanout neighbour already served (router.ts step 11).
  * It is what takes `adaptive` under flood's cost goal (docs/policies.md, "Two-hop skip"): dense mesh,
@@ -189,7 +192,7 @@ export function createAdaptivePolicy (options: Partial<AdaptiveOptions> = {}, na
       const sparse = threshold === Infinity
       const messageThreshold = o.messageCountCancel ? threshold : Infinity
       if (c.directed || c.type === MessageType.noiseHandshake) {
-        return { ttl, delayMs: uniform(c, DIRECTED_DELAY_MS), cancelAfterDuplicates: sparse ? Infinity : DIRECTED_THRESHOLD, links: c.links }
+        return { ttl, delayMs: uniform(c, DIRECTED_DELAY_MS), cancelAfterDuplicates: Infinity, links: c.links }
       }
       if (c.type === MessageType.fragment || c.type === MessageType.voiceFrame) {
         return { ttl, delayMs: uniform(c, FRAGMENT_DELAY_MS), cancelAfterDuplicates: messageThreshold + FRAGMENT_THRESHOLD_EXTRA, links: c.links, twoHopSkip: o.twoHopSkip }
