@@ -245,10 +245,23 @@ const ROWS: Array<[string, (s: SimSummary) => string]> = [
   ['peak RSS MB', s => String(s.peakRssMb)],
 ]
 
+/** After `duplicates delivered`, when some run had private traffic ('—' for a run without). */
+const PRIVATE_ROWS: Array<[string, (p: NonNullable<SimSummary['private']>) => string]> = [
+  ['private messages', p => String(p.messages)],
+  ['private shown / receipted', p => `${pct(p.deliveryRatio)} / ${pct(p.receiptRatio)}`],
+  ['private latency p50 / p95 ms', p => `${p.latencyMs.p50.toFixed(0)} / ${p.latencyMs.p95.toFixed(0)}`],
+  ['private tx / message', p => p.txPerMessage.toFixed(1)],
+  ['private misdelivered', p => String(p.misdelivered)],
+]
+
 /** One column per policy; the trace hash and the crypto provider that ran (`auto` picks one) when given. */
 export function formatTable (summaries: SimSummary[], traceHashes: string[] = [], cryptoUsed: string[] = []): string {
   const header = ['', ...summaries.map(s => s.policy)]
   const rows = ROWS.map(([name, f]) => [name, ...summaries.map(f)])
+  if (summaries.some(s => s.private !== undefined)) {
+    const at = ROWS.findIndex(([name]) => name === 'duplicates delivered') + 1
+    rows.splice(at, 0, ...PRIVATE_ROWS.map(([name, f]) => [name, ...summaries.map(s => s.private === undefined ? '—' : f(s.private))]))
+  }
   if (traceHashes.length === summaries.length) rows.push(['trace hash', ...traceHashes])
   if (cryptoUsed.length === summaries.length) rows.push(['crypto', ...cryptoUsed])
   const all = [header, ...rows]

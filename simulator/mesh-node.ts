@@ -8,5 +8,7 @@ export function meshNodeFactory (ctx: SimNodeContext): SimNode {
   const config: NodeConfig = { ...(ctx.config as NodeConfig), policy: ctx.policy, nickname: `n${ctx.index}` }
   const node = createNode({ identity, transport: ctx.transport, clock: ctx.clock, random: ctx.random, crypto: ctx.crypto, logger: ctx.logger, config, pinPool: ctx.pinPool })
   node.on('message', m => ctx.deliver(m.text))
+  node.on('privateMessage', m => ctx.deliverPrivate(m.text))
+  node.on('receipt', r => { if (r.kind === 'delivered') ctx.receipt(r.messageId) })
   return node
 }

@@ -1,7 +1,8 @@
 // What a run measured: link transmissions by purpose, receptions and how many were new, and for each
 // application broadcast who got it, how fast, and how far from its source they stood when it was sent.
-import type { ReportPolicyRun, SimSummary } from './report-data.js'
+import type { PrivateSummary, ReportPolicyRun, SimSummary } from './report-data.js'
 import { carriedType } from '../src/wire/packet.js'
+import { MessageType } from '../src/wire/packet-types.js'
 import { isApplicationType } from './frame-class.js'
 import { IntSet } from './int-set.js'
 import { mix32 } from './radio.js'
@@ -29,6 +30,14 @@ interface MessageRecord {
   hops: Uint8Array | null
 }
 
+interface PrivateRecord {
+  origin: number
+  destination: number
+  sentAt: number
+  shown: boolean
+  receipted: boolean
+}
+
 export interface MetricsOptions {
   nodes: number
   /** Expected number of messages, to choose the tracked share. */
@@ -48,6 +57,8 @@ export class Metrics implements LinkObserver {
   messages = 0
   duplicatesDelivered = 0
   deliveries = 0
+  /** noiseEncrypted frames: private messages and their receipts, kept out of `appFrames` (per broadcast). */
+  privateFrames = 0
   readonly txApplication: number[]
   readonly txControl: number[]
   private readonly n: number
@@ -66,6 +77,11 @@ export class Metrics implements LinkObserver {
   private readonly restartedAt: Float64Array
   private sampledReceptions = 0
   private novelReceptions = 0
+  private readonly privates = new Map<number, PrivateRecord>()
+  private readonly privateLatencies: number[] = []
+  private privateShown = 0
+  private privateReceipts = 0
+  private privateMisdelivered = 0
 
   constructor (private readonly o: MetricsOptions) {
     this.n = o.nodes
@@ -91,8 +107,10 @@ export class Metrics implements LinkObserver {
   sent (_from: number, frame: Uint8Array): void {
     let bucket = Math.floor(this.now / this.o.bucketMs)
     if (bucket >= this.o.buckets) bucket = this.o.buckets - 1
-    if (isApplicationType(carriedType(frame))) {
-      this.appFrames++
+    const type = carriedType(frame)
+    if (isApplicationType(type)) {
+      if (type === MessageType.noiseEncrypted) this.privateFrames++
+      else this.appFrames++
       this.txApplication[bucket]!++
     } else {
       this.controlFrames++
@@ -148,6 +166,30 @@ export class Metrics implements LinkObserver {
     if (h > 1) this.hopLatencies.push(latency / (h - 1))
   }
 
+  /** Private message `id` left `origin` for `destination`. */
+  privateSent (id: number, origin: number, destination: number): void {
+    this.privates.set(id, { origin, destination, sentAt: this.now, shown: false, receipted: false })
+  }
+
+  /** Node `node` showed private message `id`. */
+  privateDelivered (id: number, node: number): void {
+    const record = this.privates.get(id)
+    if (record === undefined) return
+    if (node !== record.destination || (record.shown && record.sentAt >= this.restartedAt[node]!)) { this.privateMisdelivered++; return }
+    if (record.shown) return
+    record.shown = true
+    this.privateShown++
+    this.privateLatencies.push(this.now - record.sentAt)
+  }
+
+  /** The sender of private message `id` got its delivery receipt. */
+  privateReceipt (id: number): void {
+    const record = this.privates.get(id)
+    if (record === undefined || record.receipted) return
+    record.receipted = true
+    this.privateReceipts++
+  }
+
   /** Node `node` came back with fresh state (churn restart). */
   nodeRestarted (node: number): void {
     this.restartedAt[node] = this.now
@@ -172,7 +214,21 @@ export class Metrics implements LinkObserver {
       latencyMs: { p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95), p99: quantile(latencies, 0.99) },
       hopLatencyMs: { p50: quantile(hopLatencies, 0.5), p95: quantile(hopLatencies, 0.95) },
       duplicatesDelivered: this.duplicatesDelivered,
+      ...(this.privates.size === 0 ? {} : { private: this.privateSummary() }),
       receptions: this.receptions,
+    }
+  }
+
+  private privateSummary (): PrivateSummary {
+    const sent = this.privates.size
+    const latencies = Float64Array.from(this.privateLatencies).sort()
+    return {
+      messages: sent,
+      deliveryRatio: this.privateShown / sent,
+      receiptRatio: this.privateReceipts / sent,
+      latencyMs: { p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95) },
+      txPerMessage: this.privateFrames / sent,
+      misdelivered: this.privateMisdelivered,
     }
   }
 

@@ -15,12 +15,29 @@ export interface SimSummary {
   latencyMs: { p50: number, p95: number, p99: number }
   hopLatencyMs: { p50: number, p95: number }
   duplicatesDelivered: number
+  /** Only when the scenario has private traffic. */
+  private?: PrivateSummary
   events: number
   eventsPerSecond: number
   receptions: number
   receptionsPerSecond: number
   wallSeconds: number
   peakRssMb: number
+}
+
+/** Private messages: each to one node within the sender's TTL reach when it was sent. */
+export interface PrivateSummary {
+  messages: number
+  /** Messages shown at their destination / messages sent. */
+  deliveryRatio: number
+  /** Messages whose delivery receipt reached the sender / messages sent. */
+  receiptRatio: number
+  /** Send to display, the handshake included when it was the first message to that peer. */
+  latencyMs: { p50: number, p95: number }
+  /** noiseEncrypted link frames (fragments included) per message: receipts are counted, handshakes are control. */
+  txPerMessage: number
+  /** Shown at a node other than the destination, or shown twice: must be 0. */
+  misdelivered: number
 }
 
 export interface ReportPolicyRun {

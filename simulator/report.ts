@@ -100,12 +100,24 @@ const SUMMARY_ROWS: SummaryRow[] = [
   { label: 'Peak RSS', key: 'peakRssMb', value: (s) => Number.isFinite(s.peakRssMb) ? `${formatInt(s.peakRssMb)} MB` : '—' },
 ]
 
+/** Shown when some run had private traffic. */
+const PRIVATE_ROWS: SummaryRow[] = [
+  { label: 'Private messages sent', key: 'private.messages', value: (s) => s.private === undefined ? '—' : formatInt(s.private.messages) },
+  { label: 'Private messages shown', key: 'private.deliveryRatio', value: (s) => s.private === undefined ? '—' : percent(s.private.deliveryRatio) },
+  { label: 'Private messages receipted', key: 'private.receiptRatio', value: (s) => s.private === undefined ? '—' : percent(s.private.receiptRatio) },
+  { label: 'Private latency p50', key: 'private.latencyMs.p50', value: (s) => s.private === undefined ? '—' : ms(s.private.latencyMs.p50) },
+  { label: 'Private latency p95', key: 'private.latencyMs.p95', value: (s) => s.private === undefined ? '—' : ms(s.private.latencyMs.p95) },
+  { label: 'Private transmissions per message', key: 'private.txPerMessage', value: (s) => s.private === undefined ? '—' : fixed(s.private.txPerMessage, 1) },
+  { label: 'Private messages misdelivered', key: 'private.misdelivered', value: (s) => s.private === undefined ? '—' : formatInt(s.private.misdelivered), warn: (s) => (s.private?.misdelivered ?? 0) !== 0 },
+]
+
 /** Metrics as rows and runs as columns: with a handful of policies, values to compare sit side by side. */
 function summaryTable (runs: readonly ReportPolicyRun[]): string {
   if (runs.length === 0) return '<p class="empty">No runs in this report.</p>'
+  const rows = runs.some(r => r.summary.private !== undefined) ? [...SUMMARY_ROWS, ...PRIVATE_ROWS] : SUMMARY_ROWS
   const head = runs.map((r, i) =>
     `<th scope="col"><span class="swatch" style="background:${seriesColour(i)}"></span>${esc(r.summary.policy)}</th>`).join('')
-  const body = SUMMARY_ROWS.map((row) => {
+  const body = rows.map((row) => {
     const cells = runs.map((r) => {
       const warn = row.warn?.(r.summary) === true ? ' class="warn"' : ''
       return `<td${warn}>${esc(row.value(r.summary))}</td>`

@@ -48,6 +48,11 @@ export interface Scenario {
     broadcastPerNodePerMinute: number
     /** Length of each public message's text in bytes (default 64). */
     messageBytes?: number
+    /**
+     * Private messages per node per minute (default 0), each to a node within the sender's TTL reach, over
+     * a Noise session (the first to a peer waits for the handshake).
+     */
+    privatePerNodePerMinute?: number
   }
   mobility?: {
     kind: MobilityKind
@@ -87,7 +92,7 @@ export interface Scenario {
 
 const TOP_KEYS = new Set(['name', 'description', 'seed', 'durationSeconds', 'drainSeconds', 'warmupSeconds', 'arrivalSpreadSeconds', 'topology', 'traffic', 'mobility', 'churn', 'radio', 'policy', 'crypto', 'node'])
 const TOPOLOGY_KEYS = new Set(['kind', 'nodes', 'meanDegree', 'areaMetres', 'spacingMetres', 'clusters', 'clusterRadiusMetres', 'positions'])
-const TRAFFIC_KEYS = new Set(['broadcastPerNodePerMinute', 'messageBytes'])
+const TRAFFIC_KEYS = new Set(['broadcastPerNodePerMinute', 'messageBytes', 'privatePerNodePerMinute'])
 const MOBILITY_KEYS = new Set(['kind', 'speed', 'pauseSeconds'])
 const CHURN_KEYS = new Set(['leavesPerNodePerHour', 'crashesPerNodePerHour', 'restartAfterSeconds'])
 const RADIO_KEYS = new Set(['profile', 'profiles', 'pathLossExponent', 'rssiAt1mDbm', 'shadowingSigmaDb', 'gateDbm', 'halfLossDbm', 'lossSlopeDb', 'extraLoss', 'maxLinks'])
@@ -203,6 +208,8 @@ export function parseScenario (json: unknown): Scenario {
   const traffic: Scenario['traffic'] = { broadcastPerNodePerMinute: num('traffic.broadcastPerNodePerMinute', tr.broadcastPerNodePerMinute, 0, 1e4) }
   const messageBytes = optNum('traffic.messageBytes', tr.messageBytes, 8, 60_000, true)
   if (messageBytes !== undefined) traffic.messageBytes = messageBytes
+  const privateRate = optNum('traffic.privatePerNodePerMinute', tr.privatePerNodePerMinute, 0, 1e4)
+  if (privateRate !== undefined) traffic.privatePerNodePerMinute = privateRate
 
   const scenario: Scenario = {
     seed: num('seed', json.seed ?? 1, 0, 4294967295, true),

@@ -24,12 +24,19 @@ export interface SimNodeContext {
   pinPool: PinPool
   /** Call with the text of every public message the node hands to its application. */
   deliver (text: string): void
+  /** Call with the text of every private message the node hands to its application. */
+  deliverPrivate (text: string): void
+  /** Call with the message ID of every delivery receipt the node gets for a private message it sent. */
+  receipt (messageId: string): void
 }
 
 export interface SimNode {
   start (): unknown
   stop (): unknown
   sendPublic (text: string): unknown
+  /** For private traffic: the node's peer ID, and a send that returns the message ID its receipt will name. */
+  readonly peerId?: string
+  sendPrivate? (peerId: string, text: string): string
   /** Counters for the summary (optional). */
   stats? (): unknown
 }

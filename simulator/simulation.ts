@@ -4,11 +4,12 @@ import type { CryptoProvider } from '../src/crypto/provider.js'
 import { SharedPinPool } from '../src/mesh/pin-pool.js'
 import type { RelayPolicy } from '../src/mesh/policy/relay-policy.js'
 import { SeededRandom } from '../src/prng.js'
+import { MAX_PRIVATE_MESSAGE_FIELD_BYTES } from '../src/wire/private-message.js'
 import { Air } from './air.js'
 import { type BleProfile, profileByName } from './ble-profile.js'
 import { createCheapCrypto } from './cheap-crypto.js'
 import { Engine, EventKind, settle } from './engine.js'
-import { Metrics } from './metrics.js'
+import { Metrics, ORIGIN_TTL_HOPS } from './metrics.js'
 import { MOBILITY_TICK_MS, RandomWaypoint, DEFAULT_SPEED_MPS } from './mobility.js'
 import { DEFAULT_POLICY, policyByName } from './policies.js'
 import { DEFAULT_RADIO, type RadioParams } from './radio.js'
@@ -129,6 +130,8 @@ export async function runSimulation (options: SimulationOptions): Promise<Simula
   const identityRoot = root.fork('identity')
   const cryptoRandom = root.fork('crypto')
   const arrivalRandom = root.fork('arrival')
+  // Last, so scenarios without private traffic draw every other stream as before.
+  const privateRandom = root.fork('private')
 
   const { radio, profiles } = radioOf(scenario, profileRandom)
   const placement = placeNodes(scenario.topology, radio, placementRandom)
@@ -164,6 +167,8 @@ export async function runSimulation (options: SimulationOptions): Promise<Simula
   const lives = new Uint32Array(n)
   const finishedStats: Array<Record<string, number>> = []
   const MESSAGE_ID = /^#(\d+) /
+  /** Private messages in flight, by the message ID their sender's node gave them (its receipt names it). */
+  const privateIds = new Map<string, number>()
 
   const spawn = (i: number): void => {
     const clock = new VirtualClock(engine, i)
@@ -184,6 +189,14 @@ export async function runSimulation (options: SimulationOptions): Promise<Simula
       deliver (text: string) {
         const m = MESSAGE_ID.exec(text)
         if (m !== null) metrics.delivered(Number(m[1]), i)
+      },
+      deliverPrivate (text: string) {
+        const m = MESSAGE_ID.exec(text)
+        if (m !== null) metrics.privateDelivered(Number(m[1]), i)
+      },
+      receipt (messageId: string) {
+        const id = privateIds.get(messageId)
+        if (id !== undefined) metrics.privateReceipt(id)
       },
     })
     nodes[i] = node
@@ -230,6 +243,36 @@ export async function runSimulation (options: SimulationOptions): Promise<Simula
     } })
   }
   scheduleTraffic(warmupMs)
+
+  // Private traffic: its own Poisson stream; each message goes to a node within the sender's TTL reach
+  // over the links of the moment, as a person writes to someone their phone lists nearby.
+  const privateRate = n * (scenario.traffic.privatePerNodePerMinute ?? 0) / 60_000
+  const privateBytes = Math.min(messageBytes, MAX_PRIVATE_MESSAGE_FIELD_BYTES)
+  const reach = new Uint8Array(n)
+  const candidates = new Int32Array(n)
+  let nextPrivateId = 0
+  const schedulePrivate = (from: number): void => {
+    if (privateRate <= 0) return
+    const at = from - Math.log(1 - privateRandom.next()) / privateRate
+    if (at >= durationMs) return
+    engine.at(at, { kind: EventKind.traffic, node: -1, cancelled: false, fire: () => {
+      const origin = Math.floor(privateRandom.next() * n)
+      const pick = privateRandom.next()
+      schedulePrivate(engine.now)
+      const node = nodes[origin]
+      if (alive[origin] === 0 || node?.sendPrivate === undefined) return
+      air.hopDistances(origin, reach)
+      let count = 0
+      for (let j = 0; j < n; j++) if (reach[j]! > 1 && reach[j]! - 1 <= ORIGIN_TTL_HOPS && nodes[j]?.peerId !== undefined) candidates[count++] = j
+      if (count === 0) return
+      const destination = candidates[Math.floor(pick * count)]!
+      const id = nextPrivateId++
+      const head = `#${id} `
+      metrics.privateSent(id, origin, destination)
+      privateIds.set(node.sendPrivate(nodes[destination]!.peerId!, head + 'x'.repeat(Math.max(0, privateBytes - head.length))), id)
+    } })
+  }
+  schedulePrivate(warmupMs)
 
   // Mobility.
   const mobility = scenario.mobility

@@ -175,6 +175,22 @@ describe('run', () => {
     expect(await run(['--scenario', 'broken.json'], d)).toBe(2)
   })
 
+  test('formatTable — private rows follow the duplicates when a run had private traffic, a dash for a run without', () => {
+    const s = { nodes: 1, messages: 2, policy: 'p', deliveryRatio: 1, deliveryRatioAll: 1, txPerNodePerMessage: 1, controlTxPerNodePerMinute: 1, usefulness: 0.5, latencyMs: { p50: 1, p95: 2, p99: 3 }, hopLatencyMs: { p50: 1, p95: 2 }, duplicatesDelivered: 0, events: 1, eventsPerSecond: 1, receptions: 1, receptionsPerSecond: 1, wallSeconds: 1, peakRssMb: 1 }
+    expect(formatTable([s])).not.toMatch(/private/)
+    const withPrivate = { ...s, policy: 'q', private: { messages: 7, deliveryRatio: 1, receiptRatio: 6 / 7, latencyMs: { p50: 412.4, p95: 980.6 }, txPerMessage: 55.55, misdelivered: 0 } }
+    const lines = formatTable([s, withPrivate]).split('\n')
+    const at = lines.findIndex(l => l.startsWith('duplicates delivered'))
+    expect(lines.slice(at + 1, at + 6).map(l => l.split(/\s{2,}/))).toEqual([
+      ['private messages', '—', '7'],
+      ['private shown / receipted', '—', '100.0 % / 85.7 %'],
+      ['private latency p50 / p95 ms', '—', '412 / 981'],
+      ['private tx / message', '—', '55.5'],
+      ['private misdelivered', '—', '0'],
+    ])
+    expect(lines[at + 6]).toMatch(/^events/)
+  })
+
   test('formatTable — one column per policy, aligned', () => {
     const s = { nodes: 1, messages: 2, policy: 'p', deliveryRatio: 1, deliveryRatioAll: 1, txPerNodePerMessage: 1, controlTxPerNodePerMinute: 1, usefulness: 0.5, latencyMs: { p50: 1, p95: 2, p99: 3 }, hopLatencyMs: { p50: 1, p95: 2 }, duplicatesDelivered: 0, events: 1, eventsPerSecond: 1, receptions: 1, receptionsPerSecond: 1, wallSeconds: 1, peakRssMb: 1 }
     const table = formatTable([s, { ...s, policy: 'longer-name' }], ['aaaa', 'bbbb'])

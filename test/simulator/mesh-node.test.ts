@@ -54,6 +54,13 @@ describe('meshNodeFactory', () => {
     expect((await grid()).delivery).toBe(1)
   })
 
+  test('meshNodeFactory — private messages the node shows, and the receipts it gets, reach the run\'s count', async () => {
+    const scenario = parseScenario({ seed: 2, durationSeconds: 60, topology: { kind: 'grid', nodes: 9 }, traffic: { broadcastPerNodePerMinute: 0, privatePerNodePerMinute: 2 }, crypto: 'cheap' })
+    const p = (await runSimulation({ scenario, nodeFactory: meshNodeFactory })).summary.private!
+    expect(p.messages).toBeGreaterThan(5)
+    expect(p).toMatchObject({ deliveryRatio: 1, receiptRatio: 1, misdelivered: 0 })
+  })
+
   test('meshNodeFactory — the scenario\'s node settings reach every node: gossip sync (opt-in) sends REQUEST_SYNC', async () => {
     expect((await grid()).stats['framesOutByType.requestSync'] ?? 0).toBe(0)
     expect((await grid({ sync: true })).stats['framesOutByType.requestSync']).toBeGreaterThan(9)

@@ -79,6 +79,42 @@ describe('Metrics', () => {
     expect(s.receptions).toBe(3)
   })
 
+  test('Metrics — private messages: shown at the destination once, receipted once; anywhere else or twice is misdelivered', () => {
+    const { m, time } = metrics(5)
+    m.privateSent(0, 0, 3)
+    m.privateSent(1, 1, 2)
+    m.privateSent(2, 4, 0)
+    time.now = 100; m.privateDelivered(0, 3)
+    time.now = 300; m.privateDelivered(1, 2)
+    m.privateDelivered(1, 2)
+    m.privateDelivered(0, 2)
+    m.privateDelivered(9, 2)
+    m.privateReceipt(0); m.privateReceipt(0); m.privateReceipt(9)
+    const s = m.summarize('p', 1)
+    expect(s.private).toEqual({ messages: 3, deliveryRatio: 2 / 3, receiptRatio: 1 / 3, latencyMs: { p50: 100, p95: 300 }, txPerMessage: 0, misdelivered: 2 })
+  })
+
+  test('Metrics — a restarted destination may show a private message again without a misdelivery', () => {
+    const { m, time } = metrics(3)
+    m.privateSent(0, 0, 1)
+    time.now = 50; m.privateDelivered(0, 1)
+    time.now = 60; m.nodeRestarted(1)
+    m.privateDelivered(0, 1)
+    expect(m.summarize('p', 1).private).toMatchObject({ deliveryRatio: 1, misdelivered: 0 })
+  })
+
+  test('Metrics — noiseEncrypted frames count per private message, not per broadcast; no private traffic, no private summary', () => {
+    const { m } = metrics(2)
+    m.messageSent(0, 0, line)
+    m.sent(0, frame(MESSAGE, 1))
+    m.sent(0, frame(0x11, 2)); m.sent(0, frame(0x11, 3))
+    m.sent(0, frame(0x10, 4))
+    expect([m.appFrames, m.privateFrames, m.controlFrames]).toEqual([1, 2, 1])
+    expect(m.summarize('p', 1).private).toBeUndefined()
+    m.privateSent(0, 0, 1)
+    expect(m.summarize('p', 1)).toMatchObject({ txPerNodePerMessage: 0.5, private: { txPerMessage: 2 } })
+  })
+
   test('frameKey — ignores the TTL byte only', () => {
     const a = new Uint8Array([1, 2, 7, 4, 5])
     expect(frameKey(a)).toBe(frameKey(new Uint8Array([1, 2, 3, 4, 5])))

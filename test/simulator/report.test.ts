@@ -66,6 +66,21 @@ describe('renderReport', () => {
     expect(table).toContain(first.txPerNodePerMessage.toFixed(3))
   })
 
+  test('renderReport — private rows appear when a run had private traffic: a dash for a run without, a flag on misdeliveries', () => {
+    const data = syntheticReport({ seed: SEED, nodes: 20, policies: ['flood', 'adaptive'] })
+    const table = (d: ReportData): string => renderReport(d).match(/<table class="summary">[\s\S]*?<\/table>/)![0]
+    expect(table(data)).not.toContain('private.')
+    data.runs[1]!.summary.private = { messages: 12, deliveryRatio: 0.75, receiptRatio: 0.5, latencyMs: { p50: 410, p95: 990 }, txPerMessage: 321.25, misdelivered: 2 }
+    const html = table(data)
+    const row = (key: string): string => html.match(new RegExp(`<code>${key.replace('.', '\\.')}</code></th>(.*?)</tr>`))![1]!
+    expect(row('private.messages')).toBe('<td>—</td><td>12</td>')
+    expect(row('private.deliveryRatio')).toBe(`<td>—</td><td>${(75).toFixed(2)} %</td>`)
+    expect(row('private.receiptRatio')).toBe(`<td>—</td><td>${(50).toFixed(2)} %</td>`)
+    expect(row('private.txPerMessage')).toBe('<td>—</td><td>321.3</td>')
+    expect(row('private.misdelivered')).toBe('<td>—</td><td class="warn">2</td>')
+    expect(html).toContain('<code>private.latencyMs.p95</code>')
+  })
+
   test('renderReport — a run that delivered duplicates is flagged in the table', () => {
     const data = syntheticReport({ seed: SEED, nodes: 20, policies: ['flood', 'adaptive'] })
     data.runs[1]!.summary.duplicatesDelivered = 3

@@ -22,7 +22,7 @@ describe('parseScenario', () => {
     const full = {
       name: 'all keys', description: 'every key the schema has', seed: 4294967295, durationSeconds: 120, drainSeconds: 5, warmupSeconds: 10, arrivalSpreadSeconds: 30,
       topology,
-      traffic: { broadcastPerNodePerMinute: 0.5, messageBytes: 400 },
+      traffic: { broadcastPerNodePerMinute: 0.5, messageBytes: 400, privatePerNodePerMinute: 0.25 },
       mobility: { kind: 'random-waypoint', speed: 1.2, pauseSeconds: 20 },
       churn: { leavesPerNodePerHour: 1, crashesPerNodePerHour: 2, restartAfterSeconds: 60 },
       radio: { profiles: { phone: 0.6, android: 0.4 }, pathLossExponent: 2.5, rssiAt1mDbm: -60, shadowingSigmaDb: 3, gateDbm: -88, halfLossDbm: -94, lossSlopeDb: 1.5, extraLoss: 0.05, maxLinks: 5 },
@@ -74,6 +74,8 @@ describe('parseScenario', () => {
     [{ ...minimal, radio: { profiles: { phone: 1.5 } } }, /'radio.profiles.phone' must be a number in \[0, 1\]/],
     [{ ...minimal, radio: { maxLinks: 2.5 } }, /'radio.maxLinks' must be an integer/],
     [{ ...minimal, traffic: { broadcastPerNodePerMinute: 1, messageBytes: 100.5 } }, /'traffic.messageBytes' must be an integer in \[8, 60000\]/],
+    [{ ...minimal, traffic: { broadcastPerNodePerMinute: 1, privatePerNodePerMinute: -1 } }, /'traffic.privatePerNodePerMinute' must be a number in \[0, 10000\], got -1/],
+    [{ ...minimal, traffic: { broadcastPerNodePerMinute: 1, privatePerNodePerMinute: 'often' } }, /'traffic.privatePerNodePerMinute' must be a number/],
     [{ ...minimal, topology: { kind: 'clusters', nodes: 10, clusters: 1.5 } }, /'topology.clusters' must be an integer/],
     [{ ...minimal, seed: 4294967296 }, /'seed' must be an integer in \[0, 4294967295\], got 4294967296/],
     [{ ...minimal, seed: 1.5 }, /'seed' must be an integer/],
