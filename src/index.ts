@@ -1,6 +1,7 @@
 // The public API of blemesh's core: what cli/, hardware/ and simulator/ (and other programs) build on.
 export { createNode } from './node.js'
-export type { MeshNode, NodeOptions, NodeConfig, PublicMessage, PeerSummary, MeshEvents, Unsubscribe } from './node.js'
+export type { MeshNode, NodeOptions, NodeConfig, NodeStats, PublicMessage, PrivateMessage, PrivateReceipt, PeerSummary, MeshEvents, Unsubscribe } from './node.js'
+export type { NoiseCounters } from './mesh/noise-sessions.js'
 export type { Link, LinkHandlers, LinkInfo, Transport, TransportHandlers } from './mesh/link.js'
 export type { Clock, Random, TimerId } from './clock.js'
 export type { CryptoProvider } from './crypto/provider.js'
