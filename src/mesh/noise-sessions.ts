@@ -90,6 +90,11 @@ export class NoiseSessions {
     this.log = deps.logger.child({ component: 'noise' })
   }
 
+  /** Peers with a session kept: established, under way, or waiting to retry. */
+  get size (): number {
+    return this.sessions.size
+  }
+
   /** Whether a session with the peer is established. */
   has (peerId: Uint8Array): boolean {
     return this.sessions.get(peerKey(peerId))?.transport != null
@@ -116,8 +121,8 @@ export class NoiseSessions {
   }
 
   receiveHandshake (peerId: Uint8Array, message: Uint8Array): void {
-    const session = this.session(peerId)
-    const handshake = session.handshake
+    const session = this.find(peerId)
+    const handshake = session?.handshake ?? null
     // Message 1 is the only one of 32 bytes (the phones send empty payloads): a start, a crossed start or
     // a restart. Anything else continues the handshake under way; without one it is stray.
     if (message.length === NOISE_KEY_BYTES) {
@@ -126,10 +131,11 @@ export class NoiseSessions {
         this.log.debug({ peer: toHex(peerId) }, 'crossed handshake: keeping the initiator role')
         return
       }
-      this.respond(session, message)
+      const target = session ?? this.createLimited(peerId)
+      if (target !== undefined) this.respond(target, message)
       return
     }
-    if (handshake === null) {
+    if (session === undefined || handshake === null) {
       this.counters.handshakesFailed++
       return
     }
@@ -144,7 +150,14 @@ export class NoiseSessions {
   }
 
   receiveEncrypted (peerId: Uint8Array, frame: Uint8Array): void {
-    const session = this.session(peerId)
+    const session = this.find(peerId)
+    if (session === undefined) {
+      // As iOS: ciphertext without a session means the peer holds one we lost (we restarted): start anew.
+      this.counters.decryptFailures++
+      const fresh = this.createLimited(peerId)
+      if (fresh !== undefined) this.initiate(fresh)
+      return
+    }
     const plaintext = session.transport === null ? null : open(session.transport, frame)
     if (plaintext !== null) {
       session.decryptFailures = 0
@@ -182,21 +195,50 @@ export class NoiseSessions {
 
   // ----------------------------------------------------------------------------------------------
 
-  private session (peerId: Uint8Array): Session {
+  /** The peer's session, made the most recently used. */
+  private find (peerId: Uint8Array): Session | undefined {
     const key = peerKey(peerId)
-    let session = this.sessions.get(key)
-    if (session !== undefined) {
-      this.sessions.delete(key)
-    } else {
-      session = { peerId: peerId.slice(), transport: null, handshakeHash: null, handshake: null, handshakeStartedAt: 0, attempts: 0, queue: [], early: [], decryptFailures: 0, recent: [] }
-      if (this.sessions.size >= MAX_SESSIONS) {
-        const oldest = this.sessions.keys().next().value!
-        this.counters.payloadsDropped += this.sessions.get(oldest)!.queue.length
-        this.sessions.delete(oldest)
-      }
-    }
+    const session = this.sessions.get(key)
+    if (session === undefined) return undefined
+    this.sessions.delete(key)
     this.sessions.set(key, session)
     return session
+  }
+
+  /** The peer's session, made if there is none: for what we send, which no peer can cause. */
+  private session (peerId: Uint8Array): Session {
+    return this.find(peerId) ?? this.create(peerId)
+  }
+
+  /**
+   * A new session for a peer that sent us something, if the global handshake limit has room: anyone can
+   * claim any ID, and without the limit a stream of made-up IDs would push every real session out.
+   */
+  private createLimited (peerId: Uint8Array): Session | undefined {
+    prune(this.recent, this.deps.clock.now())
+    if (this.recent.length >= HANDSHAKES_PER_MINUTE) {
+      this.counters.handshakesLimited++
+      return undefined
+    }
+    return this.create(peerId)
+  }
+
+  private create (peerId: Uint8Array): Session {
+    if (this.sessions.size >= MAX_SESSIONS) this.evict()
+    const session: Session = { peerId: peerId.slice(), transport: null, handshakeHash: null, handshake: null, handshakeStartedAt: 0, attempts: 0, queue: [], early: [], decryptFailures: 0, recent: [] }
+    this.sessions.set(peerKey(peerId), session)
+    return session
+  }
+
+  /** Drops the least recently used session that holds nothing (no transport, no payloads), else the least recently used. */
+  private evict (): void {
+    let victim: string | undefined
+    for (const [key, s] of this.sessions) {
+      victim ??= key
+      if (s.transport === null && s.queue.length === 0) { victim = key; break }
+    }
+    this.counters.payloadsDropped += this.sessions.get(victim!)!.queue.length
+    this.sessions.delete(victim!)
   }
 
   private initiate (session: Session): void {

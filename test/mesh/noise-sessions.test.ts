@@ -233,6 +233,35 @@ describe('NoiseSessions', () => {
     expect(a.sessions.counters.payloadsDropped).toBe(1)
   })
 
+  test('NoiseSessions — strangers claiming made-up IDs get sessions only within the global limit, and are the first pushed out', () => {
+    const { net, a, b } = twoParties()
+    a.sessions.send(b.id, text('hello'))
+    net.run()
+    const made = (i: number): Uint8Array => Uint8Array.of(9, 9, 9, 9, 0, 0, i >> 8, i & 0xff)
+    const garbage = new Uint8Array(40)
+    // One burst: past the global limit (of which the handshake with b took one), nothing more is kept or started.
+    for (let i = 0; i < HANDSHAKES_PER_MINUTE + 10; i++) a.sessions.receiveEncrypted(made(i), garbage)
+    expect(a.sessions.counters.handshakesLimited).toBe(11)
+    expect(a.sessions.counters.handshakesStarted).toBe(HANDSHAKES_PER_MINUTE)
+    expect(a.sessions.size).toBe(HANDSHAKES_PER_MINUTE)
+    // Handshake starts from strangers meet the same limit.
+    for (let i = 0; i < 5; i++) a.sessions.receiveHandshake(made(1000 + i), new Uint8Array(32).fill(5))
+    expect(a.sessions.size).toBe(HANDSHAKES_PER_MINUTE)
+    expect(a.sessions.counters.handshakesLimited).toBe(16)
+    // A sustained stream fills the table, minute by minute; b's session, the least recently used, stays.
+    let next = HANDSHAKES_PER_MINUTE + 10
+    for (let kept = HANDSHAKES_PER_MINUTE; kept < MAX_SESSIONS + 5; kept += HANDSHAKES_PER_MINUTE) {
+      net.clock.advance(60_000)
+      for (let i = 0; i < HANDSHAKES_PER_MINUTE; i++) a.sessions.receiveEncrypted(made(next++), garbage)
+    }
+    net.wire.length = 0
+    expect(a.sessions.size).toBe(MAX_SESSIONS)
+    expect(a.sessions.has(b.id)).toBe(true)
+    a.sessions.send(b.id, text('still here'))
+    net.run()
+    expect(b.got).toEqual(['hello', 'still here'])
+  })
+
   test.each([
     // Message 1 carries no tag, but its ephemeral is in every key after it: the initiator refuses
     // message 2 and starts again at once, since its payload waits.
