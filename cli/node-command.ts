@@ -515,6 +515,7 @@ function wireEvents (node: MeshNode, transport: BleTransport, print: Printer): v
   node.on('peerAppeared', p => { print('peer', { peerId: p.peerId, nickname: p.nickname }, `+ ${p.nickname} (${p.peerId})`) })
   node.on('privateMessage', m => { print('private-message', { ...m }, `[${m.nickname} → you] ${m.text}`) })
   node.on('receipt', r => { print('receipt', { ...r }, `✓ ${r.kind} ${r.messageId}`) })
+  node.on('privateUndelivered', e => { print('private-undelivered', { ...e }, `✗ no delivery receipt for ${e.messageId} from ${e.peerId}`) })
   node.on('peerLeft', p => { print('peer-left', { peerId: p.peerId, nickname: p.nickname, reason: p.reason }, `- ${p.nickname} (${p.peerId}) ${p.reason}`) })
   node.on('linkUp', ({ linkId }) => {
     const link = transport.linkStats().find(l => l.id === linkId)

@@ -19,9 +19,9 @@ import { capabilitiesFromBits, encodeAnnounce, hasCapability, PeerCapability } f
 import { decompressPayload, type Deflater } from './wire/compression.js'
 import { DecodeError } from './wire/decode-error.js'
 import { hexToBytes } from './wire/hex.js'
-import { decodeNoisePayload, encodeNoisePayload, NoisePayloadType } from './wire/noise-payload.js'
 import { MessageType, PEER_ID_BYTES, type Packet } from './wire/packet-types.js'
-import { decodePrivateMessage, encodePrivateMessage, MAX_PRIVATE_MESSAGE_FIELD_BYTES } from './wire/private-message.js'
+import { MAX_PRIVATE_MESSAGE_FIELD_BYTES } from './wire/private-message.js'
+import { PrivateChat, type PrivateChatCounters, type PrivateMessage, type PrivateReceipt } from './private-chat.js'
 import { decodeRequestSync } from './wire/request-sync.js'
 import { decodeUtf8OrNull, encodeUtf8 } from './wire/utf8.js'
 
@@ -118,22 +118,7 @@ export interface PublicMessage {
   hops: number | null
 }
 
-export interface PrivateMessage {
-  /** 16 lowercase hex characters. */
-  senderId: string
-  /** The sender's announced nickname; its peer ID's first 8 characters while it has not announced. */
-  nickname: string
-  /** The sender's ID for this message (the phones use UUIDs); a delivery receipt carrying it went back. */
-  messageId: string
-  text: string
-}
-
-export interface PrivateReceipt {
-  peerId: string
-  messageId: string
-  /** delivered: the peer's node has it; read: its user opened it. */
-  kind: 'delivered' | 'read'
-}
+export type { PrivateMessage, PrivateReceipt } from './private-chat.js'
 
 export interface PeerSummary {
   peerId: string
@@ -157,8 +142,10 @@ export interface MeshEvents {
   linkDown: { linkId: string, reason: string }
   /** A private message, decrypted from the sender's Noise session. */
   privateMessage: PrivateMessage
-  /** A peer confirmed a private message we sent. */
+  /** A peer confirmed a private message we sent (once per message and kind). */
   receipt: PrivateReceipt
+  /** A private message we sent got no delivery receipt, though sent MAX_SENDS times. */
+  privateUndelivered: { peerId: string, messageId: string }
 }
 
 export type Unsubscribe = () => void
@@ -185,7 +172,7 @@ export interface MeshNode {
   stats (): NodeStats
 }
 
-export type NodeStats = MeshStats & { noise: NoiseCounters }
+export type NodeStats = MeshStats & { noise: NoiseCounters, private: PrivateChatCounters }
 
 function summary (peer: Peer): PeerSummary {
   return {
@@ -224,6 +211,7 @@ class Node implements MeshNode {
   /** First sync request of each new link, SYNC_INITIAL_DELAY_MS after it came up. */
   private readonly linkSyncTimers = new Map<Link, TimerId>()
   private readonly sessions: NoiseSessions
+  private readonly chat: PrivateChat
 
   constructor (private readonly o: NodeOptions) {
     this.config = o.config ?? {}
@@ -253,8 +241,17 @@ class Node implements MeshNode {
       localId: o.identity.peerId,
       staticKey: { secretKey: o.identity.noiseSecretKey, publicKey: o.identity.noisePublicKey },
       transmit: (type, recipientId, payload) => this.sendNoise(type, recipientId, payload),
-      deliver: (peerId, plaintext) => this.noisePayload(peerId, plaintext),
+      deliver: (peerId, plaintext) => this.chat.receive(peerId, plaintext),
       pinnedKey: peerId => this.peerTable.pinned(peerKey(peerId))?.noisePublicKey,
+    })
+    this.chat = new PrivateChat({
+      sessions: this.sessions,
+      clock: o.clock,
+      crypto,
+      nickname: peerId => this.peerTable.get(peerKey(peerId))?.nickname,
+      onMessage: message => this.emit('privateMessage', message),
+      onReceipt: receipt => this.emit('receipt', receipt),
+      onUndelivered: (peerId, messageId) => this.emit('privateUndelivered', { peerId, messageId }),
     })
     this.router = this.makeRouter()
   }
@@ -338,9 +335,7 @@ class Node implements MeshNode {
     if (recipient === null) throw new Error(`peer ID must be 16 lowercase hex characters, got '${peerId}'`)
     if (peerId === this.peerId) throw new Error('a private message to ourselves')
     if (encodeUtf8(text).length > MAX_PRIVATE_MESSAGE_FIELD_BYTES) throw new RangeError(`private message longer than ${MAX_PRIVATE_MESSAGE_FIELD_BYTES} UTF-8 bytes`)
-    const messageId = uuid(this.o.crypto.randomBytes(16))
-    this.sessions.send(recipient, encodeNoisePayload({ type: NoisePayloadType.privateMessage, data: encodePrivateMessage({ messageId, content: text }) }))
-    return messageId
+    return this.chat.send(recipient, text)
   }
 
   announce (): void {
@@ -375,7 +370,7 @@ class Node implements MeshNode {
   }
 
   stats (): NodeStats {
-    return { ...this.counters.snapshot(), noise: { ...this.sessions.counters } }
+    return { ...this.counters.snapshot(), noise: { ...this.sessions.counters }, private: { ...this.chat.counters } }
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -470,34 +465,6 @@ class Node implements MeshNode {
       isRSR: false,
       signature: null,
     })
-  }
-
-  /** A decrypted Noise payload: messages are shown and receipted, receipts reported, the rest ignored (as the phones do with types they lack). */
-  private noisePayload (peerId: Uint8Array, plaintext: Uint8Array): void {
-    const senderId = toHex(peerId)
-    try {
-      const { type, data } = decodeNoisePayload(plaintext)
-      switch (type) {
-        case NoisePayloadType.privateMessage: {
-          const { messageId, content } = decodePrivateMessage(data)
-          // Both phones confirm every private message with its ID ([iOS] sendMeshDeliveryAck, [AND] sendDeliveryAck).
-          this.sessions.send(peerId, encodeNoisePayload({ type: NoisePayloadType.delivered, data: encodeUtf8(messageId) }))
-          const nickname = this.peerTable.get(peerKey(peerId))?.nickname ?? senderId.slice(0, 8)
-          this.emit('privateMessage', { senderId, nickname, messageId, text: content })
-          return
-        }
-        case NoisePayloadType.delivered:
-        case NoisePayloadType.readReceipt: {
-          const messageId = decodeUtf8OrNull(data)
-          if (messageId === null) throw new DecodeError('messageId', 'not UTF-8')
-          this.emit('receipt', { peerId: senderId, messageId, kind: type === NoisePayloadType.delivered ? 'delivered' : 'read' })
-          return
-        }
-      }
-    } catch (error) {
-      if (!(error instanceof DecodeError)) throw error
-      this.counters.drop('decode')
-    }
   }
 
   private linkUp (link: Link): void {
@@ -595,17 +562,9 @@ class Node implements MeshNode {
       const now = this.o.clock.now()
       this.router.maintain(now)
       this.sessions.maintain(now)
+      this.chat.maintain(now)
       for (const peer of this.peerTable.expire(now)) this.emitLazily('peerLeft', () => ({ ...summary(peer), reason: 'stale' as const }))
       this.scheduleMaintenance()
     })
   }
-}
-
-/** An RFC 4122 version-4 UUID in upper case, as iOS writes message IDs. */
-function uuid (random: Uint8Array): string {
-  const b = random.slice(0, 16)
-  b[6] = (b[6]! & 0x0f) | 0x40
-  b[8] = (b[8]! & 0x3f) | 0x80
-  const h = toHex(b).toUpperCase()
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
 }

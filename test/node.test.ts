@@ -897,6 +897,32 @@ describe('MeshNode — private messages', () => {
     void b; void c
   })
 
+  test('node — a peer that restarted (its sessions gone) still gets the message: the send after its new handshake, once', async () => {
+    const w = await mesh(2, [[0, 1]], 67)
+    const [a, b] = w.members as [Member, Member]
+    a.node.sendPrivate(b.identity.peerIdHex, 'before')
+    w.run(2_000)
+    // b's process restarts: the same identity, a new node with no sessions, on a new link to a.
+    await b.node.stop()
+    const transport = w.net.createTransport('b2')
+    const b2 = createNode({ identity: b.identity, transport, clock: w.clock, random: w.random.fork('b2'), crypto: nodeCrypto, logger: silent, config: { nickname: 'n1' } })
+    const shown: string[] = []
+    b2.on('privateMessage', m => shown.push(m.text))
+    await b2.start()
+    w.net.connect(a.transport, transport, { inFlightFrames: 64 })
+    w.run(2_000)
+    const receipts: string[] = []
+    a.node.on('receipt', r => receipts.push(r.messageId))
+    const id = a.node.sendPrivate(b.identity.peerIdHex, 'after the restart')
+    // The first copy goes out on the old session, which b2 cannot read; b2 starts a handshake, and the
+    // copy sent again once no receipt came arrives over the new session.
+    w.run(40_000)
+    expect(shown).toEqual(['after the restart'])
+    expect(receipts).toEqual([id])
+    expect(a.node.stats().private).toMatchObject({ sent: 2, resent: 1, undelivered: 0 })
+    expect(b2.stats().noise.decryptFailures).toBe(1)
+  })
+
   test('node — message IDs differ from message to message', async () => {
     const w = await mesh(2, [[0, 1]], 61)
     const [a, b] = w.members as [Member, Member]
@@ -904,12 +930,16 @@ describe('MeshNode — private messages', () => {
     expect(ids.size).toBe(20)
   })
 
-  test('node — a private message to a peer that never answers is dropped after three handshakes, without harm', async () => {
+  test('node — a private message to a peer that never answers is sent three times, three handshakes each, then reported undelivered', async () => {
     const w = await mesh(2, [[0, 1]], 62)
     const [a] = w.members as [Member, Member]
-    a.node.sendPrivate('00112233445566ff', 'anyone?')
-    w.run(60_000)
-    expect(a.node.stats().noise).toMatchObject({ handshakesStarted: 3, handshakesTimedOut: 3, payloadsDropped: 1 })
+    const undelivered: string[] = []
+    a.node.on('privateUndelivered', e => undelivered.push(`${e.peerId}:${e.messageId}`))
+    const id = a.node.sendPrivate('00112233445566ff', 'anyone?')
+    w.run(200_000)
+    expect(undelivered).toEqual([`00112233445566ff:${id}`])
+    expect(a.node.stats().noise).toMatchObject({ handshakesStarted: 9, handshakesTimedOut: 9, payloadsDropped: 3 })
+    expect(a.node.stats().private).toMatchObject({ sent: 1, resent: 2, undelivered: 1 })
   })
 
   test.each<[string, (node: MeshNode, to: string) => unknown, RegExp]>([

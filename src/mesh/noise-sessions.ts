@@ -95,6 +95,11 @@ export class NoiseSessions {
     return this.sessions.size
   }
 
+  /** Whether a handshake with the peer is under way (what is sent to it now waits for that). */
+  busy (peerId: Uint8Array): boolean {
+    return (this.sessions.get(peerKey(peerId))?.handshake ?? null) !== null
+  }
+
   /** Whether a session with the peer is established. */
   has (peerId: Uint8Array): boolean {
     return this.sessions.get(peerKey(peerId))?.transport != null
