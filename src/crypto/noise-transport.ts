@@ -47,20 +47,25 @@ export class ReplayWindow {
 
 /** One established session's two directions. */
 export class NoiseTransport {
-  private counter = 0
   private readonly window = new ReplayWindow()
 
-  constructor (private readonly sender: CipherState, private readonly receiver: CipherState) {}
+  /** `counter` is what the first message gets: 0 after a handshake (a test may start near the end). */
+  constructor (private readonly sender: CipherState, private readonly receiver: CipherState, private counter = 0) {}
 
-  /** Messages encrypted so far. */
+  /** The counter the next message gets. */
   get sent (): number {
     return this.counter
+  }
+
+  /** No counter is left: `encrypt` would throw, and a new handshake must renew the session. */
+  get exhausted (): boolean {
+    return this.counter > MAX_TRANSPORT_COUNTER
   }
 
   /** Throws (Error, not DecodeError) when the counter is spent: the session must be renewed by a handshake. */
   encrypt (plaintext: Uint8Array): Uint8Array {
     if (plaintext.length > MAX_TRANSPORT_PLAINTEXT_BYTES) throw new RangeError(`Noise plaintext of ${plaintext.length} bytes exceeds ${MAX_TRANSPORT_PLAINTEXT_BYTES}`)
-    if (this.counter > MAX_TRANSPORT_COUNTER) throw new Error('Noise transport counter exhausted; a new handshake is needed')
+    if (this.exhausted) throw new Error('Noise transport counter exhausted; a new handshake is needed')
     const n = this.counter++
     const sealed = this.sender.encryptAt(n, EMPTY, plaintext)
     const out = new Uint8Array(TRANSPORT_COUNTER_BYTES + sealed.length)

@@ -85,14 +85,10 @@ class SymmetricState {
   h: Uint8Array
   cipher: CipherState
 
-  constructor (private readonly crypto: CryptoProvider, protocolName: string) {
-    const name = new TextEncoder().encode(protocolName)
-    if (name.length <= NOISE_KEY_BYTES) {
-      this.h = new Uint8Array(NOISE_KEY_BYTES)
-      this.h.set(name)
-    } else {
-      this.h = crypto.sha256(name)
-    }
+  constructor (private readonly crypto: CryptoProvider) {
+    // Noise §5.2: a name of at most HASHLEN bytes is h itself, zero-padded. This one is exactly 32 bytes,
+    // so it is neither hashed nor padded (the off-by-one the vectors would catch).
+    this.h = new TextEncoder().encode(NOISE_PROTOCOL_NAME)
     this.ck = this.h
     this.cipher = new CipherState(crypto)
   }
@@ -172,7 +168,7 @@ export class XXHandshake {
     private readonly s: NoiseKeyPair,
     private readonly options: XXOptions = {},
   ) {
-    this.ss = new SymmetricState(crypto, NOISE_PROTOCOL_NAME)
+    this.ss = new SymmetricState(crypto)
     this.ss.mixHash(options.prologue ?? EMPTY)
   }
 

@@ -306,17 +306,14 @@ export class NoiseSessions {
   }
 
   private seal (session: Session, plaintext: Uint8Array): void {
-    let frame: Uint8Array
-    try {
-      frame = session.transport!.encrypt(plaintext)
-    } catch (error) {
-      if (error instanceof RangeError) throw error
-      // The counter is spent: renew the session and send this once it is up.
+    const transport = session.transport!
+    if (transport.exhausted) {
+      // Every counter is spent (2³² − 1 messages): renew the session and send this once it is up.
       session.queue.push(plaintext)
       if (session.handshake === null) this.initiate(session)
       return
     }
-    this.deps.transmit(MessageType.noiseEncrypted, session.peerId, frame)
+    this.deps.transmit(MessageType.noiseEncrypted, session.peerId, transport.encrypt(plaintext))
   }
 
   private failHandshake (session: Session, error: unknown): void {

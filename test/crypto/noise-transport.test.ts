@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { nobleCrypto } from '../../src/crypto/noble-provider.js'
 import { CipherState } from '../../src/crypto/noise.js'
-import { NoiseTransport, REPLAY_WINDOW, ReplayWindow, TRANSPORT_OVERHEAD_BYTES } from '../../src/crypto/noise-transport.js'
+import { MAX_TRANSPORT_COUNTER, NoiseTransport, REPLAY_WINDOW, ReplayWindow, TRANSPORT_OVERHEAD_BYTES } from '../../src/crypto/noise-transport.js'
 import { DecodeError } from '../../src/wire/decode-error.js'
 import { fcOptions, flipBit, toHex } from './helpers.js'
 
@@ -79,10 +79,29 @@ describe('NoiseTransport', () => {
     expect(str(b.decrypt(genuine))).toBe('first')
   })
 
-  test('NoiseTransport — plaintext over 64 KiB is refused before encrypting', () => {
-    const [a] = sessions()
+  test('NoiseTransport — 65 535 bytes of plaintext go, 65 536 are refused before encrypting', () => {
+    const [a, b] = sessions()
     expect(() => a.encrypt(new Uint8Array(65_536))).toThrow(RangeError)
     expect(a.sent).toBe(0)
+    expect(b.decrypt(a.encrypt(new Uint8Array(65_535))).length).toBe(65_535)
+  })
+
+  test('NoiseTransport — an empty message is the 20 bytes of counter and tag, and decrypts', () => {
+    const [a, b] = sessions()
+    const frame = a.encrypt(new Uint8Array(0))
+    expect(frame.length).toBe(TRANSPORT_OVERHEAD_BYTES)
+    expect(b.decrypt(frame).length).toBe(0)
+  })
+
+  test('NoiseTransport — the last counter is 2³² − 2; after it the transport is exhausted and refuses to encrypt', () => {
+    const a = new NoiseTransport(new CipherState(crypto, KEY_AB), new CipherState(crypto, KEY_BA), MAX_TRANSPORT_COUNTER)
+    const b = new NoiseTransport(new CipherState(crypto, KEY_BA), new CipherState(crypto, KEY_AB))
+    expect(a.exhausted).toBe(false)
+    const last = a.encrypt(text('last'))
+    expect(toHex(last.subarray(0, 4))).toBe('fffffffe')
+    expect(str(b.decrypt(last))).toBe('last')
+    expect(a.exhausted).toBe(true)
+    expect(() => a.encrypt(text('one more'))).toThrow(/exhausted/)
   })
 
   test('NoiseTransport — any delivery order within the window decrypts each frame once, replays never', () => {
@@ -111,6 +130,7 @@ describe('ReplayWindow', () => {
     ['the oldest counter in the window', 5000, 5000 - REPLAY_WINDOW + 1, true],
     ['just outside the window', 5000, 5000 - REPLAY_WINDOW, false],
     ['counter 0 before anything was seen', -1, 0, true],
+    ['far outside the window, its slot free', 5000, 3000, false],
   ])('ReplayWindow — %s', (_, highest, n, accepted) => {
     const w = new ReplayWindow()
     if (highest >= 0) w.mark(highest)
@@ -122,6 +142,8 @@ describe('ReplayWindow', () => {
     for (let n = 0; n < REPLAY_WINDOW; n++) w.mark(n)
     // Counter 1500 shares its slot with 476, 1100 with 76. Jumping to 1500 drops 0–476 out of the window,
     // so the slots of 1024–1499 must read as unseen even though 0–475 set them.
+    // Counter 1024 takes the slot of 0, which was seen: newer counters are always new.
+    expect(w.accepts(REPLAY_WINDOW)).toBe(true)
     w.mark(1500)
     expect(w.accepts(1100)).toBe(true)
     expect(w.accepts(1499)).toBe(true)

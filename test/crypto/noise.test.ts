@@ -103,25 +103,51 @@ describe.each(providers)('XXHandshake (%s provider)', (_, crypto) => {
   })
 
   test.each([
-    ['message 1 short', 0, 31],
-    ['message 2 without its tag', 1, 80],
-    ['message 2 cut inside s', 1, 50],
-    ['message 3 cut inside s', 2, 40],
-  ] as const)('XXHandshake — a truncated message is a DecodeError (%s)', (_, index, length) => {
+    ['message 1 short', 0, 31, 'e'],
+    ['message 2 without its tag', 1, 80, 'ciphertext'],
+    ['message 2 cut inside s', 1, 50, 's'],
+    ['message 3 cut inside s', 2, 40, 's'],
+  ] as const)('XXHandshake — a truncated message is a DecodeError naming what was cut (%s)', (_, index, length, field) => {
     const [i, r] = pair(crypto)
+    const fieldOf = (read: () => unknown): string | undefined => {
+      try { read() } catch (error) { return (error as DecodeError).field }
+      return undefined
+    }
     const m1 = i.writeMessage()
-    if (index === 0) { expect(() => r.readMessage(m1.subarray(0, length))).toThrow(DecodeError); return }
+    if (index === 0) { expect(fieldOf(() => r.readMessage(m1.subarray(0, length)))).toBe(field); return }
     r.readMessage(m1)
     const m2 = r.writeMessage()
-    if (index === 1) { expect(() => i.readMessage(m2.subarray(0, length))).toThrow(DecodeError); return }
+    if (index === 1) { expect(fieldOf(() => i.readMessage(m2.subarray(0, length)))).toBe(field); return }
     i.readMessage(m2)
-    expect(() => r.readMessage(i.writeMessage().subarray(0, length))).toThrow(DecodeError)
+    expect(fieldOf(() => r.readMessage(i.writeMessage().subarray(0, length)))).toBe(field)
+  })
+
+  test('XXHandshake — what it reads it copies: the sender may reuse its buffers at once', () => {
+    const [i, r] = pair(crypto)
+    const m1 = new Uint8Array([...i.writeMessage(new Uint8Array([1, 2, 3]))])
+    const payload = r.readMessage(m1)
+    m1.fill(0xee)
+    expect([...payload]).toEqual([1, 2, 3])
+    // The ephemeral read from m1 is what the responder's keys are made from.
+    i.readMessage(r.writeMessage())
+    r.readMessage(i.writeMessage())
+    expect(toHex(i.split().handshakeHash)).toBe(toHex(r.split().handshakeHash))
+  })
+
+  test('XXHandshake — a message over 65 535 bytes is refused; one of exactly that is written', () => {
+    const [i] = pair(crypto)
+    expect(() => i.writeMessage(new Uint8Array(65_535 - 32 + 1))).toThrow(RangeError)
+    const [j, r] = pair(crypto)
+    const m1 = j.writeMessage(new Uint8Array(65_535 - 32))
+    expect(m1.length).toBe(65_535)
+    expect(r.readMessage(m1).length).toBe(65_535 - 32)
   })
 
   test('XXHandshake — a low-order ephemeral from the peer is a DecodeError, not a crash', () => {
     const [, responder] = pair(crypto)
     // u = 0 and u = 1 are points of small order: X25519 with them gives all zeros (RFC 7748 §6.1).
     expect(() => { responder.readMessage(new Uint8Array(32)); responder.writeMessage() }).toThrow(DecodeError)
+    expect(() => responder.writeMessage()).toThrow(/failed earlier/)
     const [, again] = pair(crypto)
     const one = new Uint8Array(32); one[0] = 1
     expect(() => { again.readMessage(one); again.writeMessage() }).toThrow(DecodeError)
@@ -181,8 +207,21 @@ describe('CipherState', () => {
     expect(receiver.nonce).toBe(1)
   })
 
-  test('CipherState — shorter than a tag is a DecodeError', () => {
-    expect(() => new CipherState(nobleCrypto, new Uint8Array(32)).decryptWithAd(EMPTY, new Uint8Array(15))).toThrow(DecodeError)
+  test.each(providers)('CipherState — shorter than a tag is a DecodeError saying so (%s provider)', (_, crypto) => {
+    expect(() => new CipherState(crypto, new Uint8Array(32)).decryptWithAd(EMPTY, new Uint8Array(15))).toThrow(/shorter than the tag/)
+  })
+
+  test.each([
+    ['encryptAt', (c: CipherState) => c.encryptAt(0, EMPTY, EMPTY)],
+    ['decryptAt', (c: CipherState) => c.decryptAt(0, EMPTY, new Uint8Array(16))],
+  ])('CipherState — %s without a key is a programming error', (_, use) => {
+    expect(() => use(new CipherState(nobleCrypto))).toThrow(/no key/)
+  })
+
+  test('CipherState — the largest exact counter is refused: a counter must never wrap', () => {
+    const c = new CipherState(nobleCrypto, new Uint8Array(32).fill(1))
+    expect(c.encryptAt(Number.MAX_SAFE_INTEGER - 1, EMPTY, EMPTY).length).toBe(16)
+    expect(() => c.encryptAt(Number.MAX_SAFE_INTEGER, EMPTY, EMPTY)).toThrow(/exhausted/)
   })
 
   test('CipherState — without a key, messages pass through unchanged', () => {

@@ -98,6 +98,29 @@ describe('NoiseSessions', () => {
     expect([b.got, a.got]).toEqual([['hello', 'again'], ['reply']])
   })
 
+  test('NoiseSessions — has, busy and handshakeHash: nothing for a stranger, busy while the handshake runs, established after', () => {
+    const { net, a, b } = twoParties()
+    const stranger = Uint8Array.of(7, 7, 7, 7, 7, 7, 7, 7)
+    expect([a.sessions.has(stranger), a.sessions.busy(stranger), a.sessions.handshakeHash(stranger)]).toEqual([false, false, null])
+    a.sessions.send(b.id, text('x'))
+    expect([a.sessions.has(b.id), a.sessions.busy(b.id), a.sessions.handshakeHash(b.id)]).toEqual([false, true, null])
+    net.run()
+    expect([a.sessions.has(b.id), a.sessions.busy(b.id), a.sessions.handshakeHash(b.id)?.length]).toEqual([true, false, 32])
+    // An established session is left alone by maintenance, however long it stays quiet.
+    a.sessions.maintain(net.clock.now() + 10 * RESPONDER_TIMEOUT_MS)
+    expect(a.sessions.counters.handshakesTimedOut).toBe(0)
+    expect(a.sessions.has(b.id)).toBe(true)
+  })
+
+  test('NoiseSessions — the peer ID a caller passes is copied: reusing its buffer changes nothing', () => {
+    const { net, a, b } = twoParties()
+    const id = b.id.slice()
+    a.sessions.send(id, text('to b'))
+    id.fill(0)
+    net.run()
+    expect(b.got).toEqual(['to b'])
+  })
+
   test('NoiseSessions — payloads sent during the handshake wait and go in order; past the queue bound the oldest go', () => {
     const { net, a, b } = twoParties()
     for (let i = 0; i < QUEUE_MAX_PAYLOADS + 3; i++) a.sessions.send(b.id, text(`m${i}`))
@@ -293,6 +316,28 @@ describe('NoiseSessions', () => {
     expect(a.sessions.counters.handshakesFailed).toBe(1)
   })
 
+  test('NoiseSessions — a stray handshake message over an established session is counted and changes nothing', () => {
+    const { net, a, b } = twoParties()
+    a.sessions.send(b.id, text('one'))
+    net.run()
+    b.sessions.receiveHandshake(a.id, new Uint8Array(96))
+    expect(net.wire).toEqual([])
+    expect(b.sessions.counters.handshakesFailed).toBe(1)
+    a.sessions.send(b.id, text('two'))
+    net.run()
+    expect(b.got).toEqual(['one', 'two'])
+  })
+
+  test('NoiseSessions — ciphertext that cannot be read does not restart a handshake already under way', () => {
+    const { net, a, b } = twoParties()
+    a.sessions.send(b.id, text('x'))
+    net.wire.length = 0
+    // a waits for message 2; b's garbage (no session at a's end yet, then three failures) must not replace it.
+    for (let i = 0; i < 4; i++) a.sessions.receiveEncrypted(b.id, new Uint8Array(40))
+    expect(a.sessions.counters).toMatchObject({ handshakesStarted: 1, decryptFailures: 4 })
+    expect(net.wire).toEqual([])
+  })
+
   test('NoiseSessions — frames that fail to decrypt are dropped; after three in a row a new handshake starts', () => {
     const { net, a, b } = twoParties()
     a.sessions.send(b.id, text('ok'))
@@ -328,8 +373,10 @@ describe('NoiseSessions', () => {
     a.sessions.send(b.id, text('second'))
     // Hold message 3 back until both transport messages have arrived.
     const held: Frame[] = []
-    net.run(f => { if (f.type === MessageType.noiseHandshake && f.payload.length === 64) { held.push(f); return false } return true })
+    const carried = net.run(f => { if (f.type === MessageType.noiseHandshake && f.payload.length === 64) { held.push(f); return false } return true })
     expect(b.got).toEqual([])
+    // What b holds is its own copy: the frames it was handed may be reused.
+    for (const f of carried) if (f.type === MessageType.noiseEncrypted) f.payload.fill(0)
     net.wire.push(...held)
     net.run()
     expect(b.got).toEqual(['first', 'second'])
