@@ -1,6 +1,7 @@
 // Over BlueZ-emulated controllers (btvirt; no air time, so these are stack figures): frames/s and KB/s over
 // one GATT link between two BleTransports in this process (central writes without response, peripheral
-// receives), then the median per-hop latency of a public message through a chain of three node processes.
+// receives), then the median per-hop latency of a public message through a chain of three node processes,
+// and what a private message from one end of that chain to the other takes, with and without the handshake.
 // Needs btvirt, socat and cc (apt-get install -y bluez-test-tools socat).
 import pino from 'pino'
 import { openAdapters } from '../hardware/adapters.js'
@@ -10,7 +11,7 @@ import { withTimeout } from '../hardware/with-timeout.js'
 import { systemClock } from '../cli/system.js'
 import type { Link } from '../src/mesh/link.js'
 import { SeededRandom } from '../src/prng.js'
-import { Emulator, emulatorAvailability, type NodeProcess } from '../test/emulator/harness.js'
+import { Emulator, emulatorAvailability, type Controller, type NodeProcess } from '../test/emulator/harness.js'
 import { report } from './harness.js'
 
 /** Frames sent per throughput run: a few seconds at the default pacing. */
@@ -79,10 +80,17 @@ async function linkThroughput (emulator: Emulator, pacing = DEFAULT_LINK_PACING)
   return { framesPerSecond: received / seconds, kbPerSecond: bytes / 1024 / seconds, delivered: received / FRAMES }
 }
 
-async function chainHopLatency (emulator: Emulator, policy: string): Promise<number> {
-  const ctl = []
+/** A central and a peripheral controller for each of a, b and c, shared by the chain runs (btvirt holds only so many). */
+type ChainControllers = [Controller, Controller, Controller, Controller, Controller, Controller]
+
+async function chainControllers (emulator: Emulator): Promise<ChainControllers> {
+  const ctl: Controller[] = []
   for (let i = 0; i < 6; i++) ctl.push(await emulator.addController())
-  const [ac, ap, bc, bp, cc, cp] = ctl as [typeof ctl[0], typeof ctl[0], typeof ctl[0], typeof ctl[0], typeof ctl[0], typeof ctl[0]]
+  return ctl as ChainControllers
+}
+
+async function chainHopLatency (emulator: Emulator, ctl: ChainControllers, policy: string): Promise<number> {
+  const [ac, ap, bc, bp, cc, cp] = ctl
   const extraArgs = ['--policy', policy]
   const env = process.env.BLEMESH_LOG
   process.env.BLEMESH_LOG = 'warn'
@@ -111,6 +119,44 @@ async function chainHopLatency (emulator: Emulator, policy: string): Promise<num
   }
 }
 
+/** Private messages a → c over the chain a–b–c (default policy): the first (handshake included), then on the session. */
+async function chainPrivateLatency (emulator: Emulator, ctl: ChainControllers): Promise<{ first: number, shown: number, receipt: number }> {
+  const [ac, ap, bc, bp, cc, cp] = ctl
+  const env = process.env.BLEMESH_LOG
+  process.env.BLEMESH_LOG = 'warn'
+  const nodes: NodeProcess[] = []
+  try {
+    const a = await emulator.startNode({ name: 'a', central: ac, peripheral: ap, allow: [bp.address] })
+    const b = await emulator.startNode({ name: 'b', central: bc, peripheral: bp, allow: [ac.address, cp.address] })
+    const c = await emulator.startNode({ name: 'c', central: cc, peripheral: cp, allow: [bc.address] })
+    nodes.push(a, b, c)
+    const cId = String((await c.waitFor(e => e.event === 'ready', 'ready')).peerId)
+    await a.waitFor(e => e.event === 'peer' && e.peerId === cId, 'c known at a', 60_000)
+    const send = async (text: string): Promise<{ shown: number, receipt: number }> => {
+      const from = a.events.length
+      a.write(`/msg c ${text}`)
+      const sent = await a.waitFor(e => e.event === 'private-sent' && e.text === text, 'sent', 10_000, from)
+      const shown = await c.waitFor(e => e.event === 'private-message' && e.text === text, text, 30_000)
+      const receipt = await a.waitFor(e => e.event === 'receipt' && e.messageId === sent.messageId, 'receipt', 30_000, from)
+      return { shown: shown.at - sent.at, receipt: receipt.at - sent.at }
+    }
+    const first = await send('private probe, first')
+    const shown: number[] = []
+    const receipts: number[] = []
+    for (let i = 0; i < CHAIN_MESSAGES / 3; i++) {
+      const t = await send(`private probe ${i}`)
+      shown.push(t.shown)
+      receipts.push(t.receipt)
+      await new Promise(resolve => setTimeout(resolve, CHAIN_GAP_MS))
+    }
+    return { first: first.shown, shown: median(shown), receipt: median(receipts) }
+  } finally {
+    for (const n of nodes) await n.stop()
+    if (env === undefined) delete process.env.BLEMESH_LOG
+    else process.env.BLEMESH_LOG = env
+  }
+}
+
 async function main (): Promise<number> {
   const availability = emulatorAvailability()
   if (!availability.ok) {
@@ -126,8 +172,13 @@ async function main (): Promise<number> {
     const unpaced = await linkThroughput(emulator, { ...DEFAULT_LINK_PACING, framesPerSecond: 1e6, burstFrames: 1e6 })
     report('emulator link frames (unpaced)', unpaced.framesPerSecond, 'frames/s')
     report('emulator link delivery (unpaced)', unpaced.delivered * 100, '%')
-    report('emulator per-hop latency (median)', await chainHopLatency(emulator, 'flood'), 'ms')
-    report('emulator per-hop latency with bitchat-ios relay jitter (median)', await chainHopLatency(emulator, 'bitchat-ios'), 'ms')
+    const ctl = await chainControllers(emulator)
+    report('emulator per-hop latency (median)', await chainHopLatency(emulator, ctl, 'flood'), 'ms')
+    report('emulator per-hop latency with bitchat-ios relay jitter (median)', await chainHopLatency(emulator, ctl, 'bitchat-ios'), 'ms')
+    const secret = await chainPrivateLatency(emulator, ctl)
+    report('emulator private message a to c, first (handshake included)', secret.first, 'ms')
+    report('emulator private message a to c on the session (median)', secret.shown, 'ms')
+    report('emulator private message delivery receipt round trip (median)', secret.receipt, 'ms')
   } finally {
     await emulator.stop()
   }
