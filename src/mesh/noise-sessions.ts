@@ -95,9 +95,10 @@ export class NoiseSessions {
     return this.sessions.size
   }
 
-  /** Whether a handshake with the peer is under way (what is sent to it now waits for that). */
+  /** Whether what is sent to the peer now would wait for a handshake under way. */
   busy (peerId: Uint8Array): boolean {
-    return (this.sessions.get(peerKey(peerId))?.handshake ?? null) !== null
+    const session = this.sessions.get(peerKey(peerId))
+    return session !== undefined && session.handshake !== null && waits(session)
   }
 
   /** Whether a session with the peer is established. */
@@ -113,7 +114,7 @@ export class NoiseSessions {
   /** Encrypts and sends now when a session exists; else queues and starts a handshake. */
   send (peerId: Uint8Array, plaintext: Uint8Array): void {
     const session = this.session(peerId)
-    if (session.transport !== null && session.handshake === null) {
+    if (!waits(session)) {
       this.seal(session, plaintext)
       return
     }
@@ -349,6 +350,17 @@ export class NoiseSessions {
     this.recent.push(now)
     return true
   }
+}
+
+/**
+ * Whether a payload for this session has to wait: there is no session, or we are renewing it. A handshake
+ * the peer started does not hold sends back. Anyone can send a message 1 under any peer's ID, and if
+ * that stopped the live session, a stranger could silence us towards that peer every 20 s; a peer that
+ * really restarted loses what we send until its handshake is done, which the private chat sends again
+ * (security.md: keep the old session until the new one succeeds).
+ */
+function waits (session: Session): boolean {
+  return session.transport === null || session.handshake?.role === 'initiator'
 }
 
 function prune (times: number[], now: number): void {

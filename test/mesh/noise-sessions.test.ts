@@ -157,20 +157,49 @@ describe('NoiseSessions', () => {
     expect(b.sessions.counters.decryptFailures).toBe(1)
   })
 
-  test('NoiseSessions — while a peer renews the session the old one is not used for new payloads', () => {
+  test('NoiseSessions — a forged message 1 under a peer\'s ID holds nothing back: the live session carries on', () => {
+    const net = new Net()
+    const a = net.party(1)
+    const b = net.party(2)
+    a.sessions.send(b.id, text('one'))
+    net.run()
+    // Anyone can send a message 1 claiming to be b; a answers it (to b, who ignores an answer it never asked for).
+    a.sessions.receiveHandshake(b.id, new XXHandshake(crypto, 'initiator', { secretKey: new Uint8Array(32).fill(9), publicKey: crypto.x25519PublicKey(new Uint8Array(32).fill(9)) }).writeMessage())
+    expect(a.sessions.busy(b.id)).toBe(false)
+    a.sessions.send(b.id, text('two'))
+    net.run()
+    expect(b.got).toEqual(['one', 'two'])
+  })
+
+  test('NoiseSessions — while we renew a session ourselves, what we send waits for the new one', () => {
+    const { net, a, b } = twoParties()
+    a.sessions.send(b.id, text('one'))
+    net.run()
+    b.restart()
+    // Three frames a cannot read: it starts a handshake of its own, and holds what it sends meanwhile.
+    for (let i = 0; i < DECRYPT_FAILURES_BEFORE_HANDSHAKE; i++) a.sessions.receiveEncrypted(b.id, new Uint8Array(40))
+    expect(a.sessions.busy(b.id)).toBe(true)
+    a.sessions.send(b.id, text('held'))
+    net.run()
+    expect(b.got).toEqual(['one', 'held'])
+  })
+
+  test('NoiseSessions — a peer that restarted and starts a handshake: what is sent before it is complete is lost, later sends arrive', () => {
     const { net, a, b } = twoParties()
     a.sessions.send(b.id, text('one'))
     net.run()
     b.restart()
     b.sessions.send(a.id, text('hi again'))
-    // Message 1 reaches a, whose answer is held back for a moment: a's payload meanwhile must wait.
+    // Message 1 reaches a, whose answer is held back for a moment; a sends meanwhile on the old session.
     const held: Frame[] = []
     net.run(f => { if (f.from === a && f.type === MessageType.noiseHandshake) { held.push(f); return false } return true })
-    a.sessions.send(b.id, text('waits'))
-    expect(net.wire).toEqual([])
+    a.sessions.send(b.id, text('lost'))
+    net.run()
     net.wire.push(...held)
     net.run()
-    expect([a.got, b.got]).toEqual([['hi again'], ['one', 'waits']])
+    a.sessions.send(b.id, text('after'))
+    net.run()
+    expect([a.got, b.got]).toEqual([['hi again'], ['one', 'after']])
   })
 
   test.each([
