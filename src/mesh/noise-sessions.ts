@@ -1,8 +1,8 @@
 // One Noise session per peer, as the phones run them (bitchat-protocol.md §5.2): an XX handshake carried
 // in noiseHandshake packets, then Bitchat's transport framing in noiseEncrypted packets. What to send
-// waits while a handshake runs; a peer that restarted (message 1 over a live session) gets a new session
-// while the old one keeps working until the new one is complete; crossed starts are settled as iOS does.
-// No timers of its own: the node calls `maintain` on its maintenance tick.
+// waits while there is no session or we renew it; a peer that restarted (message 1 over a live session)
+// gets a new session while the old one keeps working until the new one is complete; crossed starts are
+// settled as iOS does. No timers of its own: the node calls `maintain` on its maintenance tick.
 import type { Clock } from '../clock.js'
 import { peerIdFromNoiseKey } from '../crypto/identity.js'
 import { NOISE_KEY_BYTES, XXHandshake, type NoiseKeyPair } from '../crypto/noise.js'
@@ -258,19 +258,24 @@ export class NoiseSessions {
     this.deps.transmit(MessageType.noiseHandshake, session.peerId, handshake.writeMessage())
   }
 
+  /** Answers a message 1; a message 1 we cannot answer leaves the handshake under way, if any, as it was. */
   private respond (session: Session, message: Uint8Array): void {
     if (!this.allow(session)) return
     const handshake = new XXHandshake(this.deps.crypto, 'responder', this.deps.staticKey)
-    this.endHandshake(session)
+    let reply: Uint8Array
     try {
       handshake.readMessage(message)
-      const reply = handshake.writeMessage()
-      session.handshake = handshake
-      session.handshakeStartedAt = this.deps.clock.now()
-      this.deps.transmit(MessageType.noiseHandshake, session.peerId, reply)
+      reply = handshake.writeMessage()
     } catch (error) {
-      this.failHandshake(session, error)
+      if (!(error instanceof DecodeError)) throw error
+      this.counters.handshakesFailed++
+      this.log.debug({ peer: toHex(session.peerId), field: error.field }, 'Noise message 1 refused')
+      return
     }
+    this.endHandshake(session)
+    session.handshake = handshake
+    session.handshakeStartedAt = this.deps.clock.now()
+    this.deps.transmit(MessageType.noiseHandshake, session.peerId, reply)
   }
 
   private complete (session: Session): void {

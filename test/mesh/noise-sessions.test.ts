@@ -338,6 +338,20 @@ describe('NoiseSessions', () => {
     expect(b.got).toEqual([...got, 'y'])
   })
 
+  test('NoiseSessions — a message 1 that cannot be answered (a low-order key) leaves our own handshake under way as it was', () => {
+    const { net, a, b } = twoParties()
+    // Make a the side that would yield a crossed start.
+    const [high, low] = hex(a.id) > hex(b.id) ? [a, b] : [b, a]
+    high.sessions.send(low.id, text('waiting'))
+    const start = net.wire.splice(0)
+    high.sessions.receiveHandshake(low.id, new Uint8Array(32))
+    expect(high.sessions.counters.handshakesFailed).toBe(1)
+    expect(net.wire).toEqual([])
+    net.wire.push(...start)
+    net.run()
+    expect(low.got).toEqual(['waiting'])
+  })
+
   test('NoiseSessions — a stray handshake message without a handshake under way gets no answer', () => {
     const { net, a, b } = twoParties()
     a.sessions.receiveHandshake(b.id, new Uint8Array(96))
