@@ -395,9 +395,14 @@ class Node implements MeshNode {
     this.router.originate(this.signed(type, payload, MAX_TTL, null))
   }
 
-  /** A packet of ours, stamped now and signed: v2 only when the payload needs it. */
+  /** A packet of ours, stamped now and signed. */
   private signed (type: number, payload: Uint8Array, ttl: number, recipientId: Uint8Array | null): Packet {
-    const unsigned: Packet = {
+    return signPacket(this.o.crypto, this.o.identity, this.ours(type, payload, ttl, recipientId))
+  }
+
+  /** A packet of ours, stamped now, unsigned: v2 only when the payload needs it. */
+  private ours (type: number, payload: Uint8Array, ttl: number, recipientId: Uint8Array | null): Packet {
+    return {
       version: payload.length > V1_MAX_PAYLOAD ? 2 : 1,
       type,
       ttl,
@@ -410,7 +415,6 @@ class Node implements MeshNode {
       isRSR: false,
       signature: null,
     }
-    return signPacket(this.o.crypto, this.o.identity, unsigned)
   }
 
   private publicMessage (packet: Packet, peer: Peer | undefined, reassembled: boolean): void {
@@ -452,19 +456,7 @@ class Node implements MeshNode {
    */
   private sendNoise (type: number, recipientId: Uint8Array, payload: Uint8Array): void {
     if (!this.running) return
-    this.router.originate({
-      version: payload.length > V1_MAX_PAYLOAD ? 2 : 1,
-      type,
-      ttl: MAX_TTL,
-      timestamp: BigInt(Math.floor(this.o.clock.now())),
-      senderId: this.o.identity.peerId,
-      recipientId,
-      route: [],
-      payload,
-      isCompressed: false,
-      isRSR: false,
-      signature: null,
-    })
+    this.router.originate(this.ours(type, payload, MAX_TTL, recipientId))
   }
 
   private linkUp (link: Link): void {
