@@ -3,6 +3,7 @@
 // is the hash of the announced Noise key, and the signature verifies against the announced Ed25519 key.
 // Those three make an announce self-consistent; whether to trust a *changed* key for a known peer (TOFU
 // pinning, step 4) is the peer table's decision, not this function's.
+import { equalBytes } from '@noble/ciphers/utils.js'
 import { type Announce, decodeAnnounce } from '../wire/announce.js'
 import { type Deflater, decompressPayload } from '../wire/compression.js'
 import { DecodeError } from '../wire/decode-error.js'
@@ -35,14 +36,8 @@ export function acceptAnnounce (crypto: CryptoProvider, packet: Packet, inflater
   }
   // The sender ID on the frame is raw bytes the encoder zero-pads or truncates to 8; compare exactly 8.
   const expected = peerIdFromNoiseKey(crypto, announce.noisePublicKey)
-  if (!sameBytes(expected, packet.senderId)) return { ok: false, reason: 'peer-id' }
+  if (!equalBytes(expected, packet.senderId)) return { ok: false, reason: 'peer-id' }
   if (packet.signature === null) return { ok: false, reason: 'unsigned' }
   if (!verifyPacket(crypto, announce.signingPublicKey, packet)) return { ok: false, reason: 'signature' }
   return { ok: true, announce, noisePublicKey: announce.noisePublicKey, signingPublicKey: announce.signingPublicKey }
-}
-
-function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }

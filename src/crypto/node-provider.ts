@@ -17,6 +17,7 @@ import {
   verify,
   type KeyObject,
 } from 'node:crypto'
+import { equalBytes } from '@noble/ciphers/utils.js'
 import { ED25519_TORSION_SUBGROUP } from '@noble/curves/ed25519.js'
 import { LRUCache } from 'lru-cache'
 import {
@@ -80,13 +81,6 @@ function ed25519PublicKeyObject (publicKey: Uint8Array): KeyObject {
 function rawPublicKey (key: KeyObject): Uint8Array {
   const der = createPublicKey(key).export({ format: 'der', type: 'spki' })
   return new Uint8Array(der.subarray(SPKI_RAW_KEY_OFFSET))
-}
-
-function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  let diff = 0
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!
-  return diff === 0
 }
 
 /** The y-coordinate bytes of an encoded Edwards point: the encoding with its sign bit (bit 255) cleared. */

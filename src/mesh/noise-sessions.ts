@@ -3,6 +3,7 @@
 // waits while there is no session or we renew it; a peer that restarted (message 1 over a live session)
 // gets a new session while the old one keeps working until the new one is complete; crossed starts are
 // settled as iOS does. No timers of its own: the node calls `maintain` on its maintenance tick.
+import { equalBytes } from '@noble/ciphers/utils.js'
 import type { Clock } from '../clock.js'
 import { peerIdFromNoiseKey } from '../crypto/identity.js'
 import { NOISE_KEY_BYTES, XXHandshake, type NoiseKeyPair } from '../crypto/noise.js'
@@ -286,7 +287,7 @@ export class NoiseSessions {
     this.endHandshake(session)
     const claimed = peerIdFromNoiseKey(this.deps.crypto, split.remoteStaticKey)
     const pinned = this.deps.pinnedKey?.(session.peerId)
-    if (!sameBytes(claimed, session.peerId) || (pinned !== undefined && !sameBytes(pinned, split.remoteStaticKey))) {
+    if (!equalBytes(claimed, session.peerId) || (pinned !== undefined && !equalBytes(pinned, split.remoteStaticKey))) {
       // The peer authenticated a key that is not the one its ID (or our pin) names: an impostor.
       this.counters.handshakesFailed++
       this.log.warn({ peer: toHex(session.peerId) }, 'Noise handshake authenticated a key the peer ID does not name')
@@ -377,10 +378,6 @@ function prune (times: number[], now: number): void {
 function compareIds (a: Uint8Array, b: Uint8Array): number {
   for (let i = 0; i < a.length && i < b.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!
   return a.length - b.length
-}
-
-function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && compareIds(a, b) === 0
 }
 
 /** The plaintext, or null when the frame does not decrypt (short, replayed, forged, or another session's). */

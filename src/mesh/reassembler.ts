@@ -1,6 +1,7 @@
 // Rebuilds frames from fragments, keyed by (sender, fragment ID), under hard bounds so that unauthenticated
 // fragments — anyone can claim any sender — cannot exhaust memory or break another sender's stream:
 // the first fragment pins a stream's (total, type), a conflicting one is dropped without touching it.
+import { equalBytes } from '@noble/ciphers/utils.js'
 import type { Fragment } from '../wire/fragment.js'
 
 /** [AND] FragmentManager.MAX_FRAGMENTS_PER_ID; also what we send, so iOS and Android both take it. */
@@ -87,7 +88,7 @@ export class Reassembler {
     } else {
       if (stream.total !== total || stream.type !== originalType) return 'mismatch'
       const existing = stream.chunks[index]
-      if (existing !== undefined) return sameBytes(existing, data) ? null : 'conflict'
+      if (existing !== undefined) return equalBytes(existing, data) ? null : 'conflict'
     }
     if (stream.bytes + data.length > this.maxBytes) {
       this.remove(stream)
@@ -149,10 +150,4 @@ export class Reassembler {
       if (list.length === 0) this.bySender.delete(stream.sender)
     }
   }
-}
-
-function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }
