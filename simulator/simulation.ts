@@ -221,28 +221,41 @@ export async function runSimulation (options: SimulationOptions): Promise<Simula
   }
   await settle()
 
+  /**
+   * A Poisson stream of arrivals at `ratePerMs` over the traffic's time: at each, `draw` takes what the
+   * arrival needs from `random`, the next arrival is scheduled, then `arrive` acts on the draws (the order
+   * every run so far was measured with).
+   */
+  const poissonTraffic = <T>(random: SeededRandom, ratePerMs: number, draw: () => T, arrive: (drawn: T) => void): void => {
+    const schedule = (from: number): void => {
+      if (ratePerMs <= 0) return
+      const at = from - Math.log(1 - random.next()) / ratePerMs
+      if (at >= durationMs) return
+      engine.at(at, { kind: EventKind.traffic, node: -1, cancelled: false, fire: () => {
+        const drawn = draw()
+        schedule(engine.now)
+        arrive(drawn)
+      } })
+    }
+    schedule(warmupMs)
+  }
+  /** The text of message `id`: its number first, where `deliver` reads it back, padded to `bytes`. */
+  const numbered = (id: number, bytes: number): string => {
+    const head = `#${id} `
+    return head + 'x'.repeat(Math.max(0, bytes - head.length))
+  }
+
   // Traffic: one Poisson stream of rate n·λ with a uniformly chosen origin is n Poisson streams of rate λ.
   const messageBytes = scenario.traffic.messageBytes ?? DEFAULT_MESSAGE_BYTES
   let nextMessageId = 0
-  const totalRate = n * ratePerMs
   const hopsFrom = (origin: number, out: Uint8Array): void => air.hopDistances(origin, out)
-  const scheduleTraffic = (from: number): void => {
-    if (totalRate <= 0) return
-    const at = from - Math.log(1 - trafficRandom.next()) / totalRate
-    if (at >= durationMs) return
-    engine.at(at, { kind: EventKind.traffic, node: -1, cancelled: false, fire: () => {
-      const origin = Math.floor(trafficRandom.next() * n)
-      scheduleTraffic(engine.now)
-      const node = nodes[origin]
-      if (alive[origin] === 0 || node === undefined) return
-      const id = nextMessageId++
-      const head = `#${id} `
-      const text = head + 'x'.repeat(Math.max(0, messageBytes - head.length))
-      metrics.messageSent(id, origin, hopsFrom)
-      if (node.sendPublic(text) instanceof Promise) engine.requestDrain()
-    } })
-  }
-  scheduleTraffic(warmupMs)
+  poissonTraffic(trafficRandom, n * ratePerMs, () => Math.floor(trafficRandom.next() * n), origin => {
+    const node = nodes[origin]
+    if (alive[origin] === 0 || node === undefined) return
+    const id = nextMessageId++
+    metrics.messageSent(id, origin, hopsFrom)
+    if (node.sendPublic(numbered(id, messageBytes)) instanceof Promise) engine.requestDrain()
+  })
 
   // Private traffic: its own Poisson stream; each message goes to a node within the sender's TTL reach
   // over the links of the moment, as a person writes to someone their phone lists nearby.
@@ -251,28 +264,18 @@ export async function runSimulation (options: SimulationOptions): Promise<Simula
   const reach = new Uint8Array(n)
   const candidates = new Int32Array(n)
   let nextPrivateId = 0
-  const schedulePrivate = (from: number): void => {
-    if (privateRate <= 0) return
-    const at = from - Math.log(1 - privateRandom.next()) / privateRate
-    if (at >= durationMs) return
-    engine.at(at, { kind: EventKind.traffic, node: -1, cancelled: false, fire: () => {
-      const origin = Math.floor(privateRandom.next() * n)
-      const pick = privateRandom.next()
-      schedulePrivate(engine.now)
-      const node = nodes[origin]
-      if (alive[origin] === 0 || node?.sendPrivate === undefined) return
-      air.hopDistances(origin, reach)
-      let count = 0
-      for (let j = 0; j < n; j++) if (reach[j]! > 1 && reach[j]! - 1 <= ORIGIN_TTL_HOPS && nodes[j]?.peerId !== undefined) candidates[count++] = j
-      if (count === 0) return
-      const destination = candidates[Math.floor(pick * count)]!
-      const id = nextPrivateId++
-      const head = `#${id} `
-      metrics.privateSent(id, origin, destination)
-      privateIds.set(node.sendPrivate(nodes[destination]!.peerId!, head + 'x'.repeat(Math.max(0, privateBytes - head.length))), id)
-    } })
-  }
-  schedulePrivate(warmupMs)
+  poissonTraffic(privateRandom, privateRate, () => [Math.floor(privateRandom.next() * n), privateRandom.next()] as const, ([origin, pick]) => {
+    const node = nodes[origin]
+    if (alive[origin] === 0 || node?.sendPrivate === undefined) return
+    air.hopDistances(origin, reach)
+    let count = 0
+    for (let j = 0; j < n; j++) if (reach[j]! > 1 && reach[j]! - 1 <= ORIGIN_TTL_HOPS && nodes[j]?.peerId !== undefined) candidates[count++] = j
+    if (count === 0) return
+    const destination = candidates[Math.floor(pick * count)]!
+    const id = nextPrivateId++
+    metrics.privateSent(id, origin, destination)
+    privateIds.set(node.sendPrivate(nodes[destination]!.peerId!, numbered(id, privateBytes)), id)
+  })
 
   // Mobility.
   const mobility = scenario.mobility
