@@ -100,15 +100,18 @@ const SUMMARY_ROWS: SummaryRow[] = [
   { label: 'Peak RSS', key: 'peakRssMb', value: (s) => Number.isFinite(s.peakRssMb) ? `${formatInt(s.peakRssMb)} MB` : '—' },
 ]
 
+/** A private-traffic value of a run, or a dash for a run without private traffic. */
+const ofPrivate = (value: (p: NonNullable<SimSummary['private']>) => string) => (s: SimSummary): string => s.private === undefined ? '—' : value(s.private)
+
 /** Shown when some run had private traffic. */
 const PRIVATE_ROWS: SummaryRow[] = [
-  { label: 'Private messages sent', key: 'private.messages', value: (s) => s.private === undefined ? '—' : formatInt(s.private.messages) },
-  { label: 'Private messages shown', key: 'private.deliveryRatio', value: (s) => s.private === undefined ? '—' : percent(s.private.deliveryRatio) },
-  { label: 'Private messages receipted', key: 'private.receiptRatio', value: (s) => s.private === undefined ? '—' : percent(s.private.receiptRatio) },
-  { label: 'Private latency p50', key: 'private.latencyMs.p50', value: (s) => s.private === undefined ? '—' : ms(s.private.latencyMs.p50) },
-  { label: 'Private latency p95', key: 'private.latencyMs.p95', value: (s) => s.private === undefined ? '—' : ms(s.private.latencyMs.p95) },
-  { label: 'Private transmissions per message', key: 'private.txPerMessage', value: (s) => s.private === undefined ? '—' : fixed(s.private.txPerMessage, 1) },
-  { label: 'Private messages misdelivered', key: 'private.misdelivered', value: (s) => s.private === undefined ? '—' : formatInt(s.private.misdelivered), warn: (s) => (s.private?.misdelivered ?? 0) !== 0 },
+  { label: 'Private messages sent', key: 'private.messages', value: ofPrivate((p) => formatInt(p.messages)) },
+  { label: 'Private messages shown', key: 'private.deliveryRatio', value: ofPrivate((p) => percent(p.deliveryRatio)) },
+  { label: 'Private messages receipted', key: 'private.receiptRatio', value: ofPrivate((p) => percent(p.receiptRatio)) },
+  { label: 'Private latency p50', key: 'private.latencyMs.p50', value: ofPrivate((p) => ms(p.latencyMs.p50)) },
+  { label: 'Private latency p95', key: 'private.latencyMs.p95', value: ofPrivate((p) => ms(p.latencyMs.p95)) },
+  { label: 'Private transmissions per message', key: 'private.txPerMessage', value: ofPrivate((p) => fixed(p.txPerMessage, 1)) },
+  { label: 'Private messages misdelivered', key: 'private.misdelivered', value: ofPrivate((p) => formatInt(p.misdelivered)), warn: (s) => (s.private?.misdelivered ?? 0) !== 0 },
 ]
 
 /** Metrics as rows and runs as columns: with a handful of policies, values to compare sit side by side. */

@@ -158,9 +158,7 @@ describe('NoiseSessions', () => {
   })
 
   test('NoiseSessions — a forged message 1 under a peer\'s ID holds nothing back: the live session carries on', () => {
-    const net = new Net()
-    const a = net.party(1)
-    const b = net.party(2)
+    const { net, a, b } = twoParties()
     a.sessions.send(b.id, text('one'))
     net.run()
     // Anyone can send a message 1 claiming to be b; a answers it (to b, who ignores an answer it never asked for).
@@ -206,9 +204,7 @@ describe('NoiseSessions', () => {
     ['a peer ID its key does not hash to', false],
     ['a key other than the pinned one', true],
   ])('NoiseSessions — a session that authenticates %s is refused', (_, byPin) => {
-    const net = new Net()
-    const a = net.party(1)
-    const b = net.party(2)
+    const { net, a, b } = twoParties()
     // c claims b's ID, or (pinned case) a has pinned some other key for c.
     const c = byPin ? net.party(3) : net.party(3, b.id)
     if (byPin) a.pins.set(hex(c.id), b.identity.noisePublicKey)
@@ -256,9 +252,7 @@ describe('NoiseSessions', () => {
   })
 
   test('NoiseSessions — handshakes are rate-limited per peer and in all, per minute', () => {
-    const net = new Net()
-    const a = net.party(1)
-    const b = net.party(2)
+    const { net, a, b } = twoParties()
     const start = (): Uint8Array => new XXHandshake(crypto, 'initiator', { secretKey: b.identity.noiseSecretKey, publicKey: b.identity.noisePublicKey }).writeMessage()
     for (let i = 0; i < HANDSHAKES_PER_PEER_PER_MINUTE + 2; i++) a.sessions.receiveHandshake(b.id, start())
     expect(net.wire.length).toBe(HANDSHAKES_PER_PEER_PER_MINUTE)
