@@ -3,6 +3,7 @@
 // empty prologue and empty handshake payloads (bitchat-protocol.md §5.2); prologue, payloads and the
 // ephemeral key are parameters so the cacophony and snow vectors can drive it byte for byte.
 // Bitchat's transport framing (an explicit counter on every message) lives in noise-transport.ts.
+import { concatBytes } from '@noble/hashes/utils.js'
 import { DecodeError } from '../wire/decode-error.js'
 import type { CryptoProvider } from './provider.js'
 
@@ -100,10 +101,7 @@ class SymmetricState {
   }
 
   mixHash (data: Uint8Array): void {
-    const joined = new Uint8Array(this.h.length + data.length)
-    joined.set(this.h)
-    joined.set(data, this.h.length)
-    this.h = this.crypto.sha256(joined)
+    this.h = this.crypto.sha256(concatBytes(this.h, data))
   }
 
   encryptAndHash (plaintext: Uint8Array): Uint8Array {
@@ -244,7 +242,7 @@ export class XXHandshake {
     }
     parts.push(this.ss.encryptAndHash(payload))
     this.step++
-    const message = concat(parts)
+    const message = concatBytes(...parts)
     if (message.length > NOISE_MAX_MESSAGE_BYTES) throw new RangeError(`Noise message of ${message.length} bytes exceeds ${NOISE_MAX_MESSAGE_BYTES}`)
     return message
   }
@@ -304,13 +302,4 @@ export function noiseKeyPair (crypto: CryptoProvider, secretKey: Uint8Array): No
 
 export function generateNoiseKeyPair (crypto: CryptoProvider): NoiseKeyPair {
   return noiseKeyPair(crypto, crypto.randomBytes(NOISE_KEY_BYTES))
-}
-
-function concat (parts: Uint8Array[]): Uint8Array {
-  let length = 0
-  for (const part of parts) length += part.length
-  const out = new Uint8Array(length)
-  let at = 0
-  for (const part of parts) { out.set(part, at); at += part.length }
-  return out
 }
