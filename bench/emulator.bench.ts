@@ -89,9 +89,9 @@ async function chainControllers (emulator: Emulator): Promise<ChainControllers> 
   return ctl as ChainControllers
 }
 
-async function chainHopLatency (emulator: Emulator, ctl: ChainControllers, policy: string): Promise<number> {
+/** Runs `body` on node processes a–b–c linked in a line over `ctl`, each with `extraArgs`, logging at warn. */
+async function withChain<T> (emulator: Emulator, ctl: ChainControllers, extraArgs: string[], body: (a: NodeProcess, b: NodeProcess, c: NodeProcess) => Promise<T>): Promise<T> {
   const [ac, ap, bc, bp, cc, cp] = ctl
-  const extraArgs = ['--policy', policy]
   const env = process.env.BLEMESH_LOG
   process.env.BLEMESH_LOG = 'warn'
   const nodes: NodeProcess[] = []
@@ -100,6 +100,16 @@ async function chainHopLatency (emulator: Emulator, ctl: ChainControllers, polic
     const b = await emulator.startNode({ name: 'b', central: bc, peripheral: bp, allow: [ac.address, cp.address], extraArgs })
     const c = await emulator.startNode({ name: 'c', central: cc, peripheral: cp, allow: [bc.address], extraArgs })
     nodes.push(a, b, c)
+    return await body(a, b, c)
+  } finally {
+    for (const n of nodes) await n.stop()
+    if (env === undefined) delete process.env.BLEMESH_LOG
+    else process.env.BLEMESH_LOG = env
+  }
+}
+
+async function chainHopLatency (emulator: Emulator, ctl: ChainControllers, policy: string): Promise<number> {
+  return await withChain(emulator, ctl, ['--policy', policy], async (a, b, c) => {
     const aId = String((await a.waitFor(e => e.event === 'ready', 'ready')).peerId)
     await c.waitFor(e => e.event === 'peer' && e.peerId === aId, 'a known at c', 60_000)
     const hops: number[] = []
@@ -112,24 +122,12 @@ async function chainHopLatency (emulator: Emulator, ctl: ChainControllers, polic
       await new Promise(resolve => setTimeout(resolve, CHAIN_GAP_MS))
     }
     return median(hops)
-  } finally {
-    for (const n of nodes) await n.stop()
-    if (env === undefined) delete process.env.BLEMESH_LOG
-    else process.env.BLEMESH_LOG = env
-  }
+  })
 }
 
 /** Private messages a → c over the chain a–b–c (default policy): the first (handshake included), then on the session. */
 async function chainPrivateLatency (emulator: Emulator, ctl: ChainControllers): Promise<{ first: number, shown: number, receipt: number }> {
-  const [ac, ap, bc, bp, cc, cp] = ctl
-  const env = process.env.BLEMESH_LOG
-  process.env.BLEMESH_LOG = 'warn'
-  const nodes: NodeProcess[] = []
-  try {
-    const a = await emulator.startNode({ name: 'a', central: ac, peripheral: ap, allow: [bp.address] })
-    const b = await emulator.startNode({ name: 'b', central: bc, peripheral: bp, allow: [ac.address, cp.address] })
-    const c = await emulator.startNode({ name: 'c', central: cc, peripheral: cp, allow: [bc.address] })
-    nodes.push(a, b, c)
+  return await withChain(emulator, ctl, [], async (a, _b, c) => {
     const cId = String((await c.waitFor(e => e.event === 'ready', 'ready')).peerId)
     await a.waitFor(e => e.event === 'peer' && e.peerId === cId, 'c known at a', 60_000)
     const send = async (text: string): Promise<{ shown: number, receipt: number }> => {
@@ -150,11 +148,7 @@ async function chainPrivateLatency (emulator: Emulator, ctl: ChainControllers): 
       await new Promise(resolve => setTimeout(resolve, CHAIN_GAP_MS))
     }
     return { first: first.shown, shown: median(shown), receipt: median(receipts) }
-  } finally {
-    for (const n of nodes) await n.stop()
-    if (env === undefined) delete process.env.BLEMESH_LOG
-    else process.env.BLEMESH_LOG = env
-  }
+  })
 }
 
 async function main (): Promise<number> {
