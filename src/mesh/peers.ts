@@ -78,6 +78,9 @@ const RELAYED_TS = 2
 const RELAYED_AT = 3
 /** Slots allocated at first; the arrays grow by half when full. */
 const INITIAL_SLOTS = 16
+/** `routing` bits: the low four hold hops (0 unknown), this one the full-fanout capability. */
+const HOPS_MASK = 0x0f
+const FULL_FANOUT = 0x10
 
 /** What a caller gets from the table: a copy, so it stays true to the moment it was taken. */
 class PeerSnapshot implements Peer {
@@ -210,6 +213,10 @@ class SlotIndex {
   }
 }
 
+function routingByte (hops: number, fullFanout: boolean): number {
+  return (hops > 0 && hops <= HOPS_MASK ? hops : 0) | (fullFanout ? FULL_FANOUT : 0)
+}
+
 /** Units `at` and `at + 1` of a peer key as one 32-bit word. */
 function wordOf (key: string, at: number): number {
   return ((key.charCodeAt(at) << 16) | key.charCodeAt(at + 1)) >>> 0
@@ -248,6 +255,12 @@ export class PeerTable {
   private pinHandles = new Uint32Array(INITIAL_SLOTS)
   private times = new Float64Array(INITIAL_SLOTS * TIME_FIELDS)
   private presentFlags = new Uint8Array(INITIAL_SLOTS)
+  /**
+   * Per slot, from the peer's latest announce: how many links it crossed to reach us and whether the peer
+   * relays as we do (capability bit 15). One byte, not two arrays: every simulated node holds a slot per
+   * peer in reach.
+   */
+  private routing = new Uint8Array(INITIAL_SLOTS)
   private readonly freeSlots: number[] = []
   private used = 0
   private presentCount = 0
@@ -307,8 +320,12 @@ export class PeerTable {
     return this.pinPool.bytes.slice(at, at + ANNOUNCE_KEY_BYTES)
   }
 
-  /** Records a verified announce. `keyMismatch`: the peer ID is pinned to other keys; nothing changed. */
-  announce (id: Uint8Array, nickname: string, keys: PeerKeys, now: number): AnnounceOutcome {
+  /**
+   * Records a verified announce. `keyMismatch`: the peer ID is pinned to other keys; nothing changed.
+   * `hops`: links the announce crossed (1 from a neighbour; 0 unknown, as for a reassembled one);
+   * `fullFanout`: it carried capability bit 15.
+   */
+  announce (id: Uint8Array, nickname: string, keys: PeerKeys, now: number, hops = 0, fullFanout = false): AnnounceOutcome {
     const key = peerKey(id)
     let slot = this.slots.find(key)
     if (slot !== -1) {
@@ -316,12 +333,14 @@ export class PeerTable {
       if (this.presentFlags[slot] === 1) {
         if (this.nicknames[slot] !== nickname) this.nicknames[slot] = this.pinPool.name(this.pinHandles[slot]!, nickname)
         this.times[slot * TIME_FIELDS + LAST_SEEN] = now
+        this.routing[slot] = routingByte(hops, fullFanout)
         return 'refreshed'
       }
     } else {
       if (!fitsPin(keys)) return 'keyMismatch'
       slot = this.pin(key, keys)
     }
+    this.routing[slot] = routingByte(hops, fullFanout)
     this.nicknames[slot] = this.pinPool.name(this.pinHandles[slot]!, nickname)
     const t = slot * TIME_FIELDS
     this.times[t + FIRST_SEEN] = now
@@ -359,6 +378,21 @@ export class PeerTable {
     const t = slot * TIME_FIELDS
     this.times[t + RELAYED_AT] = now
     if (everywhere && timestamp > this.times[t + RELAYED_TS]!) this.times[t + RELAYED_TS] = timestamp
+  }
+
+  /** Links a present peer's latest announce crossed to reach us; 0 when unknown or absent. */
+  hops (key: string): number {
+    const slot = this.presentSlot(key)
+    return slot === -1 ? 0 : this.routing[slot]! & HOPS_MASK
+  }
+
+  /** Whether every present peer's latest announce carried the full-fanout bit (true with none present). */
+  allFullFanout (): boolean {
+    if (this.presentCount === 0) return true
+    for (let slot = this.slots.oldest; slot !== -1; slot = this.slots.newer(slot)) {
+      if (this.presentFlags[slot] === 1 && (this.routing[slot]! & FULL_FANOUT) === 0) return false
+    }
+    return true
   }
 
   /** The peer left (a verified leave); its pin stays. */
@@ -439,6 +473,7 @@ export class PeerTable {
     this.pinHandles = widened(this.pinHandles, grown)
     this.times = widened(this.times, grown * TIME_FIELDS)
     this.presentFlags = widened(this.presentFlags, grown)
+    this.routing = widened(this.routing, grown)
     return slot
   }
 }

@@ -635,7 +635,10 @@ export class Router {
       return false
     }
     const now = clock.now()
-    const outcome = peers.announce(packet.senderId, accepted.nickname, accepted, now)
+    // Links crossed: TTL 7 from a neighbour is one. Relays that cut TTL by more than one (iOS in dense
+    // meshes) make this an overestimate, which only widens the TTL of the node's directed packets.
+    const hops = reassembled ? 0 : MAX_TTL + 1 - packet.ttl
+    const outcome = peers.announce(packet.senderId, accepted.nickname, accepted, now, hops, accepted.fullFanout)
     if (outcome === 'keyMismatch') {
       counters.drop('keyMismatch')
       if (this.log.isLevelEnabled('warn')) this.log.warn({ link: ingress.link.id }, 'announce with keys other than the pinned ones refused')

@@ -62,6 +62,33 @@ describe('PeerTable', () => {
     expect(t.announceRelayGap(k, 2_000)).toBe(Infinity) // it came back: a fresh start
   })
 
+  test('peers — hops and the full-fanout bit come from the latest announce; absent peers and unknown distances read 0', () => {
+    const t = new PeerTable()
+    const [k1, k2, k3] = [1, 2, 3].map(n => peerKey(id(n))) as [string, string, string]
+    expect(t.allFullFanout()).toBe(true) // no one present, no one to doubt
+    t.announce(id(1), 'a', keys(1), 0, 3, true)
+    t.announce(id(2), 'b', keys(2), 0, 0, true) // reassembled: distance unknown
+    expect([t.hops(k1), t.hops(k2), t.hops(k3), t.allFullFanout()]).toEqual([3, 0, 0, true])
+    t.announce(id(1), 'a', keys(1), 10, 5, false) // a refresh: it moved, and its policy changed
+    expect([t.hops(k1), t.allFullFanout()]).toEqual([5, false])
+    t.announce(id(1), 'a', keys(9), 20, 1, true) // other keys: refused, nothing changes
+    expect([t.hops(k1), t.allFullFanout()]).toEqual([5, false])
+    t.remove(k1)
+    expect([t.hops(k1), t.allFullFanout()]).toEqual([0, true])
+    t.announce(id(1), 'a', keys(1), 30) // back, from a caller that knows neither
+    expect([t.hops(k1), t.allFullFanout()]).toEqual([0, false])
+  })
+
+  test('peers — hops survive the tables growing, and out-of-range distances read as unknown', () => {
+    const t = new PeerTable()
+    for (let n = 1; n <= 100; n++) t.announce(id(n), `p${n}`, keys(n), 0, n % 8, true)
+    expect(Array.from({ length: 100 }, (_, i) => t.hops(peerKey(id(i + 1))))).toEqual(Array.from({ length: 100 }, (_, i) => (i + 1) % 8))
+    for (const hops of [-1, 16, NaN]) {
+      t.announce(id(1), 'p1', keys(1), 1, hops, true)
+      expect(t.hops(peerKey(id(1)))).toBe(0)
+    }
+  })
+
   test('peers — the last arrival is the last new or returning peer, not a refresh', () => {
     const t = new PeerTable()
     expect(t.lastArrivalAt).toBe(-Infinity)
