@@ -58,6 +58,14 @@ export const SYNC_INTERVAL_MS = 30_000
 const FULL_FANOUT_CAPABILITIES = capabilitiesFromBits([PeerCapability.fullFanout])
 /** [iOS] TransportConfig.bleMaintenanceInterval: reassembly expiry and stale peers. */
 export const MAINTENANCE_INTERVAL_MS = 5_000
+/**
+ * Links past the recipient's distance that a directed packet may travel, where every peer relays as we do
+ * (`directedTtl`). Our choice: with 0 or 1 every private message still arrived on the static scenarios,
+ * but in a walking crowd a margin of 1 left paths that had grown since the recipient's announce to
+ * handshake timeouts and resends (private p95 1.1 → 13.3 s); 2 kept it at 1.3 s (docs/policies.md,
+ * "Directed TTL").
+ */
+export const DIRECTED_TTL_MARGIN = 2
 /** v1 carries a 2-byte payload length; longer texts go out as v2 (as Android does for large payloads). */
 const V1_MAX_PAYLOAD = 0xffff
 /** security.md §5 (G5): text messages are capped at 64 KiB; larger ones would also exceed 256 fragments on small MTUs. */
@@ -451,12 +459,26 @@ class Node implements MeshNode {
   }
 
   /**
-   * Noise packets go out unsigned, v1, TTL 7, to the peer: what iOS sends and both phones accept (Android
-   * signs its own, but verifies signatures only on announces, messages and files).
+   * Noise packets go out unsigned, v1, to the peer: what iOS sends and both phones accept (Android signs
+   * its own, but verifies signatures only on announces, messages and files).
    */
   private sendNoise (type: number, recipientId: Uint8Array, payload: Uint8Array): void {
     if (!this.running) return
-    this.router.originate(this.ours(type, payload, MAX_TTL, recipientId))
+    this.router.originate(this.ours(type, payload, this.directedTtl(recipientId), recipientId))
+  }
+
+  /**
+   * TTL 7, the phones' TTL, unless every peer we hear announced full fanout (a mesh of our own nodes) and
+   * we know how many links the recipient's latest announce crossed: then that many plus
+   * DIRECTED_TTL_MARGIN. A directed packet floods everything within its TTL, so this spares the rings
+   * beyond the recipient. Not with a phone in hearing: in a mesh of more than 10 peers Android relays a
+   * packet whose TTL falls below 4 only with probability 0.4–0.85, so a short TTL loses messages through
+   * Android relays (docs/policies.md, "Private messages").
+   */
+  private directedTtl (recipientId: Uint8Array): number {
+    const hops = this.peerTable.hops(peerKey(recipientId))
+    if (hops === 0 || !this.peerTable.allFullFanout()) return MAX_TTL
+    return Math.min(MAX_TTL, hops + DIRECTED_TTL_MARGIN)
   }
 
   private linkUp (link: Link): void {

@@ -4,14 +4,15 @@ import pino from 'pino'
 import { ManualClock } from './helpers/manual-clock.js'
 import { nodeCrypto } from '../src/crypto/node-provider.js'
 import { identityFromSecrets, type Identity } from '../src/crypto/identity.js'
-import { createNode, type MeshNode, type NodeConfig, type PublicMessage } from '../src/node.js'
+import { createNode, DIRECTED_TTL_MARGIN, type MeshNode, type NodeConfig, type PublicMessage } from '../src/node.js'
 import { MemoryNetwork, type MemoryPipe, type MemoryTransport, type PipeOptions } from '../src/mesh/memory-transport.js'
 import type { Link } from '../src/mesh/link.js'
 import { floodPolicy } from '../src/mesh/policy/flood.js'
 import { bitchatIosPolicy } from '../src/mesh/policy/bitchat-ios.js'
+import { bitchatAndroidPolicy } from '../src/mesh/policy/bitchat-android.js'
 import type { RelayPolicy } from '../src/mesh/policy/relay-policy.js'
 import { SeededRandom } from '../src/prng.js'
-import { decodePacket, encodePacket } from '../src/wire/packet.js'
+import { decodePacket, encodePacket, TTL_AT } from '../src/wire/packet.js'
 import { encodeRequestSync } from '../src/wire/request-sync.js'
 import { SYNC_ANSWERS_PER_WINDOW } from '../src/mesh/announce-sync.js'
 import { encodeAnnounce } from '../src/wire/announce.js'
@@ -935,9 +936,12 @@ describe('MeshNode — private messages', () => {
     const [a] = w.members as [Member, Member]
     const undelivered: string[] = []
     a.node.on('privateUndelivered', e => undelivered.push(`${e.peerId}:${e.messageId}`))
+    const ttls = new Set<number>()
+    w.net.setTap((from, _to, f) => { if (from === a.name && f[1] === MessageType.noiseHandshake) ttls.add(f[TTL_AT]!) })
     const id = a.node.sendPrivate('00112233445566ff', 'anyone?')
     w.run(200_000)
     expect(undelivered).toEqual([`00112233445566ff:${id}`])
+    expect([...ttls]).toEqual([7]) // a peer we never heard: no distance, so the phones' TTL
     expect(a.node.stats().noise).toMatchObject({ handshakesStarted: 9, handshakesTimedOut: 9, payloadsDropped: 3 })
     expect(a.node.stats().private).toMatchObject({ sent: 1, resent: 2, undelivered: 1 })
   })
@@ -983,6 +987,43 @@ describe('MeshNode — private messages', () => {
     w.run(1_000)
     expect(x.frames.filter(f => f[1] === MessageType.noiseHandshake && decodePacket(f).senderId.every((v, i) => v === a.identity.peerId[i]))).toEqual([])
     expect(a.node.stats().noise.handshakesStarted).toBe(0)
+  })
+
+  // a–b–c, and a branch from a whose last node is one link beyond what TTL 2 + DIRECTED_TTL_MARGIN reaches.
+  // a writes to c, two links away; a relay next to the recipient sends to it alone, so only the branch
+  // shows how far the packet travels.
+  test.each([
+    ['every node relays on all links', 2 + DIRECTED_TTL_MARGIN, 0, null],
+    ['the branch\'s last node runs a phone\'s policy (no full-fanout bit)', 7, 1, bitchatAndroidPolicy],
+  ] as Array<[string, number, number, RelayPolicy | null]>)('node — a private message to a peer two links away, %s: TTL %i', async (_, ttl, farHears, farPolicy) => {
+    const branch = 2 + DIRECTED_TTL_MARGIN + 1
+    const w = new World(69)
+    const [a, b, c, ...rest] = w.add(3 + branch - 1)
+    const far = w.add(1, farPolicy === null ? {} : { policy: farPolicy })[0]!
+    const chain = [a!, ...rest, far]
+    for (const [p, q] of [[a!, b!], [b!, c!]] as const) w.connect(p, q)
+    for (let k = 1; k < chain.length; k++) w.connect(chain[k - 1]!, chain[k]!)
+    await w.startAll()
+    w.run(2_000)
+    const noise = (f: Uint8Array): boolean => f[1] === MessageType.noiseHandshake || f[1] === MessageType.noiseEncrypted
+    const fromEnds = new Set<number>()
+    let atFar = 0
+    w.net.setTap((from, to, frame) => {
+      if (!noise(frame)) return
+      if (from === a!.name || from === c!.name) fromEnds.add(frame[TTL_AT]!)
+      if (to === far.name) atFar++
+    })
+    const shown: string[] = []
+    c!.node.on('privateMessage', e => shown.push(e.text))
+    const receipts: string[] = []
+    a!.node.on('receipt', r => receipts.push(r.messageId))
+    const id = a!.node.sendPrivate(c!.identity.peerIdHex, 'two links')
+    w.run(3_000)
+    expect([shown, receipts]).toEqual([['two links'], [id]])
+    // Both ends sent everything (handshake, message, receipt) at one TTL, and the branch's last node hears
+    // it only at TTL 7.
+    expect([...fromEnds]).toEqual([ttl])
+    expect(Math.sign(atFar)).toBe(farHears)
   })
 
   test('node — Noise packets addressed to someone else are relayed, not taken', async () => {
