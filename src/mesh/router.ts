@@ -244,6 +244,28 @@ function sameId (a: Uint8Array, b: Uint8Array): boolean {
   return sameIdAt(a, 0, b)
 }
 
+/**
+ * The peer a directed packet goes to next. Without a source route, its recipient. With one (v2), the hop
+ * after us on it, the recipient after the last hop, or the route's first hop when we are not on it ([iOS]
+ * BLERouteForwardingPolicy; Android floods then, which our fallback also does when that hop is not our
+ * neighbour).
+ */
+function nextHop (packet: Packet, localId: Uint8Array): Uint8Array {
+  const route = packet.route
+  if (route.length === 0) return packet.recipientId!
+  const at = route.findIndex(hop => sameId(hop, localId))
+  if (at === -1) return route[0]!
+  return at === route.length - 1 ? packet.recipientId! : route[at + 1]!
+}
+
+/** Whether a route names some hop twice: a loop, which Android drops ([AND] PacketRelayManager). */
+function repeatsHop (route: readonly Uint8Array[]): boolean {
+  for (let i = 1; i < route.length; i++) {
+    for (let j = 0; j < i; j++) if (sameId(route[i]!, route[j]!)) return true
+  }
+  return false
+}
+
 /** Whether the peer ID at `at` in `frame` is `id`. */
 function sameIdAt (frame: Uint8Array, at: number, id: Uint8Array): boolean {
   for (let i = 0; i < PEER_ID_BYTES; i++) if (frame[at + i] !== id[i]) return false
@@ -756,8 +778,9 @@ export class Router {
       this.othersCache.set(ingress.link, links)
     }
     if (directed) {
-      // The recipient is our neighbour: only its link ([iOS] BLEFanoutSelector.directLinks).
-      const next = this.bound.get(peerKey(packet.recipientId!))
+      // The next hop is our neighbour: only its link ([iOS] BLEFanoutSelector.directLinks for the
+      // recipient, BLERouteForwardingPolicy for a route's hop). Otherwise the packet floods.
+      const next = this.bound.get(peerKey(nextHop(packet, this.deps.localId)))
       if (next !== undefined && next !== ingress) links = next.singleton
     }
     if (links.length === 0) return null
@@ -813,6 +836,7 @@ export class Router {
     const ttl = packet.ttl
     const type = packet.type
     if (ttl <= 1 || type === MessageType.requestSync || packet.isRSR || this.stopped) return
+    if (repeatsHop(packet.route)) { this.deps.counters.drop('routeLoop'); return }
     const decision = this.decide(packet, senderKey, ingress, directed, seen.seed(entry))
     if (decision === null) return
     // The received bytes with only the TTL changed; Noise types padded on the air as the phones do.

@@ -31,6 +31,8 @@ export const DROP_REASONS = [
   'syncRateLimited',
   /** A REQUEST_SYNC payload or its filter did not decode. */
   'syncRequest',
+  /** A source route named a hop twice; not relayed. */
+  'routeLoop',
 ] as const
 export type DropReason = typeof DROP_REASONS[number]
 

@@ -446,6 +446,36 @@ describe('Router', () => {
     expect(links[2]!.sent.filter(f => f[1] === MessageType.noiseEncrypted).length).toBe(1)
   })
 
+  // bob is our neighbour on l1, carol on l2; l3's neighbour never announced; alice's packets come on l0.
+  const [dave, eve] = [new Peer(4), new Peer(5)]
+  test.each<[string, (me: Peer, bob: Peer, carol: Peer) => { route: Peer[], to: Peer }, string[]]>([
+    ['we are on it: the hop after us only', (me, bob) => ({ route: [me, bob], to: dave }), ['l1']],
+    ['we are its last hop: the recipient only', (me, _, carol) => ({ route: [eve, me], to: carol }), ['l2']],
+    ['we are not on it: its first hop only (iOS)', (_, __, carol) => ({ route: [carol, eve], to: dave }), ['l2']],
+    ['the hop after us is not our neighbour: it floods', me => ({ route: [me, eve], to: dave }), ['l1', 'l2', 'l3']],
+    ['none: it floods, as before', () => ({ route: [], to: dave }), ['l1', 'l2', 'l3']],
+    ['a hop named twice: not relayed at all (Android)', (me, bob) => ({ route: [me, bob, bob], to: dave }), []],
+  ])('router — a source route (v2), %s', (what, make, expected) => {
+    const { links, me, counters, clock } = setup(floodPolicy, 4)
+    const alice = new Peer(1)
+    const [bob, carol] = [new Peer(2), new Peer(3)]
+    links[1]!.deliver(bob.announce(7))
+    links[2]!.deliver(carol.announce(7))
+    const { route, to } = make(me, bob, carol)
+    const packet = alice.packet(MessageType.noiseEncrypted, Uint8Array.of(1, 2, 3), { version: 2, recipientId: to.id, route: route.map(p => p.id), signature: null })
+    links[0]!.deliver(encodePacket(packet))
+    clock.advance(1_000)
+    const got = links.filter(l => l.sent.some(f => f[1] === MessageType.noiseEncrypted)).map(l => l.id)
+    expect(got).toEqual(expected)
+    // What leaves is what came, one hop older: version, recipient and route as received.
+    for (const l of links) {
+      for (const f of l.sent.filter(f => f[1] === MessageType.noiseEncrypted)) {
+        expect(decodePacket(f)).toMatchObject({ version: 2, ttl: 6, recipientId: to.id, route: route.map(p => p.id) })
+      }
+    }
+    expect(counters.snapshot().dropped.routeLoop).toBe(what.includes('twice') ? 1 : 0)
+  })
+
   test('router — a REQUEST_SYNC on a link bound to another peer is refused (ingress binding)', () => {
     const { links, counters, events } = setup()
     const alice = new Peer(1)
