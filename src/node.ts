@@ -14,6 +14,7 @@ import type { PinPool } from './mesh/pin-pool.js'
 import { adaptivePolicy } from './mesh/policy/adaptive.js'
 import type { RelayPolicy } from './mesh/policy/relay-policy.js'
 import { MAX_TTL, Router, type PacketSecurity, type RouterConfig } from './mesh/router.js'
+import { DirectedTtl } from './mesh/directed-ttl.js'
 import { Counters, type MeshStats } from './mesh/stats.js'
 import { PrivateChat, type PrivateChatCounters, type PrivateMessage, type PrivateReceipt } from './private-chat.js'
 import { capabilitiesFromBits, encodeAnnounce, hasCapability, PeerCapability } from './wire/announce.js'
@@ -58,14 +59,6 @@ export const SYNC_INTERVAL_MS = 30_000
 const FULL_FANOUT_CAPABILITIES = capabilitiesFromBits([PeerCapability.fullFanout])
 /** [iOS] TransportConfig.bleMaintenanceInterval: reassembly expiry and stale peers. */
 export const MAINTENANCE_INTERVAL_MS = 5_000
-/**
- * Links past the recipient's distance that a directed packet may travel, where every peer relays as we do
- * (`directedTtl`). Our choice: with 0 or 1 every private message still arrived on the static scenarios,
- * but in a walking crowd a margin of 1 left paths that had grown since the recipient's announce to
- * handshake timeouts and resends (private p95 1.1 → 13.3 s); 2 kept it at 1.3 s (docs/policies.md,
- * "Directed TTL").
- */
-export const DIRECTED_TTL_MARGIN = 2
 /** v1 carries a 2-byte payload length; longer texts go out as v2 (as Android does for large payloads). */
 const V1_MAX_PAYLOAD = 0xffff
 /** security.md §5 (G5): text messages are capped at 64 KiB; larger ones would also exceed 256 fragments on small MTUs. */
@@ -220,6 +213,7 @@ class Node implements MeshNode {
   private readonly linkSyncTimers = new Map<Link, TimerId>()
   private readonly sessions: NoiseSessions
   private readonly chat: PrivateChat
+  private readonly directed: DirectedTtl
 
   constructor (private readonly o: NodeOptions) {
     this.config = o.config ?? {}
@@ -229,6 +223,7 @@ class Node implements MeshNode {
     if (encodeUtf8(this.nickname).length > MAX_NICKNAME_BYTES) throw new Error(`nickname longer than ${MAX_NICKNAME_BYTES} UTF-8 bytes`)
     this.log = o.logger.child({ component: 'node', peer: this.peerId })
     this.peerTable = new PeerTable({ staleMs: this.config.peerStaleMs, pins: this.config.pins, pinPool: o.pinPool })
+    this.directed = new DirectedTtl(this.peerTable)
     const crypto = o.crypto
     const inflater = this.config.inflater
     this.security = {
@@ -454,31 +449,19 @@ class Node implements MeshNode {
   private noisePacket (packet: Packet): void {
     const to = packet.recipientId
     if (to === null || to.length !== PEER_ID_BYTES || toHex(to) !== this.peerId) return
+    this.directed.answered(packet.senderId)
     if (packet.type === MessageType.noiseHandshake) this.sessions.receiveHandshake(packet.senderId, packet.payload)
     else this.sessions.receiveEncrypted(packet.senderId, packet.payload)
   }
 
   /**
    * Noise packets go out unsigned, v1, to the peer: what iOS sends and both phones accept (Android signs
-   * its own, but verifies signatures only on announces, messages and files).
+   * its own, but verifies signatures only on announces, messages and files). TTL 7, or less among our own
+   * nodes (`DirectedTtl`).
    */
   private sendNoise (type: number, recipientId: Uint8Array, payload: Uint8Array): void {
     if (!this.running) return
-    this.router.originate(this.ours(type, payload, this.directedTtl(recipientId), recipientId))
-  }
-
-  /**
-   * TTL 7, the phones' TTL, unless every peer we hear announced full fanout (a mesh of our own nodes) and
-   * we know how many links the recipient's latest announce crossed: then that many plus
-   * DIRECTED_TTL_MARGIN. A directed packet floods everything within its TTL, so this spares the rings
-   * beyond the recipient. Not with a phone in hearing: in a mesh of more than 10 peers Android relays a
-   * packet whose TTL falls below 4 only with probability 0.4–0.85, so a short TTL loses messages through
-   * Android relays (docs/policies.md, "Private messages").
-   */
-  private directedTtl (recipientId: Uint8Array): number {
-    const hops = this.peerTable.hops(peerKey(recipientId))
-    if (hops === 0 || !this.peerTable.allFullFanout()) return MAX_TTL
-    return Math.min(MAX_TTL, hops + DIRECTED_TTL_MARGIN)
+    this.router.originate(this.ours(type, payload, this.directed.ttl(recipientId, this.o.clock.now()), recipientId))
   }
 
   private linkUp (link: Link): void {

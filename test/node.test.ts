@@ -4,12 +4,14 @@ import pino from 'pino'
 import { ManualClock } from './helpers/manual-clock.js'
 import { nodeCrypto } from '../src/crypto/node-provider.js'
 import { identityFromSecrets, type Identity } from '../src/crypto/identity.js'
-import { createNode, DIRECTED_TTL_MARGIN, type MeshNode, type NodeConfig, type PublicMessage } from '../src/node.js'
+import { createNode, MAINTENANCE_INTERVAL_MS, type MeshNode, type NodeConfig, type PublicMessage } from '../src/node.js'
 import { MemoryNetwork, type MemoryPipe, type MemoryTransport, type PipeOptions } from '../src/mesh/memory-transport.js'
 import type { Link } from '../src/mesh/link.js'
 import { floodPolicy } from '../src/mesh/policy/flood.js'
 import { bitchatIosPolicy } from '../src/mesh/policy/bitchat-ios.js'
 import { bitchatAndroidPolicy } from '../src/mesh/policy/bitchat-android.js'
+import { DIRECTED_TTL_MARGIN } from '../src/mesh/directed-ttl.js'
+import { INITIATOR_TIMEOUT_MS } from '../src/mesh/noise-sessions.js'
 import type { RelayPolicy } from '../src/mesh/policy/relay-policy.js'
 import { SeededRandom } from '../src/prng.js'
 import { decodePacket, encodePacket, TTL_AT } from '../src/wire/packet.js'
@@ -1019,11 +1021,57 @@ describe('MeshNode — private messages', () => {
     a!.node.on('receipt', r => receipts.push(r.messageId))
     const id = a!.node.sendPrivate(c!.identity.peerIdHex, 'two links')
     w.run(3_000)
-    expect([shown, receipts]).toEqual([['two links'], [id]])
-    // Both ends sent everything (handshake, message, receipt) at one TTL, and the branch's last node hears
-    // it only at TTL 7.
+    // Answered packets keep the cut TTL in use: a message long after the first goes out the same way.
+    w.run(20_000)
+    const later = a!.node.sendPrivate(c!.identity.peerIdHex, 'still two links')
+    w.run(3_000)
+    expect([shown, receipts]).toEqual([['two links', 'still two links'], [id, later]])
+    // Both ends sent everything (handshake, messages, receipts) at one TTL, and the branch's last node
+    // hears it only at TTL 7.
     expect([...fromEnds]).toEqual([ttl])
     expect(Math.sign(atFar)).toBe(farHears)
+  })
+
+  test('node — a neighbour that makes a far peer look close (its announces relayed at TTL 6) delays private messages to it by one handshake timeout, not more', async () => {
+    // a–b–c–d–e–f, and x linked to a and f: x relays nothing, but hands a each of f's announces at TTL 6.
+    const w = new World(70)
+    const [a, , , , , f] = w.add(6) as [Member, Member, Member, Member, Member, Member]
+    for (const [p, q] of line(6)) w.connect(w.members[p]!, w.members[q]!)
+    const x = await linkedRawPeer(w, a.transport)
+    w.net.connect(x.transport, f.transport)
+    const fromF = (frame: Uint8Array): boolean => frame[1] === MessageType.announce && frame[TTL_AT] === 7 && Buffer.from(frame.subarray(14, 22)).equals(Buffer.from(f.identity.peerId))
+    let forwarded = 0
+    const step = (ms: number): void => {
+      for (let t = 0; t < ms; t += 20) {
+        w.run(20)
+        for (const frame of x.frames.splice(0)) {
+          if (!fromF(frame)) continue
+          const closer = frame.slice()
+          closer[TTL_AT] = 6
+          x.links[0]!.send(closer)
+          forwarded++
+        }
+      }
+    }
+    await w.startAll()
+    step(2_000)
+    expect(forwarded).toBeGreaterThan(0)
+    const ttls: number[] = []
+    const start = w.clock.now()
+    w.net.setTap((from, _to, frame) => { if (from === a.name && frame[1] === MessageType.noiseHandshake && ttls.at(-1) !== frame[TTL_AT]) ttls.push(frame[TTL_AT]!) })
+    const shownAt: number[] = []
+    f.node.on('privateMessage', () => shownAt.push(w.clock.now() - start))
+    const receipts: string[] = []
+    a.node.on('receipt', r => receipts.push(r.messageId))
+    const id = a.node.sendPrivate(f.identity.peerIdHex, 'far away')
+    step(30_000)
+    // The first handshake went at 2 + DIRECTED_TTL_MARGIN and died four links out; its retry, once the
+    // timeout was noticed at a maintenance round, went at TTL 7 (well before the private chat's resend).
+    expect(ttls).toEqual([2 + DIRECTED_TTL_MARGIN, 7])
+    expect(shownAt).toHaveLength(1)
+    expect(shownAt[0]).toBeGreaterThanOrEqual(INITIATOR_TIMEOUT_MS)
+    expect(shownAt[0]).toBeLessThan(INITIATOR_TIMEOUT_MS + MAINTENANCE_INTERVAL_MS + 1_000)
+    expect(receipts).toEqual([id])
   })
 
   test('node — Noise packets addressed to someone else are relayed, not taken', async () => {
