@@ -45,18 +45,20 @@ export class DirectedTtl {
     const key = peerKey(recipientId)
     const hops = this.peers.hops(key)
     if (hops === 0 || hops + DIRECTED_TTL_MARGIN >= MAX_TTL || !this.peers.allFullFanout()) return MAX_TTL
-    let r = this.recipients.get(key)
-    if (r !== undefined) {
-      // Checked when we next send, as iOS checks its routes.
-      if (r.since >= 0 && now - r.since >= DIRECTED_TTL_CONFIRM_MS) {
-        r.since = -1
-        r.suppressedUntil = now + DIRECTED_TTL_SUPPRESS_MS
-      }
-      if (now < r.suppressedUntil) return MAX_TTL
+    const cut = hops + DIRECTED_TTL_MARGIN
+    const r = this.recipients.get(key)
+    if (r === undefined) {
+      this.recipients.set(key, { since: now, suppressedUntil: -Infinity })
+      return cut
     }
-    if (r === undefined) this.recipients.set(key, r = { since: now, suppressedUntil: -Infinity })
-    else if (r.since < 0) r.since = now
-    return hops + DIRECTED_TTL_MARGIN
+    // Checked when we next send, as iOS checks its routes.
+    if (r.since >= 0 && now - r.since >= DIRECTED_TTL_CONFIRM_MS) {
+      r.since = -1
+      r.suppressedUntil = now + DIRECTED_TTL_SUPPRESS_MS
+    }
+    if (now < r.suppressedUntil) return MAX_TTL
+    if (r.since < 0) r.since = now
+    return cut
   }
 
   /**

@@ -658,7 +658,7 @@ export class Router {
     }
     const now = clock.now()
     // Links crossed: TTL 7 from a neighbour is one. Relays that cut TTL by more than one (iOS in dense
-    // meshes) make this an overestimate, which only widens the TTL of the node's directed packets.
+    // meshes) make it larger; one that raises the TTL makes the peer look closer (`DirectedTtl` copes).
     const hops = reassembled ? 0 : MAX_TTL + 1 - packet.ttl
     const outcome = peers.announce(packet.senderId, accepted.nickname, accepted, now, hops, accepted.fullFanout)
     if (outcome === 'keyMismatch') {
