@@ -2,7 +2,8 @@
 // in noiseHandshake packets, then Bitchat's transport framing in noiseEncrypted packets. What to send
 // waits while there is no session or we renew it; a peer that restarted (message 1 over a live session)
 // gets a new session while the old one keeps working until the new one is complete; crossed starts are
-// settled as iOS does. No timers of its own: the node calls `maintain` on its maintenance tick.
+// settled as iOS does. One timer of its own (the restart after a failed responder); the node calls
+// `maintain` on its maintenance tick for the rest.
 import { equalBytes } from '@noble/ciphers/utils.js'
 import type { Clock } from '../clock.js'
 import { peerIdFromNoiseKey } from '../crypto/identity.js'
@@ -31,6 +32,13 @@ export const MAX_SESSIONS = 1024
 export const EARLY_FRAMES_MAX = 8
 /** [AND] NoiseSession MAX_CONSECUTIVE_DECRYPT_FAILURES: then a new handshake is started. */
 export const DECRYPT_FAILURES_BEFORE_HANDSHAKE = 3
+/**
+ * [iOS] NoiseSecurityConstants: when a responder's handshake fails while payloads wait, we start our own
+ * this long after, unless the peer's new message 1 comes first. Crossed starts with phone builds that
+ * always yield (older Android and iOS) end so: both answer, and each message 2 ends the other's responder.
+ * Without it both sides waited for the private chat's resend, and older Android never retries by itself.
+ */
+export const RESPONDER_RECOVERY_MS = 200
 
 const MINUTE_MS = 60_000
 
@@ -330,6 +338,19 @@ export class NoiseSessions {
     const ours = session.handshake?.role === 'initiator'
     this.endHandshake(session)
     if (ours) this.retryOrDrop(session)
+    else this.restartLater(session)
+  }
+
+  /**
+   * Our responder failed: if payloads wait, most likely a crossed start in which the peer yielded as we
+   * did, so our message 2 ended its responder as its message 2 ended ours. A little later start our own,
+   * if they still wait, unless the peer's new message 1 (an iPhone restarts at once) has come meanwhile.
+   */
+  private restartLater (session: Session): void {
+    this.deps.clock.setTimer(RESPONDER_RECOVERY_MS, () => {
+      if (session.handshake !== null || session.queue.length === 0) return
+      this.initiate(session)
+    })
   }
 
   private retryOrDrop (session: Session): void {

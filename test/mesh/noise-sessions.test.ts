@@ -7,8 +7,9 @@ import { nobleCrypto } from '../../src/crypto/noble-provider.js'
 import { XXHandshake } from '../../src/crypto/noise.js'
 import {
   DECRYPT_FAILURES_BEFORE_HANDSHAKE, EARLY_FRAMES_MAX, HANDSHAKE_ATTEMPTS, HANDSHAKES_PER_MINUTE, HANDSHAKES_PER_PEER_PER_MINUTE, INITIATOR_TIMEOUT_MS,
-  MAX_SESSIONS, NoiseSessions, QUEUE_MAX_PAYLOADS, RESPONDER_TIMEOUT_MS,
+  MAX_SESSIONS, NoiseSessions, QUEUE_MAX_PAYLOADS, RESPONDER_TIMEOUT_MS, RESPONDER_RECOVERY_MS,
 } from '../../src/mesh/noise-sessions.js'
+import { NoiseTransport } from '../../src/crypto/noise-transport.js'
 import { MessageType } from '../../src/wire/packet-types.js'
 import { ManualClock } from '../helpers/manual-clock.js'
 
@@ -73,6 +74,46 @@ class Net {
     }
     return carried
   }
+}
+
+/**
+ * A phone of the builds that always yield a crossed start (Android before its ID tie-break, iOS before
+ * its own), as their source reads: a message 1 always replaces its handshake with a responder's and is
+ * answered; a message that does not fit the handshake under way ends it; then old iOS starts a new one at
+ * once (`restarts`) and old Android does nothing. It shows what it decrypts in `got`.
+ */
+function alwaysYieldingPhone (net: Net, seed: number, restarts: boolean): Party {
+  const phone = net.party(seed)
+  const staticKey = { secretKey: phone.identity.noiseSecretKey, publicKey: phone.identity.noisePublicKey }
+  let handshake: XXHandshake | null = null
+  let transport: NoiseTransport | null = null
+  const send = (to: Uint8Array, payload: Uint8Array): void => { net.wire.push({ from: phone, to: to.slice(), type: MessageType.noiseHandshake, payload }) }
+  const start = (to: Uint8Array): void => {
+    handshake = new XXHandshake(crypto, 'initiator', staticKey)
+    send(to, handshake.writeMessage())
+  }
+  phone.sessions = {
+    send: (to: Uint8Array) => start(to),
+    receiveHandshake: (from: Uint8Array, message: Uint8Array) => {
+      if (message.length === 32) handshake = new XXHandshake(crypto, 'responder', staticKey)
+      if (handshake === null) return
+      try {
+        handshake.readMessage(message)
+        if (!handshake.complete) send(from, handshake.writeMessage())
+      } catch {
+        handshake = null
+        if (restarts) start(from)
+        return
+      }
+      if (handshake.complete) {
+        const split = handshake.split()
+        transport = new NoiseTransport(split.send, split.receive)
+        handshake = null
+      }
+    },
+    receiveEncrypted: (_from: Uint8Array, frame: Uint8Array) => { if (transport !== null) phone.got.push(str(transport.decrypt(frame))) },
+  } as unknown as NoiseSessions
+  return phone
 }
 
 function twoParties (): { net: Net, a: Party, b: Party } {
@@ -141,6 +182,65 @@ describe('NoiseSessions', () => {
     expect(shape(frames).slice(0, 4)).toEqual(['hs:32', 'hs:32', 'hs:96', 'hs:64'])
     expect(frames[2]!.to).toEqual(low!.id)
     expect(frames[3]!.from).toBe(low)
+  })
+
+  /** A net with an always-yielding phone and our node, ours the higher ID: by iOS's rule we yield too. */
+  function crossedWithOldPhone (restarts: boolean): { net: Net, phone: Party, us: Party } {
+    const net = new Net()
+    let seed = 1
+    const phone = alwaysYieldingPhone(net, seed, restarts)
+    let us = net.party(++seed)
+    while (hex(us.id) < hex(phone.id)) us = net.party(++seed)
+    net.parties.splice(0, net.parties.length, phone, us)
+    us.sessions.send(phone.id, text('crossed'))
+    ;(phone.sessions as unknown as { send: (to: Uint8Array) => void }).send(us.id)
+    return { net, phone, us }
+  }
+
+  test('NoiseSessions — a crossed start with a phone that always yields and never retries (older Android) completes when we start again', () => {
+    const { net, phone, us } = crossedWithOldPhone(false)
+    net.run()
+    // Both answered, and each message 2 ended the other's responder.
+    expect([phone.got, us.sessions.counters.handshakesFailed]).toEqual([[], 1])
+    net.clock.advance(RESPONDER_RECOVERY_MS - 1)
+    expect(net.wire).toEqual([])
+    net.clock.advance(1)
+    net.run()
+    expect(phone.got).toEqual(['crossed'])
+    expect(us.sessions.counters).toMatchObject({ handshakesStarted: 2, handshakesCompleted: 1, handshakesTimedOut: 0 })
+  })
+
+  test('NoiseSessions — a crossed start with a phone that always yields and restarts at once (older iOS): we answer its restart and start nothing', () => {
+    const { net, phone, us } = crossedWithOldPhone(true)
+    // The phone's new message 1 takes 100 ms to arrive, and its message 3 comes after our restart was due.
+    const held: Frame[] = []
+    let starts = 0
+    net.run(f => {
+      if (f.from === phone && f.payload.length === 32 && ++starts === 2) { held.push(f); return false }
+      return true
+    })
+    net.clock.advance(RESPONDER_RECOVERY_MS / 2)
+    net.wire.push(...held.splice(0))
+    net.run(f => {
+      if (f.from === phone && f.payload.length === 64) { held.push(f); return false }
+      return true
+    })
+    net.clock.advance(RESPONDER_RECOVERY_MS)
+    net.wire.push(...held.splice(0))
+    net.run()
+    expect(phone.got).toEqual(['crossed'])
+    expect(us.sessions.counters).toMatchObject({ handshakesStarted: 1, handshakesCompleted: 1, handshakesTimedOut: 0 })
+  })
+
+  test('NoiseSessions — a responder that fails with nothing waiting starts nothing', () => {
+    const { net, a, b } = twoParties()
+    a.sessions.send(b.id, text('x'))
+    const [start] = net.wire.splice(0)
+    b.sessions.receiveHandshake(a.id, start!.payload)
+    net.wire.splice(0)
+    b.sessions.receiveHandshake(a.id, new Uint8Array(64)) // a message 3 that does not authenticate
+    net.clock.advance(RESPONDER_RECOVERY_MS)
+    expect([b.sessions.counters.handshakesFailed, b.sessions.counters.handshakesStarted, net.wire.length]).toEqual([1, 0, 0])
   })
 
   test('NoiseSessions — a peer that restarted gets a new session; the payload the old session carried is lost, later ones arrive', () => {
