@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { DIRECTED_TTL_CONFIRM_MS, DIRECTED_TTL_MARGIN, DIRECTED_TTL_SUPPRESS_MS, DirectedTtl } from '../../src/mesh/directed-ttl.js'
+import { DIRECTED_TTL_CONFIRM_MS, DIRECTED_TTL_MARGIN, DIRECTED_TTL_SUPPRESS_MS, DirectedTtl, MAX_RECIPIENTS } from '../../src/mesh/directed-ttl.js'
 import { peerKey } from '../../src/mesh/peers.js'
 
 const id = (n: number): Uint8Array => new Uint8Array(8).fill(n)
@@ -43,6 +43,20 @@ describe('DirectedTtl', () => {
     expect(d.ttl(id(1), 5_000 + DIRECTED_TTL_CONFIRM_MS - 1)).toBe(cut)
     d.answered(id(9)) // someone else's answer is not this one's
     expect(d.ttl(id(1), 5_000 + DIRECTED_TTL_CONFIRM_MS)).toBe(7)
+  })
+
+  test.each([
+    ['is forgotten once MAX_RECIPIENTS others were written to since', false, 2 + DIRECTED_TTL_MARGIN],
+    ['is kept while it is written to again in between (least recently used goes first)', true, 7],
+  ])('directed TTL — a recipient with an unanswered cut %s', (_, touched, ttl) => {
+    const idOf = (i: number): Uint8Array => Uint8Array.of(7, 7, 7, 7, 0, 0, i >> 8, i & 0xff)
+    const d = new DirectedTtl({ hops: () => 2, allFullFanout: () => true })
+    d.ttl(idOf(0), 0)
+    for (let i = 1; i <= MAX_RECIPIENTS; i++) {
+      if (touched && i === MAX_RECIPIENTS) d.ttl(idOf(0), 1)
+      d.ttl(idOf(i), 1)
+    }
+    expect(d.ttl(idOf(0), DIRECTED_TTL_CONFIRM_MS)).toBe(ttl)
   })
 
   test('directed TTL — sends at TTL 7 open no window: a recipient that comes closer later is not suppressed by them', () => {
