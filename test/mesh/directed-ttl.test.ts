@@ -34,6 +34,13 @@ describe('DirectedTtl', () => {
     expect(d.ttl(id(2), DIRECTED_TTL_CONFIRM_MS)).toBe(cut) // another recipient is unaffected
   })
 
+  test('directed TTL — when a suppression ends, unanswered, the cut TTL gets a whole new window', () => {
+    const d = new DirectedTtl(peers({ 1: 2 }))
+    const cut = 2 + DIRECTED_TTL_MARGIN
+    const end = DIRECTED_TTL_CONFIRM_MS + DIRECTED_TTL_SUPPRESS_MS
+    expect([0, DIRECTED_TTL_CONFIRM_MS, end, end + DIRECTED_TTL_CONFIRM_MS - 1, end + DIRECTED_TTL_CONFIRM_MS].map(t => d.ttl(id(1), t))).toEqual([cut, 7, cut, cut, 7])
+  })
+
   test('directed TTL — an answer closes the window, and the next cut TTL opens a new one', () => {
     const d = new DirectedTtl(peers({ 1: 2 }))
     const cut = 2 + DIRECTED_TTL_MARGIN
