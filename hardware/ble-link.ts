@@ -147,6 +147,7 @@ export class BleLink implements Link {
       if (this.isClosed) return
       handlers.onFrame(frame)
     }
+    this.drainIfOwed()
   }
 
   send (frame: Uint8Array): boolean {
@@ -250,10 +251,16 @@ export class BleLink implements Link {
 
   private afterWrite (): void {
     this.pump()
-    // Drain once the queue is down to half, so a refused sender is not woken for a single slot.
-    if (this.refused && !this.isClosed && this.queue.length <= this.pacing.queueFrames / 2) {
-      this.refused = false
-      this.handlers?.onDrain()
-    }
+    this.drainIfOwed()
+  }
+
+  /**
+   * Drain once the queue is down to half, so a refused sender is not woken for a single slot; one refused
+   * before `attach` hears it then.
+   */
+  private drainIfOwed (): void {
+    if (!this.refused || this.handlers === null || this.isClosed || this.queue.length > this.pacing.queueFrames / 2) return
+    this.refused = false
+    this.handlers.onDrain()
   }
 }

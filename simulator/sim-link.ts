@@ -129,6 +129,7 @@ export class SimLink implements Link {
       this.early = undefined
       for (const frame of early) if (!this.isClosed) handlers.onFrame(frame)
     }
+    this.drainIfOwed()
   }
 
   send (frame: Uint8Array): boolean {
@@ -178,10 +179,14 @@ export class SimLink implements Link {
       this.scheduled = true
       c.engine.at(c.nextEventTime(), this.delivery)
     }
-    if (this.full && this.count < this.queueFrames) {
-      this.full = false
-      this.handlers?.onDrain()
-    }
+    this.drainIfOwed()
+  }
+
+  /** A refused sender hears onDrain once there is room; one refused before `attach` hears it then. */
+  private drainIfOwed (): void {
+    if (!this.full || this.handlers === undefined || this.isClosed || this.count >= this.queueFrames) return
+    this.full = false
+    this.handlers.onDrain()
   }
 
   private deliver (frame: Uint8Array): void {

@@ -4,7 +4,10 @@
 export interface LinkHandlers {
   /** One whole frame (one GATT write or notification). */
   onFrame (frame: Uint8Array): void
-  /** The link can take frames again after `send` returned false. */
+  /**
+   * The link can take frames again after `send` returned false; once per refusal, and at `attach` for a
+   * refusal before it.
+   */
   onDrain (): void
   /** The link is gone; no handler is called after this. */
   onClose (reason: string): void

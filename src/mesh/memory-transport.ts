@@ -230,6 +230,7 @@ class MemoryLink implements Link {
     const early = this.early
     this.early = []
     for (const frame of early) handlers.onFrame(frame)
+    this.drainIfOwed()
   }
 
   send (frame: Uint8Array): boolean {
@@ -257,10 +258,14 @@ class MemoryLink implements Link {
   private arrive (item: InFlight): void {
     this.inFlight--
     if (!item.lost) this.peer.receive(this.owner.name, item.frame)
-    if (this.wantsDrain && !this.isClosed && this.inFlight < this.maxInFlight) {
-      this.wantsDrain = false
-      this.handlers?.onDrain()
-    }
+    this.drainIfOwed()
+  }
+
+  /** A refused sender hears onDrain once there is room; one refused before `attach` hears it then. */
+  private drainIfOwed (): void {
+    if (!this.wantsDrain || this.handlers === null || this.isClosed || this.inFlight >= this.maxInFlight) return
+    this.wantsDrain = false
+    this.handlers.onDrain()
   }
 
   private receive (from: string, frame: Uint8Array): void {

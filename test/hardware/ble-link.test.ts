@@ -167,15 +167,18 @@ describe('BleLink', () => {
     expect(drains).toBe(1)
   })
 
-  test('BleLink — a refused sender before attach is not drained into the void', async () => {
+  test('BleLink — a sender refused before attach hears onDrain when it attaches, not into the void before', async () => {
     const c = carrier('ok')
     const { link, clock } = makeLink(c)
-    for (let n = 0; n < 6; n++) link.send(frame(n))
+    const accepted = Array.from({ length: 6 }, (_, n) => link.send(frame(n)))
+    expect(accepted).toEqual([true, true, true, true, true, false])
     for (let n = 0; n < 10; n++) { clock.advance(10); await settle() }
     expect(c.written.length).toBe(5)
     let drains = 0
     link.attach({ onFrame: () => {}, onDrain: () => { drains++ }, onClose: () => {} })
-    expect(drains).toBe(0)
+    expect(drains).toBe(1)
+    for (let n = 0; n < 10; n++) { clock.advance(10); await settle() }
+    expect(drains).toBe(1)
   })
 
   test('BleLink — a write that settles after the link closed counts nothing', async () => {

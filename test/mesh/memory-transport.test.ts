@@ -187,6 +187,23 @@ describe('MemoryTransport', () => {
     expect(order).not.toEqual([...order].sort((x, y) => x - y))
   })
 
+  test('memory-transport — a sender refused before attach hears onDrain when it attaches, once', async () => {
+    const { clock, net, start } = await world()
+    const a = net.createTransport('a')
+    const b = net.createTransport('b')
+    net.connect(a, b, { inFlightFrames: 1 })
+    await start(b)
+    let aLink: Link | undefined
+    await a.start({ onLink: link => { aLink = link } })
+    expect([aLink!.send(Uint8Array.of(1)), aLink!.send(Uint8Array.of(2))]).toEqual([true, false])
+    clock.advance(100) // the frame lands while nobody listens at a
+    let drains = 0
+    aLink!.attach({ onFrame: () => {}, onDrain: () => { drains++ }, onClose: () => {} })
+    expect(drains).toBe(1)
+    clock.advance(100)
+    expect(drains).toBe(1)
+  })
+
   test('memory-transport — a link that never filled never hears onDrain', async () => {
     const { clock, ea } = await pair({ inFlightFrames: 4 })
     for (let i = 0; i < 4; i++) ea.links[0]!.send(Uint8Array.of(i))

@@ -34,6 +34,19 @@ describe('SimLink', () => {
     expect(arrivals).toEqual([[20, 0], [20, 1], [20, 2], [20, 3], [40, 4], [40, 5]])
   })
 
+  test('SimLink — a sender refused before attach hears onDrain when it attaches, once', async () => {
+    const { engine, connection } = world({ queueFrames: 4 })
+    const [a, b] = connection.ends
+    b.attach({ onFrame: () => {}, onDrain: () => {}, onClose: () => {} })
+    expect(Array.from({ length: 5 }, (_, i) => a.send(new Uint8Array([i])))).toEqual([true, true, true, true, false])
+    await engine.runUntil(20) // the frames leave while nobody listens at a
+    let drains = 0
+    a.attach({ onFrame: () => {}, onDrain: () => { drains++ }, onClose: () => {} })
+    expect(drains).toBe(1)
+    await engine.runUntil(100)
+    expect(drains).toBe(1)
+  })
+
   test('SimLink — send says full at the queue bound and onDrain follows once frames leave', async () => {
     const { engine, connection } = world({ queueFrames: 8 })
     const [a, b] = connection.ends
