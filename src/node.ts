@@ -244,7 +244,11 @@ class Node implements MeshNode {
       localId: o.identity.peerId,
       staticKey: { secretKey: o.identity.noiseSecretKey, publicKey: o.identity.noisePublicKey },
       transmit: (type, recipientId, payload) => this.sendNoise(type, recipientId, payload),
-      deliver: (peerId, plaintext) => this.chat.receive(peerId, plaintext),
+      // Only what decrypts tells DirectedTtl our packets arrive: anyone can send under any ID.
+      deliver: (peerId, plaintext) => {
+        this.directed.answered(peerId)
+        this.chat.receive(peerId, plaintext)
+      },
       pinnedKey: peerId => this.peerTable.pinned(peerKey(peerId))?.noisePublicKey,
     })
     this.chat = new PrivateChat({
@@ -449,7 +453,6 @@ class Node implements MeshNode {
   private noisePacket (packet: Packet): void {
     const to = packet.recipientId
     if (to === null || to.length !== PEER_ID_BYTES || toHex(to) !== this.peerId) return
-    this.directed.answered(packet.senderId)
     if (packet.type === MessageType.noiseHandshake) this.sessions.receiveHandshake(packet.senderId, packet.payload)
     else this.sessions.receiveEncrypted(packet.senderId, packet.payload)
   }

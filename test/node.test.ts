@@ -1032,7 +1032,10 @@ describe('MeshNode — private messages', () => {
     expect(Math.sign(atFar)).toBe(farHears)
   })
 
-  test('node — a neighbour that makes a far peer look close (its announces relayed at TTL 6) delays private messages to it by one handshake timeout, not more', async () => {
+  test.each([
+    ['', false],
+    [', and sends unreadable Noise frames under its ID every 2 s to look like answers', true],
+  ])('node — a neighbour that makes a far peer look close (its announces relayed at TTL 6)%s delays private messages to it by one handshake timeout, not more', async (_, forge) => {
     // a–b–c–d–e–f, and x linked to a and f: x relays nothing, but hands a each of f's announces at TTL 6.
     const w = new World(70)
     const [a, , , , , f] = w.add(6) as [Member, Member, Member, Member, Member, Member]
@@ -1041,9 +1044,14 @@ describe('MeshNode — private messages', () => {
     w.net.connect(x.transport, f.transport)
     const fromF = (frame: Uint8Array): boolean => frame[1] === MessageType.announce && frame[TTL_AT] === 7 && Buffer.from(frame.subarray(14, 22)).equals(Buffer.from(f.identity.peerId))
     let forwarded = 0
+    const forged = (): Uint8Array => encodePacket({
+      version: 1, type: MessageType.noiseEncrypted, ttl: 7, timestamp: BigInt(w.clock.now()), senderId: f.identity.peerId,
+      recipientId: a.identity.peerId, route: [], payload: new Uint8Array(40).fill(0x5a), isCompressed: false, isRSR: false, signature: null,
+    })
     const step = (ms: number): void => {
       for (let t = 0; t < ms; t += 20) {
         w.run(20)
+        if (forge && w.clock.now() % 2_000 < 20) x.links[0]!.send(forged())
         for (const frame of x.frames.splice(0)) {
           if (!fromF(frame)) continue
           const closer = frame.slice()

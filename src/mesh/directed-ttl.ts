@@ -69,8 +69,10 @@ export class DirectedTtl {
   }
 
   /**
-   * A directed packet from `senderId` to us arrived: what we sent it got there. A suppression runs its
-   * course (iOS: inbound traffic does not lift it).
+   * A message from `senderId` decrypted under our session: what we sent it got there (the handshake, and
+   * every receipt after). Only authenticated traffic counts, else anyone could keep a forged-short TTL in
+   * use by sending under the recipient's ID (iOS counts any inbound packet for its routes). A suppression
+   * runs its course (iOS: inbound traffic does not lift it).
    */
   answered (senderId: Uint8Array): void {
     const r = this.recipients.get(peerKey(senderId))
