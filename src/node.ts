@@ -1,5 +1,6 @@
 // MeshNode: the router, peers, announces and the application's API, composed from injected parts
 // (identity, transport, clock, random, crypto, logger). Runs unchanged on BLE, in tests and in the simulator.
+import { equalBytes } from '@noble/ciphers/utils.js'
 import type { Clock, Random, TimerId } from './clock.js'
 import { acceptAnnounce } from './crypto/announce-acceptance.js'
 import type { Identity } from './crypto/identity.js'
@@ -21,7 +22,7 @@ import { capabilitiesFromBits, encodeAnnounce, hasCapability, PeerCapability } f
 import { decompressPayload, type Deflater } from './wire/compression.js'
 import { DecodeError } from './wire/decode-error.js'
 import { hexToBytes } from './wire/hex.js'
-import { MessageType, PEER_ID_BYTES, type Packet } from './wire/packet-types.js'
+import { MessageType, type Packet } from './wire/packet-types.js'
 import { MAX_PRIVATE_MESSAGE_FIELD_BYTES } from './wire/private-message.js'
 import { decodeRequestSync } from './wire/request-sync.js'
 import { decodeUtf8OrNull, encodeUtf8 } from './wire/utf8.js'
@@ -452,7 +453,7 @@ class Node implements MeshNode {
   /** A Noise packet the router passed us: only those addressed to us go to the sessions. */
   private noisePacket (packet: Packet): void {
     const to = packet.recipientId
-    if (to === null || to.length !== PEER_ID_BYTES || toHex(to) !== this.peerId) return
+    if (to === null || !equalBytes(to, this.o.identity.peerId)) return
     if (packet.type === MessageType.noiseHandshake) this.sessions.receiveHandshake(packet.senderId, packet.payload)
     else this.sessions.receiveEncrypted(packet.senderId, packet.payload)
   }
