@@ -60,6 +60,15 @@ class Net {
     return p
   }
 
+  /** `run`, but frames that `hold` picks are kept back in `held` (push them onto the wire to release them). */
+  runHolding (held: Frame[], hold: (frame: Frame) => boolean): Frame[] {
+    return this.run(f => {
+      if (!hold(f)) return true
+      held.push(f)
+      return false
+    })
+  }
+
   /** Delivers what is on the wire (and what that causes) until it is quiet; `keep` filters frames. */
   run (keep: (frame: Frame) => boolean = () => true): Frame[] {
     const carried: Frame[] = []
@@ -215,16 +224,10 @@ describe('NoiseSessions', () => {
     // The phone's new message 1 takes 100 ms to arrive, and its message 3 comes after our restart was due.
     const held: Frame[] = []
     let starts = 0
-    net.run(f => {
-      if (f.from === phone && f.payload.length === 32 && ++starts === 2) { held.push(f); return false }
-      return true
-    })
+    net.runHolding(held, f => f.from === phone && f.payload.length === 32 && ++starts === 2)
     net.clock.advance(RESPONDER_RECOVERY_MS / 2)
     net.wire.push(...held.splice(0))
-    net.run(f => {
-      if (f.from === phone && f.payload.length === 64) { held.push(f); return false }
-      return true
-    })
+    net.runHolding(held, f => f.from === phone && f.payload.length === 64)
     net.clock.advance(RESPONDER_RECOVERY_MS)
     net.wire.push(...held.splice(0))
     net.run()
@@ -290,7 +293,7 @@ describe('NoiseSessions', () => {
     b.sessions.send(a.id, text('hi again'))
     // Message 1 reaches a, whose answer is held back for a moment; a sends meanwhile on the old session.
     const held: Frame[] = []
-    net.run(f => { if (f.from === a && f.type === MessageType.noiseHandshake) { held.push(f); return false } return true })
+    net.runHolding(held, f => f.from === a && f.type === MessageType.noiseHandshake)
     a.sessions.send(b.id, text('lost'))
     net.run()
     net.wire.push(...held)
@@ -510,7 +513,7 @@ describe('NoiseSessions', () => {
     a.sessions.send(b.id, text('second'))
     // Hold message 3 back until both transport messages have arrived.
     const held: Frame[] = []
-    const carried = net.run(f => { if (f.type === MessageType.noiseHandshake && f.payload.length === 64) { held.push(f); return false } return true })
+    const carried = net.runHolding(held, f => f.type === MessageType.noiseHandshake && f.payload.length === 64)
     expect(b.got).toEqual([])
     // What b holds is its own copy: the frames it was handed may be reused.
     for (const f of carried) if (f.type === MessageType.noiseEncrypted) f.payload.fill(0)
@@ -524,7 +527,7 @@ describe('NoiseSessions', () => {
     const { net, a, b } = twoParties()
     for (let i = 0; i < EARLY_FRAMES_MAX + 2; i++) a.sessions.send(b.id, text(`m${i}`))
     const held: Frame[] = []
-    net.run(f => { if (f.type === MessageType.noiseHandshake && f.payload.length === 64) { held.push(f); return false } return true })
+    net.runHolding(held, f => f.type === MessageType.noiseHandshake && f.payload.length === 64)
     expect(b.sessions.counters.decryptFailures).toBe(2)
     // Message 3 never comes: the held ones are dropped with the handshake.
     b.sessions.maintain(net.clock.now() + RESPONDER_TIMEOUT_MS)
