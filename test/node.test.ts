@@ -588,6 +588,9 @@ function packetFrom (w: World, identity: Identity, type: number, payload: Uint8A
   }))
 }
 
+/** A handshake or transport frame, by its type byte. */
+const isNoiseFrame = (frame: Uint8Array): boolean => frame[1] === MessageType.noiseHandshake || frame[1] === MessageType.noiseEncrypted
+
 /** A Random whose every draw is `r`: timings that depend on jitter become exact. */
 const fixedRandom = (r: number): Random => ({ next: () => r, int: n => Math.floor(r * n), bytes: n => new Uint8Array(n).fill(0x5a) })
 
@@ -887,10 +890,10 @@ describe('MeshNode — private messages', () => {
     // unsigned, v1, TTL ≤ 7, padded to a 256-byte block like the phones'.
     const text = Buffer.from(secret)
     expect(frames.some(f => Buffer.from(f).includes(text))).toBe(false)
-    const noise = frames.map(f => decodePacket(f)).filter(p => p.type === MessageType.noiseHandshake || p.type === MessageType.noiseEncrypted)
+    const noise = frames.filter(isNoiseFrame).map(f => decodePacket(f))
     expect(noise.length).toBeGreaterThanOrEqual(5 * 3) // 3 handshake messages, the message and its receipt, each over 3 links
     expect(noise.every(p => p.signature === null && p.version === 1 && p.recipientId !== null)).toBe(true)
-    expect(frames.filter(f => f[1] === MessageType.noiseHandshake || f[1] === MessageType.noiseEncrypted).every(f => f.length === 256)).toBe(true)
+    expect(frames.filter(isNoiseFrame).every(f => f.length === 256)).toBe(true)
     for (const [m, completed] of [[a, 1], [b, 0], [c, 0], [d, 1]] as const) expect(m.node.stats().noise.handshakesCompleted).toBe(completed)
     // Now established: both ways without another handshake.
     const back = d.node.sendPrivate(a.identity.peerIdHex, 'on my way')
@@ -1007,11 +1010,10 @@ describe('MeshNode — private messages', () => {
     for (let k = 1; k < chain.length; k++) w.connect(chain[k - 1]!, chain[k]!)
     await w.startAll()
     w.run(2_000)
-    const noise = (f: Uint8Array): boolean => f[1] === MessageType.noiseHandshake || f[1] === MessageType.noiseEncrypted
     const fromEnds = new Set<number>()
     let atFar = 0
     w.net.setTap((from, to, frame) => {
-      if (!noise(frame)) return
+      if (!isNoiseFrame(frame)) return
       if (from === a!.name || from === c!.name) fromEnds.add(frame[TTL_AT]!)
       if (to === far.name) atFar++
     })
