@@ -1,6 +1,7 @@
 // The node's memory between runs, in one SQLite file: its identity (so the peer ID survives restarts),
 // the keys it pinned for other peers (so a restart cannot be used to swap them), and the public chat.
 import Database from 'better-sqlite3'
+import { MAX_PINNED_PEERS } from '../src/mesh/peers.js'
 
 export interface StoredIdentity {
   noiseSecretKey: Uint8Array
@@ -26,7 +27,7 @@ export interface StoredMessage {
 }
 
 /** Schema version; bump with a migration step below when a table changes. */
-const SCHEMA_VERSION = 1
+const SCHEMA_VERSION = 2
 
 /** How many public messages are kept; older ones are deleted on insert (iOS keeps 6 h of public history). */
 export const MESSAGE_HISTORY_LIMIT = 10_000
@@ -34,7 +35,7 @@ export const MESSAGE_HISTORY_LIMIT = 10_000
 export class Store {
   private readonly db: Database.Database
 
-  constructor (path: string) {
+  constructor (path: string, private readonly maxPins = MAX_PINNED_PEERS) {
     this.db = new Database(path)
     this.db.pragma('journal_mode = WAL')
     this.db.pragma('foreign_keys = ON')
@@ -60,6 +61,12 @@ export class Store {
         CREATE INDEX messages_by_time ON messages (timestamp_ms);
         PRAGMA user_version = 1;`)
     }
+    if (version < 2) {
+      // Version 2 bounds the pins, dropping the least recently seen; this index finds them.
+      this.db.exec(`
+        CREATE INDEX peers_by_last_seen ON peers (last_seen_ms);
+        PRAGMA user_version = 2;`)
+    }
   }
 
   loadIdentity (): StoredIdentity | undefined {
@@ -80,8 +87,9 @@ export class Store {
     this.db.prepare('UPDATE identity SET nickname = ? WHERE id = 1').run(nickname)
   }
 
+  /** Every pin, least recently seen first: the order a peer table that evicts its oldest pins wants them in. */
   pinnedPeers (): PinnedPeer[] {
-    const rows = this.db.prepare('SELECT * FROM peers ORDER BY peer_id').all() as Array<{
+    const rows = this.db.prepare('SELECT * FROM peers ORDER BY last_seen_ms, peer_id').all() as Array<{
       peer_id: string, noise_public: Buffer, signing_public: Buffer, nickname: string, first_seen_ms: number, last_seen_ms: number
     }>
     return rows.map(r => ({
@@ -96,7 +104,10 @@ export class Store {
 
   /**
    * Records a verified peer. Keys are pinned on first sight: a later call with other keys for the same peer
-   * ID changes nothing and returns false, so the caller can refuse and log the attempt.
+   * ID changes nothing and returns false, so the caller can refuse and log the attempt. At most
+   * `maxPins` are kept, the least recently seen going first: announces under fresh keys cost a forger
+   * nothing, and every one used to add a row for good, so a neighbour could fill a relay's SD card. The
+   * bound is the peer table's own, so a restart gets back every pin the node was still using.
    */
   pinPeer (peer: Omit<PinnedPeer, 'firstSeenMs' | 'lastSeenMs'> & { seenAtMs: number }): boolean {
     const existing = this.db.prepare('SELECT noise_public, signing_public FROM peers WHERE peer_id = ?')
@@ -109,9 +120,13 @@ export class Store {
         .run(peer.nickname, peer.seenAtMs, peer.peerId)
       return true
     }
-    this.db.prepare(`INSERT INTO peers (peer_id, noise_public, signing_public, nickname, first_seen_ms, last_seen_ms)
-      VALUES (?, ?, ?, ?, ?, ?)`).run(peer.peerId, Buffer.from(peer.noisePublicKey), Buffer.from(peer.signingPublicKey),
-      peer.nickname, peer.seenAtMs, peer.seenAtMs)
+    this.db.transaction(() => {
+      this.db.prepare(`INSERT INTO peers (peer_id, noise_public, signing_public, nickname, first_seen_ms, last_seen_ms)
+        VALUES (?, ?, ?, ?, ?, ?)`).run(peer.peerId, Buffer.from(peer.noisePublicKey), Buffer.from(peer.signingPublicKey),
+        peer.nickname, peer.seenAtMs, peer.seenAtMs)
+      this.db.prepare(`DELETE FROM peers WHERE peer_id IN (SELECT peer_id FROM peers WHERE peer_id != ?
+        ORDER BY last_seen_ms, peer_id LIMIT max(0, (SELECT COUNT(*) FROM peers) - ?))`).run(peer.peerId, this.maxPins)
+    })()
     return true
   }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, test } from 'vitest'
 import { MESSAGE_HISTORY_LIMIT, Store } from '../../cli/store.js'
+import { MAX_PINNED_PEERS } from '../../src/mesh/peers.js'
 
 const dirs: string[] = []
 function tempDb (): string {
@@ -36,6 +37,60 @@ describe('Store', () => {
     expect(store.pinPeer({ ...peer, nickname: 'alice2', seenAtMs: 3000 })).toBe(true)
     expect(store.pinnedPeers()).toEqual([{ ...peer, nickname: 'alice2', firstSeenMs: 1000, lastSeenMs: 3000 }])
     store.close()
+  })
+
+  test('Store — keeps the most recently seen pins up to its bound, least recently seen first', () => {
+    const path = tempDb()
+    const store = new Store(path, 3)
+    const pin = (id: string, fill: number, seenAtMs: number): boolean =>
+      store.pinPeer({ peerId: id.repeat(16), noisePublicKey: key(fill), signingPublicKey: key(fill + 1), nickname: id, seenAtMs })
+    pin('a', 10, 1000)
+    pin('b', 20, 2000)
+    pin('c', 30, 3000)
+    pin('a', 10, 4000) // seen again: now the most recent
+    expect(pin('d', 40, 5000)).toBe(true)
+    expect(store.pinnedPeers().map(p => [p.nickname, p.lastSeenMs])).toEqual([['c', 3000], ['a', 4000], ['d', 5000]])
+    // A clock that went back still keeps the pin just made; the oldest other goes.
+    expect(pin('e', 50, 500)).toBe(true)
+    expect(store.pinnedPeers().map(p => p.nickname)).toEqual(['e', 'a', 'd'])
+    // b was forgotten, so other keys under its ID are a first sight now.
+    expect(pin('b', 60, 6000)).toBe(true)
+    expect(store.pinnedPeers().find(p => p.nickname === 'b')?.noisePublicKey).toEqual(key(60))
+    store.close()
+  })
+
+  test('Store — by default keeps as many pins as a peer table holds', () => {
+    const path = tempDb()
+    const store = new Store(path)
+    for (let i = 0; i <= MAX_PINNED_PEERS; i++) {
+      store.pinPeer({ peerId: i.toString(16).padStart(16, '0'), noisePublicKey: key(1), signingPublicKey: key(2), nickname: `p${i}`, seenAtMs: i })
+    }
+    const pins = store.pinnedPeers()
+    expect(pins).toHaveLength(MAX_PINNED_PEERS)
+    expect(pins[0]!.nickname).toBe('p1')
+    store.close()
+  })
+
+  test('Store — a version 1 file is upgraded in place, its pins kept', () => {
+    const path = tempDb()
+    const raw = new Database(path)
+    raw.exec(`
+      CREATE TABLE identity (id INTEGER PRIMARY KEY CHECK (id = 1), noise_secret BLOB NOT NULL, signing_secret BLOB NOT NULL, nickname TEXT NOT NULL);
+      CREATE TABLE peers (peer_id TEXT PRIMARY KEY, noise_public BLOB NOT NULL, signing_public BLOB NOT NULL,
+        nickname TEXT NOT NULL, first_seen_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL);
+      CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT, sender_id TEXT NOT NULL, nickname TEXT NOT NULL,
+        text TEXT NOT NULL, timestamp_ms INTEGER NOT NULL, received_at_ms INTEGER NOT NULL);
+      CREATE INDEX messages_by_time ON messages (timestamp_ms);
+      PRAGMA user_version = 1;`)
+    raw.prepare('INSERT INTO peers VALUES (?, ?, ?, ?, ?, ?)').run('00112233aabbccdd', Buffer.from(key(7)), Buffer.from(key(8)), 'old', 5, 9)
+    raw.close()
+    const store = new Store(path)
+    expect(store.pinnedPeers()).toEqual([{ peerId: '00112233aabbccdd', noisePublicKey: key(7), signingPublicKey: key(8), nickname: 'old', firstSeenMs: 5, lastSeenMs: 9 }])
+    store.close()
+    const check = new Database(path, { readonly: true })
+    expect(check.pragma('user_version', { simple: true })).toBe(2)
+    expect(check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'peers' AND name = 'peers_by_last_seen'").get()).toEqual({ name: 'peers_by_last_seen' })
+    check.close()
   })
 
   test('Store — message history keeps the newest entries, oldest first', () => {
