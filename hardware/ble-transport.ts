@@ -1,5 +1,6 @@
 // The mesh Transport over real Bluetooth: the peripheral role (bleno) and the central role (noble) on one
 // or two controllers, and the link manager that decides which connections to make, keep and collapse.
+import { LRUCache } from 'lru-cache'
 import type { Clock, Random } from '../src/clock.js'
 import type { Logger } from '../src/logger.js'
 import type { Transport, TransportHandlers } from '../src/mesh/link.js'
@@ -62,8 +63,11 @@ export class BleTransport implements Transport {
    */
   private readonly closedOnPurpose = new WeakSet<BleLink>()
   private stopping = false
-  /** Which peer an address led to, learned from identify(); survives the link so we do not redial a redundant peer. */
-  private readonly peerOfAddress = new Map<string, string>()
+  /**
+   * Which peer an address led to, learned from identify(); survives the link so we do not redial a
+   * redundant peer. Bounded like the policy's records: phones keep changing address.
+   */
+  private readonly peerOfAddress: LRUCache<string, string>
   private handlers: TransportHandlers | null = null
   private localPeerId: string | undefined
   private linkSeq = 0
@@ -72,6 +76,7 @@ export class BleTransport implements Transport {
   constructor (private readonly options: BleTransportOptions) {
     this.logger = options.logger.child({ component: 'ble' })
     this.policy = new LinkPolicy(options.clock, options.random, options.policy)
+    this.peerOfAddress = new LRUCache({ max: this.policy.options.maxAddressRecords })
     this.localPeerId = options.localPeerId?.toLowerCase()
     this.peripheral = options.peripheral === null
       ? null

@@ -1,6 +1,7 @@
 // Which connections the transport makes or accepts: allow/deny lists (by address, and by peer ID once an
 // announce told who is there), the link cap, the RSSI gate, and per-address backoff with a temporary block
 // for peers that fail or flap. Decisions only; the roles act on them.
+import { LRUCache } from 'lru-cache'
 import type { Clock, Random } from '../src/clock.js'
 import { normalizeAddress } from './gatt-profile.js'
 
@@ -22,6 +23,8 @@ export interface LinkPolicyOptions {
   blockMs: number
   /** A link that ends sooner than this after opening counts as a failure (a flap). */
   flapMs: number
+  /** Addresses remembered (their failures here, the peer each led to in the transport); least recently used goes first. */
+  maxAddressRecords: number
 }
 
 /** [iOS] TransportConfig.swift: at most 6 central links; central and peripheral links share the controller's budget (noble-bleno.md §1.5). */
@@ -38,6 +41,12 @@ export const BLOCK_AFTER_FAILURES = 5
 export const BLOCK_MS = 300_000
 /** Our choice: a link that dies within 5 s of opening is a flap, not a success. */
 export const FLAP_MS = 5_000
+/**
+ * Our choice. Phones draw a new random address about every 15 minutes, so a relay that runs for weeks
+ * meets addresses without end, and a record kept for each one that ever failed grew for as long as it
+ * ran. A thousand is far more advertisers than one radio hears at once.
+ */
+export const MAX_ADDRESS_RECORDS = 1_024
 
 export const DEFAULT_LINK_POLICY: LinkPolicyOptions = {
   maxLinks: MAX_LINKS,
@@ -51,6 +60,7 @@ export const DEFAULT_LINK_POLICY: LinkPolicyOptions = {
   blockAfterFailures: BLOCK_AFTER_FAILURES,
   blockMs: BLOCK_MS,
   flapMs: FLAP_MS,
+  maxAddressRecords: MAX_ADDRESS_RECORDS,
 }
 
 export type Verdict = { ok: true } | { ok: false, reason: string }
@@ -69,10 +79,11 @@ export class LinkPolicy {
   private readonly denyAddresses: Set<string>
   private readonly allowPeers: Set<string>
   private readonly denyPeers: Set<string>
-  private readonly records = new Map<string, Record>()
+  private readonly records: LRUCache<string, Record>
 
   constructor (private readonly clock: Clock, private readonly random: Random, options: Partial<LinkPolicyOptions> = {}) {
     this.options = { ...DEFAULT_LINK_POLICY, ...options }
+    this.records = new LRUCache({ max: this.options.maxAddressRecords })
     this.allowAddresses = new Set(this.options.allowAddresses.map(normalizeAddress))
     this.denyAddresses = new Set(this.options.denyAddresses.map(normalizeAddress))
     this.allowPeers = new Set(this.options.allowPeers.map(p => p.toLowerCase()))

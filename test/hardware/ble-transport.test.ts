@@ -120,6 +120,24 @@ describe('BleTransport', () => {
     expect(s.links.filter(l => !l.closed)).toHaveLength(1)
   })
 
+  test.each([
+    { maxAddressRecords: undefined, redialled: false },
+    { maxAddressRecords: 1, redialled: true },
+  ])('BleTransport — the peer an address led to is remembered past its link, for at most maxAddressRecords addresses (bound $maxAddressRecords)', async ({ maxAddressRecords, redialled }) => {
+    const s = setup({ localPeerId: HIGH, scanRestartMs: 1_000, policy: maxAddressRecords === undefined ? {} : { maxAddressRecords } })
+    await started(s)
+    await dialP1(s)
+    s.bleno.linkCentral('00:aa:00:00:00:99', 5)
+    identifyEach(s, LOW) // the central twin goes at once: the peer keeps its central link to us
+    expect(s.links.filter(l => !l.closed).map(l => l.info.role)).toEqual(['peripheral'])
+    // Another advertiser, another peer: with room for one address, p1's is forgotten.
+    s.noble.advertise(new FakePeripheral('p2', '00:aa:00:00:00:11'))
+    await settle()
+    s.transport.identify(s.links[2]!.id, '0000000000000003')
+    for (let i = 0; i < 3; i++) { s.clock.advance(1_000); await settle() }
+    expect(s.noble.connectCalls.map(c => c[0])).toEqual(redialled ? ['p1', 'p2', 'p1'] : ['p1', 'p2'])
+  })
+
   test('BleTransport — the end that keeps its central link lets the peer close the redundant link first', async () => {
     const s = setup({ localPeerId: LOW })
     await started(s)

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { LinkPolicy, RSSI_UNAVAILABLE } from '../../hardware/link-policy.js'
+import { LinkPolicy, MAX_ADDRESS_RECORDS, RSSI_UNAVAILABLE } from '../../hardware/link-policy.js'
 import { SeededRandom } from '../../src/prng.js'
 import { ManualClock } from '../helpers/manual-clock.js'
 
@@ -89,5 +89,25 @@ describe('LinkPolicy', () => {
     expect(p.state(A)).toEqual({ failures: 0, backoffMs: 10_000, blockedMs: 0 })
     clock.advance(10_000)
     expect(p.admitsOutgoing(A, -50, 0).ok).toBe(true)
+  })
+
+  test('LinkPolicy — remembers at most maxAddressRecords troubled addresses, the least recently used going first', () => {
+    const { policy: p } = policy({ maxAddressRecords: 3 })
+    const C = '00:aa:01:02:00:42'
+    const D = '00:aa:01:03:00:42'
+    p.failed(A)
+    p.failed(B)
+    p.failed(C)
+    expect(p.admitsOutgoing(A, -50, 0)).toEqual({ ok: false, reason: 'backing off' }) // A is used again: B is now the oldest
+    p.failed(D)
+    expect([A, B, C, D].map(a => p.state(a).failures)).toEqual([1, 0, 1, 1])
+    expect(p.admitsOutgoing(B, -50, 0).ok).toBe(true)
+  })
+
+  test('LinkPolicy — by default MAX_ADDRESS_RECORDS addresses are remembered', () => {
+    const { policy: p } = policy()
+    const address = (i: number): string => `00:bb:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`
+    for (let i = 0; i <= MAX_ADDRESS_RECORDS; i++) p.failed(address(i))
+    expect([0, 1, MAX_ADDRESS_RECORDS].map(i => p.state(address(i)).failures)).toEqual([0, 1, 1])
   })
 })
