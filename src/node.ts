@@ -174,7 +174,33 @@ export interface MeshNode {
   stats (): NodeStats
 }
 
-export type NodeStats = MeshStats & { noise: NoiseCounters, private: PrivateChatCounters }
+export type NodeStats = MeshStats & { noise: NoiseCounters, private: PrivateChatCounters, holding: NodeHolding }
+
+/**
+ * What the node holds at this moment, table by table. Each is bounded, so a relay that runs for weeks
+ * meeting ever new phones stays the same size (`npm run bench:soak`); these say where it stands.
+ */
+export interface NodeHolding {
+  /** Peers heard within the stale window. */
+  peersPresent: number
+  /** Pinned keys, present peers or not (MAX_PINNED_PEERS). */
+  pins: number
+  /** Noise sessions: established, in handshake, or waiting to retry (MAX_SESSIONS). */
+  sessions: number
+  /** Recipients whose cut directed TTL is watched (MAX_RECIPIENTS). */
+  directedRecipients: number
+  /** Relays waiting out their delay. */
+  pendingRelays: number
+  /** Fragment streams being put together, and the bytes they hold. */
+  reassemblyStreams: number
+  reassemblyBytes: number
+  /** Public messages held until their sender's announce (HOLD_MAX_TOTAL). */
+  heldMessages: number
+  /** Private messages waiting for a receipt (MAX_AWAITING), and message IDs remembered against repeats. */
+  privateAwaiting: number
+  privateIds: number
+  links: number
+}
 
 function summary (peer: Peer): PeerSummary {
   return {
@@ -378,7 +404,24 @@ class Node implements MeshNode {
   }
 
   stats (): NodeStats {
-    return { ...this.counters.snapshot(), noise: { ...this.sessions.counters }, private: { ...this.chat.counters } }
+    return { ...this.counters.snapshot(), noise: { ...this.sessions.counters }, private: { ...this.chat.counters }, holding: this.holding() }
+  }
+
+  private holding (): NodeHolding {
+    const reassembly = this.router.reassembly
+    return {
+      peersPresent: this.peerTable.size,
+      pins: this.peerTable.pinCount,
+      sessions: this.sessions.size,
+      directedRecipients: this.directed.size,
+      pendingRelays: this.router.pendingRelays,
+      reassemblyStreams: reassembly.openStreams,
+      reassemblyBytes: reassembly.storedBytes,
+      heldMessages: this.router.heldMessages,
+      privateAwaiting: this.chat.awaitingCount,
+      privateIds: this.chat.rememberedIds,
+      links: this.router.links.length,
+    }
   }
 
   // ----------------------------------------------------------------------------------------------

@@ -79,6 +79,16 @@ export class PrivateChat {
 
   constructor (private readonly deps: PrivateChatDeps) {}
 
+  /** Messages waiting for a delivery receipt (≤ MAX_AWAITING). */
+  get awaitingCount (): number {
+    return this.awaiting.size
+  }
+
+  /** Message IDs remembered, shown and sent (each ≤ MAX_SEEN_IDS + 1). */
+  get rememberedIds (): number {
+    return this.seen.size + this.sent.size
+  }
+
   /** Sends `text` (≤ 255 UTF-8 bytes, checked by the encoder) and returns its message ID. */
   send (peerId: Uint8Array, text: string): string {
     const messageId = uuid(this.deps.crypto.randomBytes(16))

@@ -10,8 +10,9 @@ import type { Link } from '../src/mesh/link.js'
 import { floodPolicy } from '../src/mesh/policy/flood.js'
 import { bitchatIosPolicy } from '../src/mesh/policy/bitchat-ios.js'
 import { bitchatAndroidPolicy } from '../src/mesh/policy/bitchat-android.js'
-import { DIRECTED_TTL_MARGIN } from '../src/mesh/directed-ttl.js'
-import { INITIATOR_TIMEOUT_MS } from '../src/mesh/noise-sessions.js'
+import { DIRECTED_TTL_MARGIN, MAX_RECIPIENTS } from '../src/mesh/directed-ttl.js'
+import { INITIATOR_TIMEOUT_MS, MAX_SESSIONS } from '../src/mesh/noise-sessions.js'
+import { PEER_STALE_MS } from '../src/mesh/peers.js'
 import type { RelayPolicy } from '../src/mesh/policy/relay-policy.js'
 import { SeededRandom } from '../src/prng.js'
 import { decodePacket, encodePacket, TTL_AT } from '../src/wire/packet.js'
@@ -1091,5 +1092,38 @@ describe('MeshNode — private messages', () => {
     w.run(2_000)
     expect(b.node.stats().noise.handshakesFailed + b.node.stats().noise.decryptFailures).toBe(0)
     expect(b.node.stats().relayed).toBeGreaterThanOrEqual(5)
+  })
+
+  test('node — a relay that meets more phones than it keeps sessions for holds each table at its bound, and lets go of what they leave', async () => {
+    const w = new World(31)
+    const [relay] = w.add(1) as [Member]
+    await relay.node.start()
+    const passing = MAX_SESSIONS + 60
+    for (let i = 0; i < passing; i++) {
+      const [visitor] = w.add(1) as [Member]
+      const pipe = w.connect(visitor, relay)
+      await visitor.node.start()
+      w.run(1_000)
+      visitor.node.sendPrivate(relay.identity.peerIdHex, 'passing by')
+      w.run(1_000)
+      await visitor.node.stop()
+      pipe.cut()
+    }
+    w.run(PEER_STALE_MS + MAINTENANCE_INTERVAL_MS)
+    const s = relay.node.stats()
+    expect(s.private.shown).toBe(passing)
+    expect(s.holding).toEqual({
+      peersPresent: 0,
+      pins: passing,
+      sessions: MAX_SESSIONS,
+      directedRecipients: MAX_RECIPIENTS, // receipts went out at a cut TTL: visitors are our own nodes
+      pendingRelays: 0,
+      reassemblyStreams: 0,
+      reassemblyBytes: 0,
+      heldMessages: 0,
+      privateAwaiting: 0,
+      privateIds: passing,
+      links: 0,
+    })
   })
 })

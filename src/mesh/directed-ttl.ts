@@ -39,6 +39,11 @@ export class DirectedTtl {
 
   constructor (private readonly peers: Pick<PeerTable, 'hops' | 'allFullFanout'>) {}
 
+  /** Recipients whose cut TTL is being watched (≤ MAX_RECIPIENTS). */
+  get size (): number {
+    return this.recipients.size
+  }
+
   /**
    * The TTL for a directed packet to `recipientId` leaving at `now`: 7, the phones' TTL, unless every peer
    * we hear announced full fanout (our own nodes: in a mesh of more than 10 peers Android relays a packet

@@ -290,6 +290,11 @@ export class PeerTable {
     return this.presentCount
   }
 
+  /** Pins kept, present or not (≤ the table's `maxPinned`, MAX_PINNED_PEERS by default). */
+  get pinCount (): number {
+    return this.slots.count
+  }
+
   list (): Peer[] {
     const out: Peer[] = []
     for (let slot = this.slots.oldest; slot !== -1; slot = this.slots.newer(slot)) if (this.present(slot)) out.push(this.snapshot(slot))
