@@ -1,0 +1,112 @@
+// `npm run bench:soak`: a relay that meets one new phone every few seconds for a virtual day, as a Pi
+// beacon at a station would. Each visitor has a fresh identity, links to the relay, announces, sends a
+// public message, a long one (fragments), a private message to the relay and one through it to another
+// visitor, then leaves. Every table the relay keeps is bounded, so its heap after a full collection must
+// level off; this measures where, and how fast it still grows. Run with `--expose-gc` (the script does).
+import pino from 'pino'
+import { nodeCrypto } from '../src/crypto/node-provider.js'
+import { identityFromSecrets } from '../src/crypto/identity.js'
+import { createNode, type MeshNode } from '../src/node.js'
+import { MemoryNetwork, type MemoryPipe, type MemoryTransport } from '../src/mesh/memory-transport.js'
+import { SeededRandom } from '../src/prng.js'
+import { Engine, EventKind } from '../simulator/engine.js'
+import { VirtualClock } from '../simulator/virtual-clock.js'
+import { report } from './harness.js'
+
+/** One new visitor this often (virtual ms); with DWELL_MS it keeps about 10 at the relay at once. */
+const ARRIVAL_EVERY_MS = 3_000
+const DWELL_MS = 30_000
+const LONG_TEXT = 'x'.repeat(1_500)
+
+interface Visitor { node: MeshNode, transport: MemoryTransport, pipe: MemoryPipe }
+
+export interface SoakResult {
+  /** Heap used plus array buffers after a full collection, bytes, at each checkpoint's visitor count. */
+  checkpoints: Array<{ visitors: number, bytes: number }>
+  relayStats: ReturnType<MeshNode['stats']>
+  /** Private messages the visitors sent, and delivery receipts they got back. */
+  privateSent: number
+  receipts: number
+  wallSeconds: number
+}
+
+export async function soak (visitors: number, checkpointEvery: number, seed = 1): Promise<SoakResult> {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (gc === undefined) throw new Error('run node with --expose-gc')
+  const started = performance.now()
+  const logger = pino({ level: 'silent' })
+  const random = new SeededRandom(seed)
+  const engine = new Engine()
+  const clock = new VirtualClock(engine)
+  const net = new MemoryNetwork(clock, random.fork('net'))
+  const newIdentity = (): ReturnType<typeof identityFromSecrets> => identityFromSecrets(nodeCrypto, random.bytes(32), random.bytes(32))
+  const relayTransport = net.createTransport('relay')
+  const relay = createNode({ identity: newIdentity(), transport: relayTransport, clock, random: random.fork('relay'), crypto: nodeCrypto, logger, config: { nickname: 'relay' } })
+  await relay.start()
+
+  const present: Visitor[] = []
+  let arrived = 0
+  let privateSent = 0
+  let receipts = 0
+  const arrive = (): void => {
+    const index = arrived++
+    const name = `v${index}`
+    const transport = net.createTransport(name)
+    const node = createNode({ identity: newIdentity(), transport, clock, random: random.fork(name), crypto: nodeCrypto, logger, config: { nickname: name } })
+    const visitor: Visitor = { node, transport, pipe: net.connect(transport, relayTransport) }
+    present.push(visitor)
+    node.on('receipt', r => { if (r.kind === 'delivered') receipts++ })
+    void node.start()
+    engine.requestDrain()
+    const at = (ms: number, fn: () => void): void => { engine.call(ms, EventKind.custom, -1, fn) }
+    at(2_000, () => { node.sendPublic(`hello from ${name}`) })
+    at(3_000, () => { node.sendPrivate(relay.peerId, `hi relay, ${name} here`); privateSent++ })
+    at(5_000, () => {
+      const other = present[(index * 7) % present.length]!
+      if (other !== visitor) { node.sendPrivate(other.node.peerId, `hi ${other.node.nickname}`); privateSent++ }
+    })
+    at(10_000, () => { node.sendPublic(LONG_TEXT) })
+    at(DWELL_MS, () => {
+      present.splice(present.indexOf(visitor), 1)
+      void node.stop().then(() => { visitor.pipe.cut() })
+      engine.requestDrain()
+    })
+  }
+
+  const checkpoints: SoakResult['checkpoints'] = []
+  const measure = (): void => {
+    gc()
+    const m = process.memoryUsage()
+    checkpoints.push({ visitors: arrived, bytes: m.heapUsed + m.arrayBuffers })
+  }
+  measure()
+  while (arrived < visitors) {
+    arrive()
+    await engine.runUntil(engine.now + ARRIVAL_EVERY_MS)
+    if (arrived % checkpointEvery === 0) measure()
+  }
+  // Let the last visitors leave and everything they left behind expire (peers go stale after 180 s).
+  await engine.runUntil(engine.now + DWELL_MS + 200_000)
+  const relayStats = relay.stats()
+  await relay.stop()
+  return { checkpoints, relayStats, privateSent, receipts, wallSeconds: (performance.now() - started) / 1000 }
+}
+
+export async function run (): Promise<void> {
+  const visitors = Number(process.env.BLEMESH_SOAK_VISITORS ?? 20_000)
+  const every = Math.max(1, Math.round(visitors / 10))
+  const result = await soak(visitors, every)
+  const mb = (bytes: number): number => bytes / 1048576
+  for (const c of result.checkpoints) report(`soak relay heap after ${c.visitors} visitors`, mb(c.bytes), 'MB')
+  const half = result.checkpoints.slice(Math.floor(result.checkpoints.length / 2))
+  const first = half[0]!
+  const last = half[half.length - 1]!
+  report('soak heap growth over the second half', (last.bytes - first.bytes) / 1024 / ((last.visitors - first.visitors) / 1000), 'KB per 1000 visitors')
+  report('soak virtual hours', visitors * ARRIVAL_EVERY_MS / 3_600_000, 'h')
+  report('soak private messages shown at the relay', result.relayStats.private.shown, 'messages')
+  report('soak private messages receipted', 100 * result.receipts / result.privateSent, '%')
+  report('soak wall', result.wallSeconds, 's')
+  process.stdout.write(`# relay holding at the end: ${JSON.stringify(result.relayStats.holding)}\n`)
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run()
