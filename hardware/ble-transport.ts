@@ -10,6 +10,7 @@ import type { CentralAdapter, PeripheralAdapter } from './adapters.js'
 import { directAnnounceSender, type AnnounceVerifier } from './direct-announce.js'
 import { normalizeAddress } from './gatt-profile.js'
 import { LinkPolicy, type LinkPolicyOptions, type Verdict } from './link-policy.js'
+import { NOBLE_SWEEP_MS } from './noble-janitor.js'
 import { ADVERTISING_REARM_MS, PeripheralRole } from './peripheral-role.js'
 
 /**
@@ -29,6 +30,8 @@ export interface BleTransportOptions {
   policy?: Partial<LinkPolicyOptions>
   connectTimeoutMs?: number
   scanRestartMs?: number
+  /** How often noble's memory of advertisers unheard since the last sweep is pruned (NOBLE_SWEEP_MS). */
+  nobleSweepMs?: number
   advertisingRearmMs?: number
   pacing?: LinkPacing
   /** Our peer ID (16 hex): decides which of two links to the same peer survives. */
@@ -104,6 +107,7 @@ export class BleTransport implements Transport {
       }, {
         connectTimeoutMs: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
         scanRestartMs: options.scanRestartMs ?? SCAN_RESTART_MS,
+        nobleSweepMs: options.nobleSweepMs ?? NOBLE_SWEEP_MS,
         mtuIsPayload: options.central.mtuIsPayload,
         ...(options.pacing === undefined ? {} : { pacing: options.pacing }),
       })

@@ -7,6 +7,7 @@ import { ATT_DEFAULT_MTU, ATT_HEADER_BYTES, ATT_MAX_MTU, MESH_CHARACTERISTIC, ME
 import { awaitDisconnects, BleLink, type LinkPacing } from './ble-link.js'
 import type { NobleCharacteristicLike, NobleLike, NoblePeripheralLike } from './library-types.js'
 import type { Verdict } from './link-policy.js'
+import { NobleJanitor } from './noble-janitor.js'
 import { withTimeout } from './with-timeout.js'
 
 /** [iOS] TransportConfig.swift: connect timeout 8 s. */
@@ -45,6 +46,8 @@ export interface CentralOptions {
   /** macOS noble reports the MTU as the write length already (noble-bleno.md §3). */
   mtuIsPayload: boolean
   pacing?: LinkPacing
+  /** How often advertisers unheard since the last sweep are pruned from noble (NOBLE_SWEEP_MS). */
+  nobleSweepMs: number
 }
 
 interface Seen { id: string, address: string, rssi: number, at: number }
@@ -58,6 +61,8 @@ export class CentralRole {
   /** Disconnects in flight; stop() waits for them so the adapter is not closed under the command. */
   private readonly disconnecting = new Set<Promise<void>>()
   private scanTimer: TimerId | null = null
+  private sweepTimer: TimerId | null = null
+  private readonly janitor: NobleJanitor
   private scanBusy: Promise<void> | null = null
   private readonly onDiscover = (peripheral: NoblePeripheralLike): void => { this.discovered(peripheral) }
 
@@ -67,7 +72,12 @@ export class CentralRole {
     private readonly logger: Logger,
     private readonly hooks: CentralHooks,
     private readonly options: CentralOptions,
-  ) {}
+  ) {
+    this.janitor = new NobleJanitor(noble, address => {
+      const a = normalizeAddress(address)
+      return this.seen.has(a) || this.connecting === a
+    }, logger)
+  }
 
   get address (): string {
     return this.noble.address
@@ -83,7 +93,17 @@ export class CentralRole {
     this.running = true
     // Before the first scan: a report can arrive before startScanning's promise continues (hci-emulator.md §6).
     this.noble.on('discover', this.onDiscover)
+    this.scheduleSweep()
     await this.restartScan()
+  }
+
+  private scheduleSweep (): void {
+    this.sweepTimer = this.clock.setTimer(this.options.nobleSweepMs, () => {
+      if (!this.running) return
+      const forgotten = this.janitor.sweep()
+      if (forgotten > 0) this.logger.debug({ forgotten }, 'advertisers not heard since the last sweep forgotten')
+      this.scheduleSweep()
+    })
   }
 
   async stop (): Promise<void> {
@@ -91,6 +111,8 @@ export class CentralRole {
     this.running = false
     if (this.scanTimer !== null) this.clock.clearTimer(this.scanTimer)
     this.scanTimer = null
+    if (this.sweepTimer !== null) this.clock.clearTimer(this.sweepTimer)
+    this.sweepTimer = null
     this.noble.removeListener('discover', this.onDiscover)
     await this.setScanning(false)
     for (const link of [...this.links.values()]) link.close('transport stopped')

@@ -3,8 +3,14 @@
 // Each node runs its central on one controller and its peripheral on another; address allow lists make
 // the exact topology (btvirt gives every link handle 42, so one link per controller: hci-emulator.md §6).
 import { join } from 'node:path'
+import pino from 'pino'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { Store } from '../../cli/store.js'
+import { systemClock } from '../../cli/system.js'
+import { openAdapters } from '../../hardware/adapters.js'
+import { BleTransport } from '../../hardware/ble-transport.js'
+import { SEEN_TTL_MS } from '../../hardware/central-role.js'
+import { SeededRandom } from '../../src/prng.js'
 import { Emulator, emulatorAvailability, type Controller, type NodeEvent, type NodeProcess } from './harness.js'
 
 const availability = emulatorAvailability()
@@ -236,4 +242,39 @@ describe.runIf(availability.ok).sequential('emulated controllers', () => {
     expect(store.recentMessages().map(m => m.text)).toContain('back again')
     store.close()
   }, 180_000)
+
+  test('emulator — noble forgets an advertiser that went away: the janitor against the real library', async () => {
+    const logger = pino({ level: 'silent' })
+    const adapters = await openAdapters({ central: { kind: 'uart', port: c.c.central.port, baudRate: 1_000_000 }, peripheral: null }, systemClock, logger)
+    // No links (the cap is 0): the central only scans, and sweeps every second.
+    const transport = new BleTransport({ ...adapters, clock: systemClock, random: new SeededRandom(1), logger, policy: { maxLinks: 0 }, scanRestartMs: 1_000, nobleSweepMs: 1_000 })
+    try {
+      await transport.start({ onLink: () => {} })
+      const noble = adapters.central!.noble as unknown as {
+        _peripherals: Map<string, unknown>
+        _bindings: { _gap: { _discoveries: Record<string, unknown> }, _addresses: Record<string, unknown> }
+      }
+      const address = c.b.peripheral.address.toLowerCase()
+      const id = address.replaceAll(':', '')
+      const remembered = (): boolean[] => [address in noble._bindings._gap._discoveries, id in noble._bindings._addresses, noble._peripherals.has(id)]
+      const until = async (done: () => boolean, what: string, timeoutMs: number): Promise<void> => {
+        const end = Date.now() + timeoutMs
+        while (!done()) {
+          if (Date.now() > end) throw new Error(`timed out waiting until ${what}: ${JSON.stringify(remembered())}`)
+          await new Promise(resolve => setTimeout(resolve, 200))
+        }
+      }
+      const b = await emulator.startNode({ name: 'b', peripheral: c.b.peripheral })
+      nodes.push(b)
+      await until(() => remembered().every(Boolean), 'noble hears b', 30_000)
+      await stopAll()
+      // Kept while the central role still remembers b (SEEN_TTL_MS), then gone within two sweeps.
+      const stoppedAt = Date.now()
+      await until(() => remembered().every(known => !known), 'noble forgets b', SEEN_TTL_MS + 30_000)
+      expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(SEEN_TTL_MS - 5_000)
+    } finally {
+      await transport.stop()
+      adapters.close()
+    }
+  }, 120_000)
 })

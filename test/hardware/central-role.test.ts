@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest'
 import type { BleLink } from '../../hardware/ble-link.js'
 import { CentralRole, CONNECT_TIMEOUT_MS, GATT_TIMEOUT_MS, MTU_WAIT_MS, SEEN_TTL_MS, type CentralHooks } from '../../hardware/central-role.js'
 import { ATT_MAX_MTU, MESH_CHARACTERISTIC, MESH_SERVICE } from '../../hardware/gatt-profile.js'
+import { NOBLE_SWEEP_MS } from '../../hardware/noble-janitor.js'
 import { ManualClock } from '../helpers/manual-clock.js'
 import { FakeNoble, FakePeripheral, settle } from './fake-libraries.js'
 
@@ -28,7 +29,7 @@ function setup (overrides: Partial<CentralHooks> = {}, mtuIsPayload = false): {
     attemptEnded: () => { attempts++ },
     nextLinkId: (_r, address) => `c${++seq}-${address}`,
     ...overrides,
-  }, { connectTimeoutMs: CONNECT_TIMEOUT_MS, scanRestartMs: SCAN_RESTART, mtuIsPayload })
+  }, { connectTimeoutMs: CONNECT_TIMEOUT_MS, scanRestartMs: SCAN_RESTART, mtuIsPayload, nobleSweepMs: NOBLE_SWEEP_MS })
   return { noble, role, clock, links, failures, attempts: () => attempts }
 }
 
