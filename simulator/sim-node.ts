@@ -2,6 +2,7 @@
 // the unchanged src/ MeshNode; tests may pass their own.
 import type { CryptoProvider } from '../src/crypto/provider.js'
 import type { Logger } from '../src/logger.js'
+import type { PeerKeys } from '../src/mesh/peers.js'
 import type { PinPool } from '../src/mesh/pin-pool.js'
 import type { RelayPolicy } from '../src/mesh/policy/relay-policy.js'
 import type { SeededRandom } from '../src/prng.js'
@@ -22,6 +23,8 @@ export interface SimNodeContext {
   config: Record<string, unknown>
   /** One pool of pinned keys for every node of the run: they all pin the same identities. */
   pinPool: PinPool
+  /** A restarted node's pins from its life before, as a real node reads them back from its store. */
+  pins?: Array<[string, PeerKeys]>
   /** Call with the text of every public message the node hands to its application. */
   deliver (text: string): void
   /** Call with the text of every private message the node hands to its application. */
@@ -39,6 +42,8 @@ export interface SimNode {
   sendPrivate? (peerId: string, text: string): string
   /** Counters for the summary (optional). */
   stats? (): unknown
+  /** The pins to give the node's next life, taken when it leaves or crashes (optional). */
+  pinnedPeers? (): Array<[string, PeerKeys]>
 }
 
 export type SimNodeFactory = (context: SimNodeContext) => SimNode

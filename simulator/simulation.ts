@@ -1,6 +1,7 @@
 // One run: a scenario, a seed and a relay policy in; a summary, the report's data and a trace hash out.
 import pino from 'pino'
 import type { CryptoProvider } from '../src/crypto/provider.js'
+import type { PeerKeys } from '../src/mesh/peers.js'
 import { SharedPinPool } from '../src/mesh/pin-pool.js'
 import type { RelayPolicy } from '../src/mesh/policy/relay-policy.js'
 import { SeededRandom } from '../src/prng.js'
@@ -165,6 +166,8 @@ export async function runSimulation (options: SimulationOptions): Promise<Simula
   const transports: Array<SimTransport | undefined> = new Array(n)
   const alive = new Uint8Array(n)
   const lives = new Uint32Array(n)
+  /** What each node that is down had pinned: a real node finds its pins in its store when it comes back. */
+  const savedPins: Array<Array<[string, PeerKeys]> | undefined> = new Array(n)
   const finishedStats: Array<Record<string, number>> = []
   const MESSAGE_ID = /^#(\d+) /
   /** Private messages in flight, by the message ID their sender's node gave them (its receipt names it). */
@@ -186,6 +189,7 @@ export async function runSimulation (options: SimulationOptions): Promise<Simula
       pinPool,
       identitySeed: identitySeeds[i]!,
       config: scenario.node ?? {},
+      ...(savedPins[i] === undefined ? {} : { pins: savedPins[i] }),
       deliver (text: string) {
         const m = MESSAGE_ID.exec(text)
         if (m !== null) metrics.delivered(Number(m[1]), i)
@@ -199,6 +203,7 @@ export async function runSimulation (options: SimulationOptions): Promise<Simula
         if (id !== undefined) metrics.privateReceipt(id)
       },
     })
+    savedPins[i] = undefined
     nodes[i] = node
     clocks[i] = clock
     transports[i] = transport
@@ -307,6 +312,7 @@ export async function runSimulation (options: SimulationOptions): Promise<Simula
       alive[i] = 0
       const node = nodes[i]
       collectStats(node)
+      if (churn?.restartAfterSeconds !== undefined) savedPins[i] = node?.pinnedPeers?.()
       if (crash) {
         clocks[i]!.kill()
         transports[i]!.crash()

@@ -170,6 +170,11 @@ export interface MeshNode {
   announce (): void
   on<K extends keyof MeshEvents> (event: K, listener: (event: MeshEvents[K]) => void): Unsubscribe
   peers (): PeerSummary[]
+  /**
+   * Every pinned peer, present or not, oldest pin first: what a restart must get back in
+   * `NodeConfig.pins` so it cannot be used to swap a peer's keys (the CLI keeps them in SQLite).
+   */
+  pinnedPeers (): Array<[string, PeerKeys]>
   readonly links: readonly Link[]
   stats (): NodeStats
 }
@@ -401,6 +406,10 @@ class Node implements MeshNode {
 
   peers (): PeerSummary[] {
     return this.peerTable.list().map(summary)
+  }
+
+  pinnedPeers (): Array<[string, PeerKeys]> {
+    return this.peerTable.pins()
   }
 
   stats (): NodeStats {

@@ -306,6 +306,16 @@ export class PeerTable {
     return slot === -1 ? undefined : this.snapshot(slot)
   }
 
+  /** Every pin, oldest first, as the `pins` option takes them: what a store keeps across restarts. */
+  pins (): Array<[string, PeerKeys]> {
+    const out: Array<[string, PeerKeys]> = []
+    for (let slot = this.slots.oldest; slot !== -1; slot = this.slots.newer(slot)) {
+      const key = this.slots.keyOf(slot)
+      out.push([toHex(idOfKey(key)), this.pinned(key)!])
+    }
+    return out
+  }
+
   /** The pinned keys for a peer, present or not: what its signatures must verify against. */
   pinned (key: string): PeerKeys | undefined {
     const slot = this.slots.find(key)

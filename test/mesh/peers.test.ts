@@ -105,6 +105,21 @@ describe('PeerTable', () => {
     expect(t.lastArrivalAt).toBe(45)
   })
 
+  test('peers — pins() lists every pin oldest first, present or not, and a table made from them pins the same', () => {
+    const t = new PeerTable({ maxPinned: 3 })
+    t.announce(id(1), 'a', keys(1), 0)
+    t.announce(id(2), 'b', keys(2), 0)
+    t.remove(peerKey(id(1)))
+    t.announce(id(3), 'c', keys(3), 0)
+    t.announce(id(4), 'd', keys(4), 0) // full: the oldest absent pin (1) goes
+    const pins = t.pins()
+    expect(pins).toEqual([[toHex(id(2)), keys(2)], [toHex(id(3)), keys(3)], [toHex(id(4)), keys(4)]])
+    const again = new PeerTable({ pins })
+    expect(again.pins()).toEqual(pins)
+    expect(again.size).toBe(0)
+    expect(again.announce(id(3), 'impostor', keys(9), 0)).toBe('keyMismatch')
+  })
+
   test('peers — pins from the store apply from the start', () => {
     const t = new PeerTable({ pins: [[toHex(id(3)), keys(3)]] })
     expect(t.announce(id(3), 'impostor', keys(4), 0)).toBe('keyMismatch')

@@ -255,6 +255,37 @@ describe('runSimulation', () => {
       }
     })
 
+    test.each([
+      ['leaves', { leavesPerNodePerHour: 60, restartAfterSeconds: 10 }],
+      ['crashes', { crashesPerNodePerHour: 60, restartAfterSeconds: 10 }],
+    ])('runSimulation — churn: a node that %s comes back with the pins it had, as a real node reads them from its store', async (_, churn) => {
+      const scenario = parseScenario({ seed: 3, durationSeconds: 120, topology: { kind: 'grid', nodes: 30 }, traffic: { broadcastPerNodePerMinute: 0 }, crypto: 'cheap', churn })
+      const given: Array<{ node: number, pins: string[] | undefined, holds: string[] }> = []
+      const kept: Array<{ node: number, pins: string[] }> = []
+      const names = (pins: Array<[string, unknown]>): string[] => pins.map(([id]) => id)
+      await runSimulation({
+        scenario,
+        nodeFactory: ctx => {
+          const node = meshNodeFactory(ctx)
+          const pinnedPeers = node.pinnedPeers!.bind(node)
+          given.push({ node: ctx.index, pins: ctx.pins === undefined ? undefined : names(ctx.pins), holds: names(pinnedPeers()) })
+          return Object.assign(node, { pinnedPeers: () => { const pins = pinnedPeers(); kept.push({ node: ctx.index, pins: names(pins) }); return pins } })
+        },
+      })
+      const restarts = given.filter((g, i) => given.findIndex(e => e.node === g.node) !== i)
+      expect(restarts.length).toBeGreaterThan(20)
+      expect(given.filter(g => !restarts.includes(g)).every(g => g.pins === undefined)).toBe(true)
+      // A node's k-th comeback gets the pins taken when it went down the k-th time.
+      for (let node = 0; node < 30; node++) {
+        const back = restarts.filter(r => r.node === node).map(r => r.pins)
+        const down = kept.filter(k => k.node === node).map(k => k.pins)
+        expect(back).toEqual(down.slice(0, back.length))
+      }
+      expect(restarts.every(r => r.pins!.length > 0)).toBe(true)
+      // ...and holds them from its first moment.
+      expect(restarts.every(r => r.holds.join() === r.pins!.join())).toBe(true)
+    })
+
     test('runSimulation — churn picks only nodes that are on: one still to arrive neither crashes nor comes back before its time', async () => {
       const lives: Life[] = []
       const scenario = parseScenario({
