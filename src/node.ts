@@ -168,6 +168,7 @@ export interface MeshNode {
   sendPrivate (peerId: string, text: string): string
   /** Sends an announce now (it is also sent on start, after new links and periodically). */
   announce (): void
+  /** Listeners run synchronously; one that throws is logged (warn) and does not stop the others or the node. */
   on<K extends keyof MeshEvents> (event: K, listener: (event: MeshEvents[K]) => void): Unsubscribe
   peers (): PeerSummary[]
   /**
@@ -442,13 +443,21 @@ class Node implements MeshNode {
   /**
    * Builds the event only when someone listens: a peer summary is three hex strings, and in a large
    * simulation every node sees hundreds of peers appear (3 000 nodes, first 3 s: 3 % of CPU in toHex with
-   * nobody listening).
+   * nobody listening). Listeners run inside a frame's walk: one that throws (the CLI's store on a full
+   * SD card) would abandon the frame half-handled and, under a radio library's callback, end the
+   * process. So it is logged, and the other listeners and the frame go on.
    */
   private emitLazily<K extends keyof MeshEvents> (event: K, make: () => MeshEvents[K]): void {
     const set = this.listeners[event] as Set<(event: MeshEvents[K]) => void> | undefined
     if (set === undefined || set.size === 0) return
     const value = make()
-    for (const listener of set) listener(value)
+    for (const listener of set) {
+      try {
+        listener(value)
+      } catch (error) {
+        this.log.warn({ err: error, event }, 'a listener threw')
+      }
+    }
   }
 
   private sendSigned (type: number, payload: Uint8Array): void {

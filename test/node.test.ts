@@ -1126,4 +1126,26 @@ describe('MeshNode — private messages', () => {
       links: 0,
     })
   })
+
+  test('node — a listener that throws is the application\'s fault: the node logs it, the other listeners still hear, and the frame goes on', async () => {
+    const lines: Array<{ msg: string, event?: string }> = []
+    const logger = pino({ level: 'warn' }, { write: (line: string) => { lines.push(JSON.parse(line) as { msg: string, event?: string }) } })
+    const w = new World(41)
+    const [a, b, c] = w.add(3) as [Member, Member, Member]
+    const broken = createNode({ identity: b.identity, transport: b.transport, clock: w.clock, random: w.random.fork('b2'), crypto: nodeCrypto, logger, config: { nickname: 'n1' } })
+    b.node = broken
+    const heard: string[] = []
+    broken.on('message', () => { throw new Error('disk full') })
+    broken.on('message', m => { heard.push(m.text) })
+    broken.on('peerAppeared', () => { throw new Error('disk full') })
+    w.connect(a, b)
+    w.connect(b, c)
+    await w.startAll()
+    w.run(2_000)
+    a.node.sendPublic('through a broken listener')
+    w.run(2_000)
+    expect(heard).toEqual(['through a broken listener'])
+    expect(c.received.map(m => m.text)).toEqual(['through a broken listener'])
+    expect(lines.filter(l => l.msg === 'a listener threw').map(l => l.event).sort()).toEqual(['message', 'peerAppeared', 'peerAppeared'])
+  })
 })
