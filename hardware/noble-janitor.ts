@@ -12,6 +12,9 @@ import type { Logger } from '../src/logger.js'
 /** Our choice: an advertiser unheard for one to two of these is forgotten; present ones report every scan (5 s). */
 export const NOBLE_SWEEP_MS = 300_000
 
+/** Peripheral states with a connection under way; 'disconnected' and 'error' (a failed connect) have none. */
+const BUSY = new Set(['connecting', 'connected', 'disconnecting'])
+
 interface NobleInternals {
   _peripherals: Map<string, { state: string }>
   _cleanupPeriperals: (uuid: string) => void
@@ -60,7 +63,7 @@ export class NobleJanitor {
       const report = discoveries[address]!
       const id = address.replace(/:/g, '').toLowerCase() // the bindings' addressToId
       const peripheral = noble._peripherals.get(id)
-      if (!this.heard.has(report) || this.keep(address) || (peripheral !== undefined && peripheral.state !== 'disconnected')) {
+      if (!this.heard.has(report) || this.keep(address) || (peripheral !== undefined && BUSY.has(peripheral.state))) {
         heard.add(report)
         continue
       }

@@ -98,6 +98,10 @@ describe('NobleJanitor', () => {
       lib.noble._peripherals.get(A.replace(/:/g, ''))!.state = 'connecting'
       return new NobleJanitor(lib.noble, () => false, logger)
     }],
+    ['being disconnected', (lib: ReturnType<typeof library>) => {
+      lib.noble._peripherals.get(A.replace(/:/g, ''))!.state = 'disconnecting'
+      return new NobleJanitor(lib.noble, () => false, logger)
+    }],
   ])('NobleJanitor — an advertiser %s is never forgotten', (_, make) => {
     const lib = library()
     advertise(lib.hci, A)
@@ -105,6 +109,16 @@ describe('NobleJanitor', () => {
     janitor.sweep()
     expect(janitor.sweep()).toBe(0)
     expect(remembered(lib, A)).toEqual(['gap', 'bindings', 'noble'])
+  })
+
+  test('NobleJanitor — an advertiser whose connect failed (noble leaves it in state error) is forgotten like any other', () => {
+    const lib = library()
+    advertise(lib.hci, A)
+    lib.noble._peripherals.get(A.replace(/:/g, ''))!.state = 'error'
+    const janitor = new NobleJanitor(lib.noble, () => false, logger)
+    janitor.sweep()
+    expect(janitor.sweep()).toBe(1)
+    expect(remembered(lib, A)).toEqual([])
   })
 
   test('NobleJanitor — without the HCI internals (macOS bindings, a test fake) it does nothing', () => {
