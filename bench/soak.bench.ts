@@ -1,9 +1,9 @@
 // `npm run bench:soak`: a relay that meets a new phone every 3 virtual seconds, 20 000 of them over 16.7
-// virtual hours (BLEMESH_SOAK_VISITORS changes the count), as a Pi beacon at a station would. Each visitor has a fresh identity, links to the relay, announces, sends a
-// public message, a long one (fragments), a private message to the relay and one through it to another
-// visitor, then leaves. Every table the relay keeps is bounded, so its heap after a full collection must
-// level off; this measures where, and how fast it still grows. It needs `--expose-gc`, which the npm script
-// passes.
+// virtual hours (BLEMESH_SOAK_VISITORS changes the count), as a Pi beacon at a station would. Each visitor
+// has a fresh identity, links to the relay, announces, sends a public message, a long one (fragments), a
+// private message to the relay and one through it to another visitor, then leaves. Every table the relay
+// keeps is bounded, so its heap after a full collection must level off; this measures where, and how fast
+// it still grows. It needs `--expose-gc`, which the npm script passes.
 import pino from 'pino'
 import { nodeCrypto } from '../src/crypto/node-provider.js'
 import { identityFromSecrets } from '../src/crypto/identity.js'
