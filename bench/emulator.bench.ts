@@ -3,6 +3,10 @@
 // receives), then the median per-hop latency of a public message through a chain of three node processes,
 // and what a private message from one end of that chain to the other takes, with and without the handshake.
 // Needs btvirt, socat and cc (apt-get install -y bluez-test-tools socat).
+import { readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { writeHeapSnapshot } from 'node:v8'
 import pino from 'pino'
 import { openAdapters } from '../hardware/adapters.js'
 import { BleTransport } from '../hardware/ble-transport.js'
@@ -78,6 +82,87 @@ async function linkThroughput (emulator: Emulator, pacing = DEFAULT_LINK_PACING)
   pa.close()
   ca.close()
   return { framesPerSecond: received / seconds, kbPerSecond: bytes / 1024 / seconds, delivered: received / FRAMES }
+}
+
+/** Link churn: links made and dropped; the first CHURN_WARMUP only warm up (JIT, library caches). */
+const CHURN_CYCLES = 400
+const CHURN_WARMUP = 200
+
+/** Heap snapshot node types that are program data; the rest is compiled code and V8's own bookkeeping. */
+const DATA_TYPES = new Set(['object', 'closure', 'array', 'string', 'concatenated string', 'sliced string', 'number', 'native', 'symbol', 'bigint', 'regexp'])
+
+/**
+ * Live data objects in the heap, from a heap snapshot. The heap's size would not do: V8 keeps compiling
+ * and deoptimising for hundreds of links, and over 800 of them its code and deopt data grew 0.6 MB while
+ * the objects stayed level.
+ */
+function liveObjects (): number {
+  const file = writeHeapSnapshot(join(tmpdir(), `blemesh-churn-${process.pid}.heapsnapshot`))
+  const snapshot = JSON.parse(readFileSync(file, 'utf8')) as { snapshot: { meta: { node_fields: string[], node_types: [string[]] } }, nodes: number[] }
+  rmSync(file)
+  const fields = snapshot.snapshot.meta.node_fields
+  const typeAt = fields.indexOf('type')
+  const names = snapshot.snapshot.meta.node_types[0]
+  let count = 0
+  for (let i = typeAt; i < snapshot.nodes.length; i += fields.length) if (DATA_TYPES.has(names[snapshot.nodes[i]!]!)) count++
+  return count
+}
+
+/** Listeners on an event emitter, all events together: a library that keeps one per connection shows here. */
+function listeners (emitter: unknown): number {
+  const e = emitter as { eventNames?: () => Array<string | symbol>, listenerCount?: (name: string | symbol) => number }
+  return e.eventNames?.().reduce((n, name) => n + e.listenerCount!(name), 0) ?? 0
+}
+
+/**
+ * A relay's links come and go all day. One central dials one peripheral CHURN_CYCLES times, sends a
+ * frame and drops the link; after the warm-up the live objects (after a full collection) and the
+ * listeners on noble and bleno must stay where they were. Needs `--expose-gc`.
+ */
+async function linkChurn (emulator: Emulator): Promise<{ objectsWarm: number, objectsEnd: number, listenersAdded: number, reconnectMs: number }> {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (gc === undefined) throw new Error('run node with --expose-gc')
+  const [p, c] = [await emulator.addController(), await emulator.addController()]
+  const random = new SeededRandom(3)
+  const pa = await openAdapters({ central: null, peripheral: { kind: 'uart', port: p.port, baudRate: 1_000_000 } }, systemClock, logger)
+  const ca = await openAdapters({ central: { kind: 'uart', port: c.port, baudRate: 1_000_000 }, peripheral: null }, systemClock, logger)
+  // Links this short would count as flaps and get the central blocked; here they are the point.
+  const policy = { flapMs: 0 }
+  const receiver = new BleTransport({ ...pa, clock: systemClock, random, logger, policy, peekAnnounces: false })
+  const sender = new BleTransport({ ...ca, clock: systemClock, random, logger, policy, peekAnnounces: false, scanRestartMs: 200 })
+  let received = 0
+  await receiver.start({ onLink: link => { link.attach({ onFrame: () => { received++ }, onDrain: () => {}, onClose: () => {} }) } })
+  let arrived: (link: Link) => void = () => {}
+  await sender.start({ onLink: link => { arrived(link) } })
+  const libraries = [ca.central!.noble, pa.peripheral!.bleno]
+  const sample = (): { objects: number, listeners: number } => {
+    gc()
+    return { objects: liveObjects(), listeners: libraries.reduce((n, lib) => n + listeners(lib), 0) }
+  }
+  let warm = { objects: 0, listeners: 0 }
+  let reconnectMs = 0
+  try {
+    for (let cycle = 0; cycle < CHURN_CYCLES; cycle++) {
+      const asked = performance.now()
+      const link = await withTimeout(systemClock, new Promise<Link>(resolve => { arrived = resolve }), LINK_WAIT_MS, `link ${cycle}`)
+      if (cycle >= CHURN_WARMUP) reconnectMs += performance.now() - asked
+      const closed = new Promise<void>(resolve => { link.attach({ onFrame: () => {}, onDrain: () => {}, onClose: () => { resolve() } }) })
+      link.send(new Uint8Array(64).fill(cycle & 0xff))
+      await new Promise(resolve => setTimeout(resolve, 20))
+      sender.dropLinks('churn')
+      await closed
+      if (cycle === CHURN_WARMUP - 1) warm = sample()
+    }
+    const end = sample()
+    const measured = CHURN_CYCLES - CHURN_WARMUP
+    if (received < measured) process.stderr.write(`emulator bench: ${received} of ${CHURN_CYCLES} churn frames arrived\n`)
+    return { objectsWarm: warm.objects, objectsEnd: end.objects, listenersAdded: end.listeners - warm.listeners, reconnectMs: reconnectMs / measured }
+  } finally {
+    await sender.stop()
+    await receiver.stop()
+    pa.close()
+    ca.close()
+  }
 }
 
 /** A central and a peripheral controller for each of a, b and c, shared by the chain runs (btvirt holds only so many). */
@@ -173,6 +258,11 @@ async function main (): Promise<number> {
     report('emulator private message a to c, first (handshake included)', secret.first, 'ms')
     report('emulator private message a to c on the session (median)', secret.shown, 'ms')
     report('emulator private message delivery receipt round trip (median)', secret.receipt, 'ms')
+    const churn = await linkChurn(emulator)
+    report(`emulator link churn: reconnect (mean of ${CHURN_CYCLES - CHURN_WARMUP})`, churn.reconnectMs, 'ms')
+    report(`emulator link churn: live objects after ${CHURN_WARMUP} links`, churn.objectsWarm, 'objects')
+    report(`emulator link churn: live objects after ${CHURN_CYCLES} links`, churn.objectsEnd, 'objects')
+    report('emulator link churn: library listeners added', churn.listenersAdded, 'listeners')
   } finally {
     await emulator.stop()
   }
