@@ -322,7 +322,7 @@ class Node implements MeshNode {
         onPublicMessage: (packet, peer, reassembled) => this.publicMessage(packet, peer, reassembled),
         onPacket: (packet, link) => {
           if (packet.type === MessageType.requestSync) this.answerSync(packet, link)
-          else if (packet.type === MessageType.noiseHandshake || packet.type === MessageType.noiseEncrypted) this.noisePacket(packet)
+          else if (packet.type === MessageType.noiseHandshake || packet.type === MessageType.noiseEncrypted) this.noisePacket(packet, link)
           this.emit('packet', { packet, linkId: link.id })
         },
         onAnnounce: this.sync === null ? undefined : (senderKey, packet, frame) => this.sync!.note(senderKey, packet, frame),
@@ -511,12 +511,15 @@ class Node implements MeshNode {
     })
   }
 
-  /** A Noise packet the router passed us: only those addressed to us go to the sessions. */
-  private noisePacket (packet: Packet): void {
+  /**
+   * A Noise packet the router passed us: only those addressed to us go to the sessions, with the link it
+   * came in on, whose handshake budget it spends.
+   */
+  private noisePacket (packet: Packet, link: Link): void {
     const to = packet.recipientId
     if (to === null || !equalBytes(to, this.o.identity.peerId)) return
-    if (packet.type === MessageType.noiseHandshake) this.sessions.receiveHandshake(packet.senderId, packet.payload)
-    else this.sessions.receiveEncrypted(packet.senderId, packet.payload)
+    if (packet.type === MessageType.noiseHandshake) this.sessions.receiveHandshake(packet.senderId, packet.payload, link)
+    else this.sessions.receiveEncrypted(packet.senderId, packet.payload, link)
   }
 
   /**

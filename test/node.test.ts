@@ -1148,4 +1148,24 @@ describe('MeshNode — private messages', () => {
     expect(c.received.map(m => m.text)).toEqual(['through a broken listener'])
     expect(lines.filter(l => l.msg === 'a listener threw').map(l => l.event).sort()).toEqual(['message', 'peerAppeared', 'peerAppeared'])
   })
+
+  test('node — a neighbour flooding handshake openers under made-up IDs does not keep another neighbour\'s private message out', async () => {
+    const w = new World(43, { policy: floodPolicy })
+    const [a, b] = w.add(2) as [Member, Member]
+    w.connect(a, b)
+    await w.startAll()
+    w.run(2_000)
+    const x = await linkedRawPeer(w, a.transport, 'hostile')
+    for (let i = 0; i < 60; i++) {
+      const stranger = w.random.bytes(8)
+      x.links[0]!.send(encodePacket({ version: 1, type: MessageType.noiseHandshake, ttl: 7, timestamp: BigInt(w.clock.now()), senderId: stranger, recipientId: a.identity.peerId, route: [], payload: w.random.bytes(32), isCompressed: false, isRSR: false, signature: null }))
+      w.run(50)
+    }
+    expect(a.node.stats().noise.handshakesLimited).toBeGreaterThan(0)
+    const shown: string[] = []
+    a.node.on('privateMessage', m => { shown.push(m.text) })
+    b.node.sendPrivate(a.identity.peerIdHex, 'still gets through')
+    w.run(3_000)
+    expect(shown).toEqual(['still gets through'])
+  })
 })

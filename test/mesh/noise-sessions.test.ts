@@ -370,6 +370,26 @@ describe('NoiseSessions', () => {
     expect(c.sessions.counters.handshakesStarted).toBe(HANDSHAKES_PER_MINUTE)
   })
 
+  test('NoiseSessions — a link that floods message 1s under made-up IDs spends its own budget: a peer over another link still gets its session', () => {
+    const { net, a, b } = twoParties()
+    const hostileLink = {}
+    const honestLink = {}
+    const made = (i: number): Uint8Array => Uint8Array.of(9, 9, 9, 9, 0, 0, i >> 8, i & 0xff)
+    for (let i = 0; i < HANDSHAKES_PER_MINUTE + 10; i++) a.sessions.receiveHandshake(made(i), new Uint8Array(32).fill(5), hostileLink)
+    expect(a.sessions.counters.handshakesLimited).toBe(10)
+    // b's message 1 comes over another link: answered.
+    const start = new XXHandshake(crypto, 'initiator', { secretKey: b.identity.noiseSecretKey, publicKey: b.identity.noisePublicKey }).writeMessage()
+    net.wire.length = 0
+    a.sessions.receiveHandshake(b.id, start, honestLink)
+    expect(net.wire.length).toBe(1)
+    // Over the flooding link, a new stranger is still refused until the minute is over.
+    a.sessions.receiveHandshake(made(5000), new Uint8Array(32).fill(5), hostileLink)
+    expect(a.sessions.counters.handshakesLimited).toBe(11)
+    // And what we start ourselves has a budget of its own.
+    a.sessions.send(made(6000), text('x'))
+    expect(a.sessions.counters.handshakesStarted).toBe(1)
+  })
+
   test('NoiseSessions — at MAX_SESSIONS the least recently used session goes, with what it queued', () => {
     const net = new Net()
     const a = net.party(1)
