@@ -3,13 +3,21 @@
 // has a fresh identity, links to the relay, announces, sends a public message, a long one (fragments), a
 // private message to the relay and one through it to another visitor, then leaves. Every table the relay
 // keeps is bounded, so its heap after a full collection must level off; this measures where, and how fast
-// it still grows. It needs `--expose-gc`, which the npm script passes.
+// it still grows. Every tenth phone brings a hostile neighbour along (security.md's cheap attacks, for its
+// whole stay): announces under fresh keys, fragment streams never finished, handshake openers from
+// strangers, messages from unknown senders and garbage. It needs `--expose-gc`, which the npm script passes.
 import pino from 'pino'
 import { nodeCrypto } from '../src/crypto/node-provider.js'
 import { identityFromSecrets } from '../src/crypto/identity.js'
+import { signPacket } from '../src/crypto/signing.js'
+import type { Link } from '../src/mesh/link.js'
 import { createNode, type MeshNode } from '../src/node.js'
 import { MemoryNetwork, type MemoryPipe, type MemoryTransport } from '../src/mesh/memory-transport.js'
 import { SeededRandom } from '../src/prng.js'
+import { encodeAnnounce } from '../src/wire/announce.js'
+import { encodeFragment } from '../src/wire/fragment.js'
+import { encodePacket } from '../src/wire/packet.js'
+import { MessageType, type Packet } from '../src/wire/packet-types.js'
 import { Engine, EventKind } from '../simulator/engine.js'
 import { VirtualClock } from '../simulator/virtual-clock.js'
 import { report } from './harness.js'
@@ -18,6 +26,10 @@ import { report } from './harness.js'
 const ARRIVAL_EVERY_MS = 3_000
 const DWELL_MS = 30_000
 const LONG_TEXT = 'x'.repeat(1_500)
+/** One phone in this many brings a hostile neighbour, which sends HOSTILE_BATCHES × HOSTILE_KINDS frames. */
+const HOSTILE_EVERY = 10
+const HOSTILE_BATCHES = 40
+const HOSTILE_KINDS = 5
 
 interface Visitor { node: MeshNode, transport: MemoryTransport, pipe: MemoryPipe }
 
@@ -28,6 +40,8 @@ export interface SoakResult {
   /** Private messages the visitors sent, and delivery receipts they got back. */
   privateSent: number
   receipts: number
+  /** Frames the hostile neighbours put on their links. */
+  hostileFrames: number
   wallSeconds: number
 }
 
@@ -49,6 +63,40 @@ export async function soak (visitors: number, checkpointEvery: number, seed = 1)
   let arrived = 0
   let privateSent = 0
   let receipts = 0
+  let hostileFrames = 0
+  const at = (ms: number, fn: () => void): void => { engine.call(ms, EventKind.custom, -1, fn) }
+
+  const packet = (type: number, senderId: Uint8Array, payload: Uint8Array, recipientId: Uint8Array | null = null): Packet => ({
+    version: 1, type, ttl: 7, timestamp: BigInt(clock.now()), senderId, recipientId, route: [], payload, isCompressed: false, isRSR: false, signature: null,
+  })
+  /** One of each attack; every call a new forged identity or a new stranger. */
+  const hostileBatch = (): Uint8Array[] => {
+    const forger = newIdentity()
+    const stranger = random.bytes(8)
+    const announce = encodeAnnounce({ nickname: 'forger', noisePublicKey: forger.noisePublicKey, signingPublicKey: forger.signingPublicKey, neighbors: [], capabilities: null, geohash: null, unknown: [] })
+    const unfinished = encodeFragment({ fragmentId: random.bytes(8), index: 0, total: 10, originalType: MessageType.message, data: random.bytes(200) })
+    return [
+      encodePacket(signPacket(nodeCrypto, forger, packet(MessageType.announce, forger.peerId, announce))),
+      encodePacket(packet(MessageType.fragment, stranger, unfinished)),
+      encodePacket(packet(MessageType.noiseHandshake, stranger, random.bytes(32), relayId)),
+      encodePacket(signPacket(nodeCrypto, newIdentity(), packet(MessageType.message, stranger, random.bytes(60)))),
+      random.bytes(1 + random.int(300)),
+    ]
+  }
+  const relayId = Uint8Array.from(Buffer.from(relay.peerId, 'hex'))
+  const hostile = (index: number): void => {
+    const transport = net.createTransport(`h${index}`)
+    let link: Link | null = null
+    void transport.start({ onLink: l => { link = l; l.attach({ onFrame: () => {}, onDrain: () => {}, onClose: () => { link = null } }) } })
+    const pipe = net.connect(transport, relayTransport, { inFlightFrames: 64 })
+    engine.requestDrain()
+    for (let b = 0; b < HOSTILE_BATCHES; b++) {
+      at(1_000 + b * 500, () => {
+        for (const frame of hostileBatch()) if (link?.send(frame) === true) hostileFrames++
+      })
+    }
+    at(DWELL_MS, () => { void transport.stop().then(() => { pipe.cut() }); engine.requestDrain() })
+  }
   const arrive = (): void => {
     const index = arrived++
     const name = `v${index}`
@@ -59,7 +107,7 @@ export async function soak (visitors: number, checkpointEvery: number, seed = 1)
     node.on('receipt', r => { if (r.kind === 'delivered') receipts++ })
     void node.start()
     engine.requestDrain()
-    const at = (ms: number, fn: () => void): void => { engine.call(ms, EventKind.custom, -1, fn) }
+    if (index % HOSTILE_EVERY === HOSTILE_EVERY - 1) hostile(index)
     at(2_000, () => { node.sendPublic(`hello from ${name}`) })
     at(3_000, () => { node.sendPrivate(relay.peerId, `hi relay, ${name} here`); privateSent++ })
     at(5_000, () => {
@@ -90,7 +138,7 @@ export async function soak (visitors: number, checkpointEvery: number, seed = 1)
   await engine.runUntil(engine.now + DWELL_MS + 200_000)
   const relayStats = relay.stats()
   await relay.stop()
-  return { checkpoints, relayStats, privateSent, receipts, wallSeconds: (performance.now() - started) / 1000 }
+  return { checkpoints, relayStats, privateSent, receipts, hostileFrames, wallSeconds: (performance.now() - started) / 1000 }
 }
 
 export async function run (): Promise<void> {
@@ -106,6 +154,10 @@ export async function run (): Promise<void> {
   report('soak virtual hours', visitors * ARRIVAL_EVERY_MS / 3_600_000, 'h')
   report('soak private messages shown at the relay', result.relayStats.private.shown, 'messages')
   report('soak private messages receipted', 100 * result.receipts / result.privateSent, '%')
+  report('soak hostile frames sent', result.hostileFrames, 'frames')
+  report('soak relay frames dropped as undecodable', result.relayStats.dropped.decode, 'frames')
+  report('soak relay handshakes refused by the rate limits', result.relayStats.noise.handshakesLimited, 'handshakes')
+  report('soak relay handshakes failed', result.relayStats.noise.handshakesFailed, 'handshakes')
   report('soak wall', result.wallSeconds, 's')
   process.stdout.write(`# relay holding at the end: ${JSON.stringify(result.relayStats.holding)}\n`)
 }
