@@ -3,10 +3,6 @@
 // receives), then the median per-hop latency of a public message through a chain of three node processes,
 // and what a private message from one end of that chain to the other takes, with and without the handshake.
 // Needs btvirt, socat and cc (apt-get install -y bluez-test-tools socat).
-import { readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { writeHeapSnapshot } from 'node:v8'
 import pino from 'pino'
 import { openAdapters } from '../hardware/adapters.js'
 import { BleTransport } from '../hardware/ble-transport.js'
@@ -16,7 +12,7 @@ import { systemClock } from '../cli/system.js'
 import type { Link } from '../src/mesh/link.js'
 import { SeededRandom } from '../src/prng.js'
 import { Emulator, emulatorAvailability, type Controller, type NodeProcess } from '../test/emulator/harness.js'
-import { report } from './harness.js'
+import { liveObjects, report } from './harness.js'
 
 /** Frames sent per throughput run: a few seconds at the default pacing. */
 const FRAMES = 1_500
@@ -87,26 +83,6 @@ async function linkThroughput (emulator: Emulator, pacing = DEFAULT_LINK_PACING)
 /** Link churn: links made and dropped; the first CHURN_WARMUP only warm up (JIT, library caches). */
 const CHURN_CYCLES = 400
 const CHURN_WARMUP = 200
-
-/** Heap snapshot node types that are program data; the rest is compiled code and V8's own bookkeeping. */
-const DATA_TYPES = new Set(['object', 'closure', 'array', 'string', 'concatenated string', 'sliced string', 'number', 'native', 'symbol', 'bigint', 'regexp'])
-
-/**
- * Live data objects in the heap, from a heap snapshot. The heap's size would not do: V8 keeps compiling
- * and deoptimising for hundreds of links, and over 800 of them its code and deopt data grew 0.6 MB while
- * the objects stayed level.
- */
-function liveObjects (): number {
-  const file = writeHeapSnapshot(join(tmpdir(), `blemesh-churn-${process.pid}.heapsnapshot`))
-  const snapshot = JSON.parse(readFileSync(file, 'utf8')) as { snapshot: { meta: { node_fields: string[], node_types: [string[]] } }, nodes: number[] }
-  rmSync(file)
-  const fields = snapshot.snapshot.meta.node_fields
-  const typeAt = fields.indexOf('type')
-  const names = snapshot.snapshot.meta.node_types[0]
-  let count = 0
-  for (let i = typeAt; i < snapshot.nodes.length; i += fields.length) if (DATA_TYPES.has(names[snapshot.nodes[i]!]!)) count++
-  return count
-}
 
 /** Listeners on an event emitter, all events together: a library that keeps one per connection shows here. */
 function listeners (emitter: unknown): number {

@@ -20,7 +20,7 @@ import { encodePacket } from '../src/wire/packet.js'
 import { MessageType, type Packet } from '../src/wire/packet-types.js'
 import { Engine, EventKind } from '../simulator/engine.js'
 import { VirtualClock } from '../simulator/virtual-clock.js'
-import { report } from './harness.js'
+import { liveObjects, report } from './harness.js'
 
 /** One new visitor this often (virtual ms); with DWELL_MS it keeps about 10 at the relay at once. */
 const ARRIVAL_EVERY_MS = 3_000
@@ -34,8 +34,8 @@ const HOSTILE_KINDS = 5
 interface Visitor { node: MeshNode, transport: MemoryTransport, pipe: MemoryPipe }
 
 export interface SoakResult {
-  /** Heap used plus array buffers after a full collection, bytes, at each checkpoint's visitor count. */
-  checkpoints: Array<{ visitors: number, bytes: number }>
+  /** After a full collection, at each checkpoint's visitor count: heap used plus array buffers, and live data objects. */
+  checkpoints: Array<{ visitors: number, bytes: number, objects: number }>
   relayStats: ReturnType<MeshNode['stats']>
   /** Private messages the visitors sent, and delivery receipts they got back. */
   privateSent: number
@@ -126,7 +126,7 @@ export async function soak (visitors: number, checkpointEvery: number, seed = 1)
   const measure = (): void => {
     gc()
     const m = process.memoryUsage()
-    checkpoints.push({ visitors: arrived, bytes: m.heapUsed + m.arrayBuffers })
+    checkpoints.push({ visitors: arrived, bytes: m.heapUsed + m.arrayBuffers, objects: liveObjects() })
   }
   measure()
   while (arrived < visitors) {
@@ -147,10 +147,13 @@ export async function run (): Promise<void> {
   const result = await soak(visitors, every)
   const mb = (bytes: number): number => bytes / 1048576
   for (const c of result.checkpoints) report(`soak relay heap after ${c.visitors} visitors`, mb(c.bytes), 'MB')
+  for (const c of result.checkpoints) report(`soak live objects after ${c.visitors} visitors`, c.objects, 'objects')
   const half = result.checkpoints.slice(Math.floor(result.checkpoints.length / 2))
   const first = half[0]!
   const last = half[half.length - 1]!
-  report('soak heap growth over the second half', (last.bytes - first.bytes) / 1024 / ((last.visitors - first.visitors) / 1000), 'KB per 1000 visitors')
+  const thousands = (last.visitors - first.visitors) / 1000
+  report('soak heap growth over the second half', (last.bytes - first.bytes) / 1024 / thousands, 'KB per 1000 visitors')
+  report('soak live objects added over the second half', (last.objects - first.objects) / thousands, 'per 1000 visitors')
   report('soak virtual hours', visitors * ARRIVAL_EVERY_MS / 3_600_000, 'h')
   report('soak private messages shown at the relay', result.relayStats.private.shown, 'messages')
   report('soak private messages receipted', 100 * result.receipts / result.privateSent, '%')
