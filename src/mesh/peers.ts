@@ -310,8 +310,7 @@ export class PeerTable {
   pins (): Array<[string, PeerKeys]> {
     const out: Array<[string, PeerKeys]> = []
     for (let slot = this.slots.oldest; slot !== -1; slot = this.slots.newer(slot)) {
-      const key = this.slots.keyOf(slot)
-      out.push([toHex(idOfKey(key)), this.pinned(key)!])
+      out.push([toHex(idOfKey(this.slots.keyOf(slot))), this.keysAt(slot)])
     }
     return out
   }
@@ -319,7 +318,11 @@ export class PeerTable {
   /** The pinned keys for a peer, present or not: what its signatures must verify against. */
   pinned (key: string): PeerKeys | undefined {
     const slot = this.slots.find(key)
-    if (slot === -1) return undefined
+    return slot === -1 ? undefined : this.keysAt(slot)
+  }
+
+  /** Copies of the keys pinned in `slot`. */
+  private keysAt (slot: number): PeerKeys {
     const at = this.pinHandles[slot]! * PIN_BYTES
     const bytes = this.pinPool.bytes
     return {
