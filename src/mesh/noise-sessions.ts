@@ -28,9 +28,6 @@ export const RESPONDER_TIMEOUT_MS = 20_000
  */
 export const HANDSHAKES_PER_PEER_PER_MINUTE = 10
 export const HANDSHAKES_PER_MINUTE = 30
-
-/** The origin of handshakes we start on our own behalf (sends, retries), with its own budget. */
-const LOCAL: object = {}
 /** Our choice: an initiation that times out is retried with a fresh ephemeral this many times in all. */
 export const HANDSHAKE_ATTEMPTS = 3
 /** Our choice: payloads waiting for one peer's session; the oldest goes first when more come. */
@@ -50,6 +47,9 @@ export const DECRYPT_FAILURES_BEFORE_HANDSHAKE = 3
 export const RESPONDER_RECOVERY_MS = 200
 
 const MINUTE_MS = 60_000
+
+/** The origin of handshakes we start on our own behalf (sends, retries), with its own budget. */
+const LOCAL: object = {}
 
 export interface NoiseSessionsDeps {
   crypto: CryptoProvider
@@ -237,13 +237,11 @@ export class NoiseSessions {
   }
 
   /**
-   * A new session for a peer that sent us something, if the global handshake limit has room: anyone can
-   * claim any ID, and without the limit a stream of made-up IDs would push every real session out.
+   * A new session for a peer that sent us something, if the handshake budget of `via` has room: anyone
+   * can claim any ID, and without the limit a stream of made-up IDs would push every real session out.
    */
   private createLimited (peerId: Uint8Array, via: object): Session | undefined {
-    const recent = this.recentFrom(via)
-    prune(recent, this.deps.clock.now())
-    if (recent.length >= HANDSHAKES_PER_MINUTE) {
+    if (this.recentFrom(via, this.deps.clock.now()).length >= HANDSHAKES_PER_MINUTE) {
       this.counters.handshakesLimited++
       return undefined
     }
@@ -379,9 +377,8 @@ export class NoiseSessions {
   /** The rate limits, counted over the last minute; a refused handshake is counted. */
   private allow (session: Session, via: object): boolean {
     const now = this.deps.clock.now()
-    const recent = this.recentFrom(via)
+    const recent = this.recentFrom(via, now)
     prune(session.recent, now)
-    prune(recent, now)
     if (session.recent.length >= HANDSHAKES_PER_PEER_PER_MINUTE || recent.length >= HANDSHAKES_PER_MINUTE) {
       this.counters.handshakesLimited++
       return false
@@ -391,9 +388,11 @@ export class NoiseSessions {
     return true
   }
 
-  private recentFrom (via: object): number[] {
+  /** The handshakes charged to `via` within the minute before `now`. */
+  private recentFrom (via: object, now: number): number[] {
     let recent = this.recentByOrigin.get(via)
     if (recent === undefined) { recent = []; this.recentByOrigin.set(via, recent) }
+    prune(recent, now)
     return recent
   }
 }
