@@ -28,6 +28,13 @@ export function report (name: string, value: number, unit: string): void {
   process.stdout.write(`${name}: ${shown} ${unit}\n`)
 }
 
+/** A full garbage collection; the benches that measure memory run with `--expose-gc`, and say so if not. */
+export function collectGarbage (): void {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (gc === undefined) throw new Error('run node with --expose-gc')
+  gc()
+}
+
 /** Heap snapshot node types that are program data; the rest is compiled code and V8's own bookkeeping. */
 const DATA_TYPES = new Set(['object', 'closure', 'array', 'string', 'concatenated string', 'sliced string', 'number', 'native', 'symbol', 'bigint', 'regexp'])
 

@@ -20,7 +20,7 @@ import { encodePacket } from '../src/wire/packet.js'
 import { MessageType, type Packet } from '../src/wire/packet-types.js'
 import { Engine, EventKind } from '../simulator/engine.js'
 import { VirtualClock } from '../simulator/virtual-clock.js'
-import { liveObjects, report } from './harness.js'
+import { collectGarbage, liveObjects, report } from './harness.js'
 
 /** One new visitor this often (virtual ms); with DWELL_MS it keeps about 10 at the relay at once. */
 const ARRIVAL_EVERY_MS = 3_000
@@ -46,8 +46,6 @@ export interface SoakResult {
 }
 
 export async function soak (visitors: number, checkpointEvery: number, seed = 1): Promise<SoakResult> {
-  const gc = (globalThis as { gc?: () => void }).gc
-  if (gc === undefined) throw new Error('run node with --expose-gc')
   const started = performance.now()
   const logger = pino({ level: 'silent' })
   const random = new SeededRandom(seed)
@@ -124,7 +122,7 @@ export async function soak (visitors: number, checkpointEvery: number, seed = 1)
 
   const checkpoints: SoakResult['checkpoints'] = []
   const measure = (): void => {
-    gc()
+    collectGarbage()
     const m = process.memoryUsage()
     checkpoints.push({ visitors: arrived, bytes: m.heapUsed + m.arrayBuffers, objects: liveObjects() })
   }
