@@ -97,8 +97,11 @@ const MOBILITY_KEYS = new Set(['kind', 'speed', 'pauseSeconds'])
 const CHURN_KEYS = new Set(['leavesPerNodePerHour', 'crashesPerNodePerHour', 'restartAfterSeconds'])
 const RADIO_KEYS = new Set(['profile', 'profiles', 'pathLossExponent', 'rssiAt1mDbm', 'shadowingSigmaDb', 'gateDbm', 'halfLossDbm', 'lossSlopeDb', 'extraLoss', 'maxLinks'])
 
-/** What a scenario may set of a node's configuration: the policy, pins and inflater are not data. */
-export type ScenarioNodeConfig = Omit<NodeConfig, 'policy' | 'pins' | 'inflater'>
+/**
+ * What a scenario may set of a node's configuration: the policy, pins and inflater are not data, and a
+ * simulated node always lets bugs throw (`meshNodeFactory`).
+ */
+export type ScenarioNodeConfig = Omit<NodeConfig, 'policy' | 'pins' | 'inflater' | 'internalErrors'>
 
 type Field =
   | { type: 'boolean' }

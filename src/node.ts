@@ -6,7 +6,7 @@ import { acceptAnnounce } from './crypto/announce-acceptance.js'
 import type { Identity } from './crypto/identity.js'
 import type { CryptoProvider } from './crypto/provider.js'
 import { signPacket, verifyPacket } from './crypto/signing.js'
-import type { Logger } from './logger.js'
+import { worthLogging, type Logger } from './logger.js'
 import { AnnounceSync } from './mesh/announce-sync.js'
 import type { Link, Transport } from './mesh/link.js'
 import { NoiseSessions, type NoiseCounters } from './mesh/noise-sessions.js'
@@ -231,6 +231,8 @@ class Node implements MeshNode {
   private readonly listeners: { [K in keyof MeshEvents]?: Set<(event: MeshEvents[K]) => void> } = {}
   private readonly log: Logger
   private readonly config: NodeConfig
+  /** Listener exceptions so far, for thinning their warnings. */
+  private listenerFailures = 0
   private readonly policy: RelayPolicy
   private readonly security: PacketSecurity
   private running = false
@@ -445,7 +447,8 @@ class Node implements MeshNode {
    * simulation every node sees hundreds of peers appear (3 000 nodes, first 3 s: 3 % of CPU in toHex with
    * nobody listening). Listeners run inside a frame's walk: one that throws (the CLI's store on a full
    * SD card) would abandon the frame half-handled and, under a radio library's callback, end the
-   * process. So it is logged, and the other listeners and the frame go on.
+   * process. So it is logged (thinned: one may throw on every message), and the other listeners and the
+   * frame go on.
    */
   private emitLazily<K extends keyof MeshEvents> (event: K, make: () => MeshEvents[K]): void {
     const set = this.listeners[event] as Set<(event: MeshEvents[K]) => void> | undefined
@@ -455,7 +458,8 @@ class Node implements MeshNode {
       try {
         listener(value)
       } catch (error) {
-        this.log.warn({ err: error, event }, 'a listener threw')
+        const count = ++this.listenerFailures
+        if (worthLogging(count)) this.log.warn({ err: error, event, count }, 'a listener threw')
       }
     }
   }

@@ -68,7 +68,7 @@
 //                       of 16–20 (docs/policies.md, "Mixed link sizes").
 import type { Clock, Random, TimerId } from '../clock.js'
 import type { CryptoProvider } from '../crypto/provider.js'
-import type { Logger } from '../logger.js'
+import { worthLogging, type Logger } from '../logger.js'
 import { DecodeError } from '../wire/decode-error.js'
 import { decodeFragment, FRAGMENT_ORIGINAL_TYPE_AT } from '../wire/fragment.js'
 import { decodePacket, emptyFrameHeader, encodedPacketLength, encodePacket, peekHeader, TTL_AT, TYPE_AT, type FrameHeader } from '../wire/packet.js'
@@ -80,7 +80,7 @@ import { FrameSlab } from './frame-slab.js'
 import { NeighbourSet } from './neighbour-set.js'
 import { chunkSize, fragmentFrame, fragmentIdFor, frameLimit } from './fragmenter.js'
 import type { Link } from './link.js'
-import { peerKey, type Peer, type PeerKeys, type PeerTable } from './peers.js'
+import { peerKey, toHex, type Peer, type PeerKeys, type PeerTable } from './peers.js'
 import { NEWCOMER_WINDOW_MS, type RelayDecision, type RelayPolicy } from './policy/relay-policy.js'
 import { Reassembler, type ReassemblerOptions } from './reassembler.js'
 import { SendQueue, type SendQueueOptions } from './send-queue.js'
@@ -98,6 +98,8 @@ export const MAX_CLOCK_SKEW_MS = 120_000
 export const RSR_WINDOW_MS = 30_000
 /** [iOS] TransportConfig bleLinkRebindCooldownSeconds (BLEIngressLinkRegistry): a link bound to a peer keeps it this long. */
 export const LINK_REBIND_COOLDOWN_MS = 60_000
+/** How much of a frame that met a bug goes into the log: the header, sender and the payload's start. */
+const LOGGED_FRAME_BYTES = 64
 /**
  * Relay upgrades per packet (see step 6 above). The clamped TTL can only rise from 1 to MAX_TTL, so the
  * bound is MAX_TTL − 1; it is kept explicit so a duplicate storm can never re-run relays without end.
@@ -167,6 +169,14 @@ export interface RouterConfig {
   fragmentDedup?: DedupOptions
   reassembly?: ReassemblerOptions
   queue?: SendQueueOptions
+  /**
+   * What a bug met while handling an incoming frame does (an exception that is not a DecodeError).
+   * 'contain', the default: the frame is dropped (`dropped.internalError`), logged at error, and the node
+   * goes on. Frames arrive under a radio library's callback, where an exception ends the process and with
+   * it every neighbour's links and sessions; a peer that found such a frame could send it again after
+   * each restart. 'throw' lets it propagate, so the simulator and tests meet bugs where they happen.
+   */
+  internalErrors?: 'contain' | 'throw'
 }
 
 export interface RouterDeps {
@@ -339,8 +349,9 @@ export class Router {
     this.openLinks = [...this.openLinks, link]
     this.linksChangedAt = this.deps.clock.now()
     this.othersCache.clear()
+    const contain = this.deps.config?.internalErrors !== 'throw'
     link.attach({
-      onFrame: frame => this.receive(state, frame),
+      onFrame: contain ? frame => this.receiveContained(state, frame) : frame => this.receive(state, frame),
       onDrain: () => state.queue.drain(),
       onClose: reason => this.linkClosed(state, reason),
     })
@@ -413,6 +424,16 @@ export class Router {
   }
 
   // ---- ingress ------------------------------------------------------------------------------------
+
+  /** `receive`, with a bug in it costing only this frame (RouterConfig.internalErrors). */
+  private receiveContained (state: LinkState, frame: Uint8Array): void {
+    try {
+      this.receive(state, frame)
+    } catch (error) {
+      const count = this.deps.counters.drop('internalError')
+      if (worthLogging(count)) this.log.error({ err: error, link: state.link.id, frame: toHex(frame.subarray(0, LOGGED_FRAME_BYTES)), count }, 'a frame met a bug and was dropped')
+    }
+  }
 
   receive (state: LinkState, frame: Uint8Array): void {
     if (this.stopped) return

@@ -33,6 +33,8 @@ export const DROP_REASONS = [
   'syncRequest',
   /** A source route named a hop twice; not relayed. */
   'routeLoop',
+  /** Handling the frame met a bug (an exception other than DecodeError); the node went on without it. */
+  'internalError',
 ] as const
 export type DropReason = typeof DROP_REASONS[number]
 
@@ -105,9 +107,10 @@ export class Counters {
   readonly dropped = new Float64Array(DROP_REASONS.length)
   readonly framesOutByType = new Float64Array(256)
 
-  drop (reason: DropReason, count = 1): void {
+  /** Counts `count` drops for `reason` and returns how many there have been. */
+  drop (reason: DropReason, count = 1): number {
     const i = DROP_INDEX[reason]
-    this.dropped[i] = this.dropped[i]! + count
+    return (this.dropped[i] = this.dropped[i]! + count)
   }
 
   /** One frame handed to a link; `kindType` is the original type (a fragment's payload type). */

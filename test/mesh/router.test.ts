@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest'
 import { sha256 } from '@noble/hashes/sha2.js'
-import pino from 'pino'
+import pino, { type Logger } from 'pino'
 import { LINK_SLOTS } from '../../src/mesh/dedup.js'
-import { Router, LINK_REBIND_COOLDOWN_MS, RSR_WINDOW_MS, NEIGHBOUR_MAX_AGE_MS, TWO_HOP_STABLE_MS, MAX_CLOCK_SKEW_MS, MAX_TTL_UPGRADES, HOLD_MAX_PER_SENDER, HOLD_MAX_TOTAL, HOLD_MS, type PacketSecurity, type RouterHandlers } from '../../src/mesh/router.js'
+import { Router, type RouterConfig, LINK_REBIND_COOLDOWN_MS, RSR_WINDOW_MS, NEIGHBOUR_MAX_AGE_MS, TWO_HOP_STABLE_MS, MAX_CLOCK_SKEW_MS, MAX_TTL_UPGRADES, HOLD_MAX_PER_SENDER, HOLD_MAX_TOTAL, HOLD_MS, type PacketSecurity, type RouterHandlers } from '../../src/mesh/router.js'
 import { PeerTable, peerKey } from '../../src/mesh/peers.js'
 import { Counters } from '../../src/mesh/stats.js'
 import { floodPolicy } from '../../src/mesh/policy/flood.js'
@@ -92,7 +92,10 @@ class FakeLink implements Link {
   deliver (frame: Uint8Array): void { this.handlers.onFrame(frame) }
 }
 
-function setup (policy: RelayPolicy = floodPolicy, links = 3, seed = 1) {
+/** What a test may change of `setup`'s router beyond its policy: bugs throw unless a test says otherwise. */
+interface SetupOptions { logger?: Logger, internalErrors?: RouterConfig['internalErrors'], onPublicMessage?: (text: string) => void }
+
+function setup (policy: RelayPolicy = floodPolicy, links = 3, seed = 1, o: SetupOptions = {}) {
   const clock = new ManualClock(NOW)
   const counters = new Counters()
   const peers = new PeerTable()
@@ -104,13 +107,17 @@ function setup (policy: RelayPolicy = floodPolicy, links = 3, seed = 1) {
   const handlers: RouterHandlers = {
     onPeerAppeared: p => events.push(['appeared', p.nickname]),
     onPeerLeft: (p, r) => events.push(['left', `${p.nickname}:${r}`]),
-    onPublicMessage: p => events.push(['message', new TextDecoder().decode(p.payload)]),
+    onPublicMessage: p => {
+      const text = new TextDecoder().decode(p.payload)
+      o.onPublicMessage?.(text)
+      events.push(['message', text])
+    },
     onPacket: p => events.push(['packet', p.type]),
     onAnnounce: (_, p, frame) => announced.push([p.senderId[0]!, frame[2]!]),
     onLinkUp: l => linkEvents.push(`up ${l.id}`),
     onLinkDown: (l, reason) => linkEvents.push(`down ${l.id}: ${reason}`),
   }
-  const router = new Router({ localId: me.id, clock, random: new SeededRandom(seed), crypto: fakeCrypto, logger: pino({ level: 'silent' }), policy, peers, counters, security, handlers, config: { queue: { fragmentSpacingMs: 0 } } })
+  const router = new Router({ localId: me.id, clock, random: new SeededRandom(seed), crypto: fakeCrypto, logger: o.logger ?? pino({ level: 'silent' }), policy, peers, counters, security, handlers, config: { queue: { fragmentSpacingMs: 0 }, internalErrors: o.internalErrors ?? 'throw' } })
   const ls = Array.from({ length: links }, (_, i) => new FakeLink(`l${i}`))
   for (const l of ls) router.addLink(l)
   const messages = (): unknown[] => events.filter(e => e[0] === 'message').map(e => e[1])
@@ -126,6 +133,33 @@ describe('Router', () => {
     links[1]!.deliver(alice.message('hi'))
     expect(counters.snapshot().dropped.decode).toBe(4)
     expect(messages()).toEqual(['hi'])
+  })
+
+  test('router — a frame that meets a bug is dropped and logged (thinned), and every link goes on', () => {
+    const lines: Array<{ msg: string, count: number, link: string, frame: string, err: { message: string } }> = []
+    const logger = pino({ level: 'error' }, { write: (line: string) => { lines.push(JSON.parse(line) as typeof lines[number]) } })
+    const bug = (text: string): void => { if (text.startsWith('boom')) throw new TypeError('a bug in the handler') }
+    const { links, counters, messages } = setup(floodPolicy, 3, 1, { logger, internalErrors: 'contain', onPublicMessage: bug })
+    const alice = new Peer(1)
+    links[0]!.deliver(alice.announce())
+    const first = alice.message('boom 0')
+    for (let i = 0; i < 1_005; i++) links[0]!.deliver(i === 0 ? first : alice.message(`boom ${i}`))
+    links[0]!.deliver(alice.message('after, same link'))
+    links[1]!.deliver(alice.message('after, other link'))
+    expect(messages()).toEqual(['after, same link', 'after, other link'])
+    expect(counters.snapshot().dropped.internalError).toBe(1_005)
+    // The first ten in full, then one in a thousand: a neighbour must not fill the log at will.
+    expect(lines.map(l => [l.msg, l.count, l.link])).toEqual([...Array.from({ length: 10 }, (_, i) => i + 1), 1_000].map(n => ['a frame met a bug and was dropped', n, 'l0']))
+    expect(lines[0]!.err.message).toBe('a bug in the handler')
+    expect(lines[0]!.frame).toBe(Buffer.from(first.subarray(0, 64)).toString('hex'))
+  })
+
+  test('router — with internalErrors: throw, a bug reaches the link that delivered the frame', () => {
+    const { links, counters } = setup(floodPolicy, 3, 1, { onPublicMessage: () => { throw new TypeError('a bug in the handler') } })
+    const alice = new Peer(1)
+    links[0]!.deliver(alice.announce())
+    expect(() => links[0]!.deliver(alice.message('boom'))).toThrow('a bug in the handler')
+    expect(counters.snapshot().dropped.internalError).toBe(0)
   })
 
   test('router — each new announce reaches onAnnounce once, with its frame; copies and rejected ones do not', () => {
