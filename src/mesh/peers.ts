@@ -13,7 +13,7 @@ import { deleteAt, mixWords, widened } from './slots.js'
  * earlier 90 s one lost relayed announce flapped it.
  */
 export const PEER_STALE_MS = 180_000
-/** Our bound on remembered pins (announces are cheap to forge under fresh IDs); the oldest pin goes first. */
+/** Our bound on remembered pins (announces are cheap to forge under fresh IDs); the pin of the peer that arrived longest ago goes first. */
 export const MAX_PINNED_PEERS = 4096
 
 export interface PeerKeys {
@@ -112,14 +112,14 @@ class PeerSnapshot implements Peer {
 }
 
 /**
- * Peer ID → slot by open addressing over the ID's two 32-bit words, and the slots in pin order (oldest
+ * Peer ID → slot by open addressing over the ID's two 32-bit words, and the slots in arrival order (oldest
  * first) as a linked list, all in typed arrays: a Map from key strings cost ≈ 60 bytes a peer more (its
  * entry plus the string it keeps; heap snapshot, 3 000 nodes: 37 MB of map tables, and key strings).
  */
 class SlotIndex {
   /** Per slot: the ID's high and low words. */
   private words = new Uint32Array(INITIAL_SLOTS * 2)
-  /** Per slot: the next older and next newer slot in pin order, -1 at either end. */
+  /** Per slot: the next older and next newer slot in arrival order, -1 at either end. */
   private olderOf = new Int32Array(INITIAL_SLOTS)
   private newerOf = new Int32Array(INITIAL_SLOTS)
   /** Linear probing: slot + 1, 0 empty; at least twice the slot capacity, a power of two. */
@@ -136,12 +136,12 @@ class SlotIndex {
     return mixWords(this.words[slot * 2]!, this.words[slot * 2 + 1]!) & this.mask
   }
 
-  /** The oldest slot in pin order, or -1. */
+  /** The oldest slot in arrival order, or -1. */
   get oldest (): number {
     return this.oldestSlot
   }
 
-  /** The slot pinned right after `slot`, or -1. */
+  /** The next newer slot after `slot`, or -1. */
   newer (slot: number): number {
     return this.newerOf[slot]!
   }
@@ -163,16 +163,12 @@ class SlotIndex {
     return String.fromCharCode(hi >>> 16, hi & 0xffff, lo >>> 16, lo & 0xffff)
   }
 
-  /** Adds `key` (not present) in `slot`, as the newest pin. `slot` must be below the capacity given to `reserve`. */
+  /** Adds `key` (not present) in `slot`, as the newest. `slot` must be below the capacity given to `reserve`. */
   insert (key: string, slot: number): void {
     this.words[slot * 2] = wordOf(key, 0)
     this.words[slot * 2 + 1] = wordOf(key, 2)
     this.place(slot)
-    this.olderOf[slot] = this.newestSlot
-    this.newerOf[slot] = -1
-    if (this.newestSlot === -1) this.oldestSlot = slot
-    else this.newerOf[this.newestSlot] = slot
-    this.newestSlot = slot
+    this.link(slot)
     this.count++
   }
 
@@ -182,13 +178,33 @@ class SlotIndex {
     let p = this.home(slot)
     while (table[p] !== slot + 1) p = (p + 1) & mask
     deleteAt(table, mask, p, this.homeOf)
+    this.unlink(slot)
+    this.count--
+  }
+
+  /** Moves `slot` to the newest end of the order. */
+  toNewest (slot: number): void {
+    if (slot === this.newestSlot) return
+    this.unlink(slot)
+    this.link(slot)
+  }
+
+  /** Appends `slot` to the order as the newest. */
+  private link (slot: number): void {
+    this.olderOf[slot] = this.newestSlot
+    this.newerOf[slot] = -1
+    if (this.newestSlot === -1) this.oldestSlot = slot
+    else this.newerOf[this.newestSlot] = slot
+    this.newestSlot = slot
+  }
+
+  private unlink (slot: number): void {
     const older = this.olderOf[slot]!
     const newer = this.newerOf[slot]!
     if (older === -1) this.oldestSlot = newer
     else this.newerOf[older] = newer
     if (newer === -1) this.newestSlot = older
     else this.olderOf[newer] = older
-    this.count--
   }
 
   /** Makes room for slots below `capacity`. */
@@ -248,7 +264,12 @@ export interface PeerTableOptions {
  * and the nickname's string fewer when the pool is shared).
  */
 export class PeerTable {
-  /** Every pin's slot, in pin order (the eviction order). */
+  /**
+   * Every pin's slot, in order of the peer's latest arrival (new, or back after leaving or going stale):
+   * the eviction order. The store keeps the pins of the peers that arrived last, so a relay that restarts
+   * forgets the same ones this table would; and a friend who comes by every day keeps their pin however
+   * many strangers pass between visits.
+   */
   private readonly slots = new SlotIndex()
   private nicknames: string[] = []
   private readonly pinPool: PinPool
@@ -306,7 +327,7 @@ export class PeerTable {
     return slot === -1 ? undefined : this.snapshot(slot)
   }
 
-  /** Every pin, oldest first, as the `pins` option takes them: what a store keeps across restarts. */
+  /** Every pin, least recently arrived first, as the `pins` option takes them: what a store keeps across restarts. */
   pins (): Array<[string, PeerKeys]> {
     const out: Array<[string, PeerKeys]> = []
     for (let slot = this.slots.oldest; slot !== -1; slot = this.slots.newer(slot)) {
@@ -355,6 +376,7 @@ export class PeerTable {
         this.flags[slot] = PRESENT | routingBits(hops, fullFanout)
         return 'refreshed'
       }
+      this.slots.toNewest(slot)
     } else {
       if (!fitsPin(keys)) return 'keyMismatch'
       slot = this.pin(key, keys)
@@ -465,7 +487,7 @@ export class PeerTable {
     return fitsPin(keys) && pinEquals(this.pinPool.bytes, this.pinHandles[slot]!, keys.noisePublicKey, keys.signingPublicKey)
   }
 
-  /** Pins `keys` (32 + 32 bytes) for `key` in a fresh slot, evicting the oldest absent peer's pin when full. */
+  /** Pins `keys` (32 + 32 bytes) for `key` in a fresh slot, evicting the pin of the absent peer that arrived longest ago when full. */
   private pin (key: string, keys: PeerKeys): number {
     if (this.slots.count >= this.maxPinned) {
       for (let old = this.slots.oldest; old !== -1; old = this.slots.newer(old)) {

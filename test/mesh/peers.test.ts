@@ -105,7 +105,7 @@ describe('PeerTable', () => {
     expect(t.lastArrivalAt).toBe(45)
   })
 
-  test('peers — pins() lists every pin oldest first, present or not, and a table made from them pins the same', () => {
+  test('peers — pins() lists every pin, least recently arrived first, present or not, and a table made from them pins the same', () => {
     const t = new PeerTable({ maxPinned: 3 })
     t.announce(id(1), 'a', keys(1), 0)
     t.announce(id(2), 'b', keys(2), 0)
@@ -221,6 +221,23 @@ describe('PeerTable', () => {
     }
   })
 
+  test('peers — a returning peer becomes the newest arrival: a friend who comes back keeps the pin while strangers pass', () => {
+    const t = new PeerTable({ maxPinned: 3 })
+    const friend = id(1)
+    t.announce(friend, 'friend', keys(1), 0)
+    t.remove(peerKey(friend))
+    for (let n = 2; n <= 7; n++) {
+      t.announce(id(n), `stranger ${n}`, keys(n), n)
+      t.remove(peerKey(id(n)))
+      if (n % 2 === 0) { // the friend comes by between every two strangers
+        expect(t.announce(friend, 'friend', keys(1), n)).toBe('new')
+        t.remove(peerKey(friend))
+      }
+    }
+    expect(t.announce(friend, 'impostor', keys(9), 8)).toBe('keyMismatch')
+    expect(t.pins().map(([hex]) => hex)).toEqual([toHex(id(6)), toHex(friend), toHex(id(7))])
+  })
+
   test('peers — evicting the newest pin keeps the pin order for the ones after it', () => {
     const t = new PeerTable({ maxPinned: 2 })
     t.announce(id(1), 'a', keys(1), 0)
@@ -248,7 +265,7 @@ describe('PeerTable', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 24 }), fc.array(op, { maxLength: 300 }), (maxPinned, ops) => {
       const staleMs = 100
       const t = new PeerTable({ staleMs, maxPinned })
-      const pins = new Map<number, number>() // who → key set; insertion order is pin age
+      const pins = new Map<number, number>() // who → key set; insertion order is the order of latest arrival
       const present = new Map<number, { nick: string, first: number, last: number, ts: number, at: number }>()
       let now = 0
       for (const o of ops) {
@@ -276,8 +293,10 @@ describe('PeerTable', () => {
                 const old = [...pins.keys()].find(w => !present.has(w))
                 if (old !== undefined) pins.delete(old)
               }
-              pins.set(o.who, o.keySet)
+            } else {
+              pins.delete(o.who) // back: now the newest arrival
             }
+            pins.set(o.who, o.keySet)
             expected = 'new'
             present.set(o.who, { nick: o.nick, first: now, last: now, ts: -Infinity, at: -Infinity })
           }
