@@ -71,7 +71,7 @@ async function child (nodes: number, seconds: number): Promise<void> {
     const now = performance.now()
     if (now - lastLine < PROGRESS_LINE_MS) return
     lastLine = now
-    process.stderr.write(`sim bench ${nodes} nodes: ${(fraction * 100).toFixed(0)} % of virtual time, rss ${Math.round(process.memoryUsage().rss / 1_048_576)} MB\n`)
+    process.stderr.write(`sim bench ${nodes} nodes: ${(fraction * 100).toFixed(1)} % of virtual time, rss ${Math.round(process.memoryUsage().rss / 1_048_576)} MB\n`)
   }
   const r = await runSimulation({ scenario, nodeFactory: meshNodeFactory, policy: DEFAULT_POLICY, onProgress })
   const cpu = process.cpuUsage(cpu0)

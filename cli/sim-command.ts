@@ -273,6 +273,14 @@ function pct (v: number): string {
   return Number.isFinite(v) ? `${(v * 100).toFixed(1)} %` : '—'
 }
 
+/**
+ * Progress in tenths of a percent: a large run's start-up storm holds most of its work in the first few
+ * virtual seconds, and whole percents stood still there for half an hour.
+ */
+function percent (fraction: number): string {
+  return (fraction * 100).toFixed(1)
+}
+
 /** The progress bar (a TTY) or a line every PROGRESS_LINE_MS (a log), from PROGRESS_AFTER_MS on. */
 export function progressReporter (io: SimIO, label: string, clock: () => number = () => performance.now()):
 { update: (fraction: number) => void, done: () => void } {
@@ -288,10 +296,10 @@ export function progressReporter (io: SimIO, label: string, clock: () => number 
         if (now - lastDraw < PROGRESS_REDRAW_MS) return
         const width = 30
         const filled = Math.round(fraction * width)
-        io.stderr(`\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)} % ${(elapsed / 1000).toFixed(0)} s`)
+        io.stderr(`\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${percent(fraction).padStart(5)} % ${(elapsed / 1000).toFixed(0)} s`)
       } else {
         if (drawn && now - lastDraw < PROGRESS_LINE_MS) return
-        io.stderr(`sim ${label}: ${(fraction * 100).toFixed(0)} % after ${(elapsed / 1000).toFixed(0)} s\n`)
+        io.stderr(`sim ${label}: ${percent(fraction)} % after ${(elapsed / 1000).toFixed(0)} s\n`)
       }
       lastDraw = now
       drawn = true

@@ -219,11 +219,11 @@ describe('progressReporter', () => {
     at(PROGRESS_AFTER_MS - 1, 0.1)
     expect(io.err).toBe('')
     at(PROGRESS_AFTER_MS, 0.5)
-    expect(io.err).toBe(`\rflood [${'#'.repeat(15)}${'-'.repeat(15)}]  50 % 2 s`)
+    expect(io.err).toBe(`\rflood [${'#'.repeat(15)}${'-'.repeat(15)}]  50.0 % 2 s`)
     at(PROGRESS_AFTER_MS + PROGRESS_REDRAW_MS - 1, 0.6)
     expect(io.err.split('\r')).toHaveLength(2)
     at(PROGRESS_AFTER_MS + PROGRESS_REDRAW_MS, 1)
-    expect(io.err.endsWith(`\rflood [${'#'.repeat(30)}] 100 % 2 s`)).toBe(true)
+    expect(io.err.endsWith(`\rflood [${'#'.repeat(30)}] 100.0 % 2 s`)).toBe(true)
     done()
     expect(io.err.endsWith('\r\x1b[K')).toBe(true)
   })
@@ -231,11 +231,11 @@ describe('progressReporter', () => {
   test('progressReporter — a log gets a line at once after PROGRESS_AFTER_MS, then one every PROGRESS_LINE_MS, and no clearing', () => {
     const { io, at, done } = reporter(false)
     at(PROGRESS_AFTER_MS - 1, 0.1)
-    at(PROGRESS_AFTER_MS, 0.25)
+    at(PROGRESS_AFTER_MS, 0.0213)
     at(PROGRESS_AFTER_MS + PROGRESS_LINE_MS - 1, 0.5)
     at(PROGRESS_AFTER_MS + PROGRESS_LINE_MS, 0.75)
     done()
-    expect(io.err).toBe('sim flood: 25 % after 2 s\nsim flood: 75 % after 12 s\n')
+    expect(io.err).toBe('sim flood: 2.1 % after 2 s\nsim flood: 75.0 % after 12 s\n')
   })
 
   test('progressReporter — a short run draws nothing and clears nothing', () => {
