@@ -180,7 +180,13 @@ export interface MeshNode {
   stats (): NodeStats
 }
 
-export type NodeStats = MeshStats & { noise: NoiseCounters, private: PrivateChatCounters, holding: NodeHolding }
+export type NodeStats = MeshStats & {
+  noise: NoiseCounters
+  private: PrivateChatCounters
+  holding: NodeHolding
+  /** How far (ms) our neighbours' clocks are ahead of ours, by their direct announces; 0 unless most links agree ours is off (`src/mesh/mesh-time.ts`). */
+  clockOffsetMs: number
+}
 
 /**
  * What the node holds at this moment, table by table. Each is bounded, so a relay that runs for weeks
@@ -416,7 +422,7 @@ class Node implements MeshNode {
   }
 
   stats (): NodeStats {
-    return { ...this.counters.snapshot(), noise: { ...this.sessions.counters }, private: { ...this.chat.counters }, holding: this.holding() }
+    return { ...this.counters.snapshot(), noise: { ...this.sessions.counters }, private: { ...this.chat.counters }, holding: this.holding(), clockOffsetMs: this.router.clockOffsetMs }
   }
 
   private holding (): NodeHolding {
@@ -479,7 +485,7 @@ class Node implements MeshNode {
       version: payload.length > V1_MAX_PAYLOAD ? 2 : 1,
       type,
       ttl,
-      timestamp: BigInt(Math.floor(this.o.clock.now())),
+      timestamp: BigInt(Math.floor(this.router.meshNow())),
       senderId: this.o.identity.peerId,
       recipientId,
       route: [],
@@ -566,7 +572,7 @@ class Node implements MeshNode {
   private requestSync (link: Link): void {
     const peer = this.router.linkPeer(link)
     if (this.sync === null || !this.running || link.closed || peer === null) return
-    const payload = this.sync.requestPayload(this.o.clock.now())
+    const payload = this.sync.requestPayload(this.router.meshNow())
     this.router.originate(this.signed(MessageType.requestSync, payload, 0, hexToBytes(peer)), [link])
   }
 
@@ -583,7 +589,7 @@ class Node implements MeshNode {
     if (!this.sync.mayAnswer(requester, now)) { this.counters.drop('syncRateLimited'); return }
     let frames: Uint8Array[]
     try {
-      frames = this.sync.missing(decodeRequestSync(packet.payload), requester, now)
+      frames = this.sync.missing(decodeRequestSync(packet.payload), requester, this.router.meshNow())
     } catch (error) {
       if (error instanceof DecodeError) { this.counters.drop('syncRequest'); return }
       throw error

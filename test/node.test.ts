@@ -23,7 +23,7 @@ import { compressPayload, type Deflater } from '../src/wire/compression.js'
 import { decodeFragment } from '../src/wire/fragment.js'
 import { nodeDeflater } from '../src/wire/node-deflater.js'
 import { encodeUtf8 } from '../src/wire/utf8.js'
-import type { Random } from '../src/clock.js'
+import type { Clock, Random } from '../src/clock.js'
 import { signPacket } from '../src/crypto/signing.js'
 import { MessageType } from '../src/wire/packet-types.js'
 import { XXHandshake } from '../src/crypto/noise.js'
@@ -1152,6 +1152,30 @@ describe('MeshNode — private messages', () => {
     // 2 + 12 failures, of which the first ten are logged: one listener may throw on every message.
     const warned = lines.filter(l => l.msg === 'a listener threw')
     expect(warned.map(l => [l.event, l.count])).toEqual([['peerAppeared', 1], ['peerAppeared', 2], ...Array.from({ length: 8 }, (_, i) => ['message', i + 3])])
+  })
+
+  test.each([
+    ['two days behind (a Pi booted without a real-time clock, from its last saved time)', -2 * 86_400_000],
+    ['an hour ahead', 3_600_000],
+  ])('node — a relay whose clock is %s takes its neighbours\' time: it relays, and its own messages are shown', async (_, skewMs) => {
+    const w = new World(47)
+    const [a, b, c] = w.add(3) as [Member, Member, Member]
+    const clock: Clock = { now: () => w.clock.now() + skewMs, setTimer: (ms, fn) => w.clock.setTimer(ms, fn), clearTimer: id => { w.clock.clearTimer(id) } }
+    b.node = createNode({ identity: b.identity, transport: b.transport, clock, random: w.random.fork('b2'), crypto: nodeCrypto, logger: silent, config: { nickname: 'n1', internalErrors: 'throw' } })
+    b.node.on('message', m => b.received.push(m))
+    w.connect(a, b)
+    w.connect(b, c)
+    await w.startAll()
+    w.run(2_000)
+    expect(Math.abs(b.node.stats().clockOffsetMs + skewMs)).toBeLessThan(1_000)
+    a.node.sendPublic('across the relay')
+    b.node.sendPublic('from the relay')
+    w.run(2_000)
+    expect(c.received.map(m => m.text).sort()).toEqual(['across the relay', 'from the relay'])
+    expect(a.received.map(m => m.text)).toEqual(['from the relay'])
+    expect(b.received.map(m => m.text)).toEqual(['across the relay'])
+    expect(b.node.stats().dropped.stale).toBeLessThanOrEqual(2) // at most the announces that came before the vote could move it
+    expect(a.node.stats().clockOffsetMs).toBe(0) // one link, b's, which first stamped its wrong time: a keeps its own clock
   })
 
   test('node — a neighbour flooding handshake openers under made-up IDs does not keep another neighbour\'s private message out', async () => {

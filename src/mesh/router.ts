@@ -7,7 +7,9 @@
 //                       most receptions in a dense mesh; anything else goes on to step 1.
 //  1. decode            wire/packet; DecodeError → dropped.decode
 //  2. TTL clamp         received TTL capped at 7, as both phones do
-//  3. freshness         |timestamp − now| ≤ maxClockSkewMs (120 s) → dropped.stale; not checked for
+//  3. freshness         |timestamp − now| ≤ maxClockSkewMs (120 s) → dropped.stale, `now` being the mesh's
+//                       time (mesh-time.ts: our clock, unless most links' direct announces say it is off;
+//                       a direct announce votes just before this step); not checked for
 //                       REQUEST_SYNC, nor for RSR (a sync answer) on a link we sent a REQUEST_SYNC within
 //                       RSR_WINDOW_MS; elsewhere the RSR flag buys nothing
 //  4. own packets       sender is us → dropped.own
@@ -77,6 +79,7 @@ import { padFrame } from '../wire/padding.js'
 import { u32At } from '../wire/reader.js'
 import { DedupTable, fragmentKeyInto, frameKeyInto, LINK_SLOTS, packetKeyInto, type DedupOptions, FRAGMENT_DEDUP_MAX_AGE_MS, FRAGMENT_DEDUP_MAX_ENTRIES } from './dedup.js'
 import { FrameSlab } from './frame-slab.js'
+import { MeshTime } from './mesh-time.js'
 import { NeighbourSet } from './neighbour-set.js'
 import { chunkSize, fragmentFrame, fragmentIdFor, frameLimit } from './fragmenter.js'
 import type { Link } from './link.js'
@@ -303,6 +306,8 @@ export class Router {
   private readonly held = new Map<string, Held[]>()
   private heldCount = 0
   private readonly maxSkew: number
+  /** The clock packets are stamped and judged by: ours, moved to our neighbours' when they agree it is off. */
+  private readonly meshTime: MeshTime
   private readonly log: Logger
   private readonly localKey: string
   private stopped = false
@@ -320,6 +325,7 @@ export class Router {
     this.seen = new DedupTable<PendingRelay>(deps.clock, config.dedup)
     this.reassembler = new Reassembler(config.reassembly)
     this.maxSkew = config.maxClockSkewMs ?? MAX_CLOCK_SKEW_MS
+    this.meshTime = new MeshTime(deps.clock)
     this.log = deps.logger.child({ component: 'router' })
     this.localKey = peerKey(deps.localId)
     this.context = { type: 0, carriedType: 0, ttl: 0, directed: false, degree: 0, links: [], announceRelayGapMs: Infinity, freshLinks: [], towardsNewcomers: [], peerArrivalAgeMs: Infinity, knownPeers: 0, seed: 0, random: deps.random }
@@ -327,6 +333,16 @@ export class Router {
 
   get links (): readonly Link[] {
     return this.openLinks
+  }
+
+  /** The time to stamp our packets with (ms since the Unix epoch): our clock, or our neighbours' (`MeshTime`). */
+  meshNow (): number {
+    return this.meshTime.now()
+  }
+
+  /** How far the mesh's time is ahead of our clock (ms); 0 unless our links agreed our clock is off. */
+  get clockOffsetMs (): number {
+    return this.meshTime.offsetMs
   }
 
   /** The peer a link leads to, once its direct announce arrived (16-hex ID), else null. */
@@ -361,6 +377,7 @@ export class Router {
 
   private linkClosed (state: LinkState, reason: string): void {
     if (!this.states.delete(state.link)) return
+    this.meshTime.forget(state.link)
     if (state.peer !== null && this.bound.get(state.peer) === state) this.bound.delete(state.peer)
     this.openLinks = this.openLinks.filter(l => l !== state.link)
     this.linksChangedAt = this.deps.clock.now()
@@ -493,9 +510,19 @@ export class Router {
     ingress.neighbours.note(frame, senderAt, this.deps.clock.now())
   }
 
-  /** Whether a packet stamped `timestamp` (ms) is further from our clock than the allowed skew (step 3). */
+  /**
+   * A direct announce (TTL 7, not a sync answer) carries its neighbour's clock: the link's vote on the
+   * mesh's time, counted before the freshness check so that the announce that moves our clock is judged
+   * by the new one.
+   */
+  private clockVote (ingress: LinkState, packet: Packet): void {
+    if (!this.meshTime.vote(ingress.link, Number(packet.timestamp))) return
+    this.log.warn({ offsetMs: this.meshTime.offsetMs, link: ingress.link.id }, 'our clock is off the mesh\'s: packets are stamped and judged by our neighbours\' time')
+  }
+
+  /** Whether a packet stamped `timestamp` (ms) is further from the mesh's time than the allowed skew (step 3). */
   private outsideSkew (timestamp: number): boolean {
-    const skew = timestamp - this.deps.clock.now()
+    const skew = timestamp - this.meshTime.now()
     return skew > this.maxSkew || skew < -this.maxSkew
   }
 
@@ -506,6 +533,7 @@ export class Router {
     if (reassembled) packet.ttl = 0
     const type = packet.type
     const asked = packet.isRSR && this.deps.clock.now() - ingress.syncAskedAt <= RSR_WINDOW_MS
+    if (type === MessageType.announce && packet.ttl === MAX_TTL && !packet.isRSR && !reassembled) this.clockVote(ingress, packet)
     if (type !== MessageType.requestSync && !asked) {
       if (this.outsideSkew(Number(packet.timestamp))) { counters.drop('stale'); return }
     }

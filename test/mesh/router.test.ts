@@ -154,6 +154,26 @@ describe('Router', () => {
     expect(lines[0]!.frame).toBe(Buffer.from(first.subarray(0, 64)).toString('hex'))
   })
 
+  test('router — direct announces move the mesh time when two links agree; a closed link no longer votes', () => {
+    const day = 86_400_000
+    const { links, router, counters } = setup(floodPolicy, 4)
+    const at = (skew: number): Partial<Packet> => ({ timestamp: BigInt(NOW + skew) })
+    links[0]!.deliver(new Peer(1).announce(7, false, at(0)))
+    links[1]!.deliver(new Peer(2).announce(7, false, at(0)))
+    links[0]!.close()
+    links[1]!.close()
+    links[2]!.deliver(new Peer(3).announce(6, false, at(day))) // relayed: not a vote, and stale
+    links[2]!.deliver(new Peer(4).announce(7, false, at(day)))
+    expect(router.clockOffsetMs).toBe(0) // one link
+    links[3]!.deliver(new Peer(5).announce(7, false, at(day + 2_000)))
+    expect(router.clockOffsetMs).toBe(day)
+    expect(router.meshNow()).toBe(NOW + day)
+    expect(counters.snapshot().dropped.stale).toBe(2) // peers 3 and 4; 5's announce was judged by the new time
+    links[2]!.deliver(new Peer(6).message('stamped a day ahead', at(day)))
+    expect(counters.snapshot().delivered).toBe(0) // 6 never announced: held, not shown; but not stale either
+    expect(counters.snapshot().dropped.stale).toBe(2)
+  })
+
   test('router — with internalErrors: throw, a bug reaches the link that delivered the frame', () => {
     const { links, counters } = setup(floodPolicy, 3, 1, { onPublicMessage: () => { throw new TypeError('a bug in the handler') } })
     const alice = new Peer(1)

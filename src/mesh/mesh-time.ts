@@ -1,0 +1,68 @@
+// The mesh's time, as our neighbours stamp it. Packets are stamped with the wall clock and judged by it
+// (±120 s, as the phones judge them), and a Raspberry Pi has no real-time clock: booted during an outage,
+// with no network to set it, it starts from the time it last saved. It then drops every packet as stale
+// and stamps its own so that the phones drop them: a relay that relays nothing. So the node keeps an
+// offset from its clock to its neighbours'. Each link has one vote, the skew of the latest direct
+// announce that came over it (it left the neighbour at TTL 7 and nobody relayed it, so it carries the
+// neighbour's own clock). A fresh identity costs nothing, but a link costs a radio connection, and the
+// node has at most a handful. It takes two links that agree: with one, either clock may be the wrong one
+// (a laptop whose only neighbour is a Pi with a bad clock must not take the Pi's time).
+import type { Clock } from '../clock.js'
+
+/** Half the phones' ±120 s window: a clock closer than this to the mesh's is left alone. */
+export const CLOCK_STEP_MS = 60_000
+/** Votes within this of their median agree with it: announces may wait a few seconds in queues. */
+export const CLOCK_AGREE_MS = 30_000
+/** A link's vote counts for this long (neighbours announce every 15–30 s on iOS, 30 s on Android). */
+export const CLOCK_VOTE_MAX_AGE_MS = 600_000
+/** Links that must agree before the offset moves. */
+export const CLOCK_MIN_AGREEING_LINKS = 2
+
+interface Vote { skewMs: number, at: number }
+
+export class MeshTime {
+  private offset = 0
+  private readonly votes = new Map<object, Vote>()
+
+  constructor (private readonly clock: Clock) {}
+
+  /** What to stamp our packets with and judge others' by: our clock plus the offset. */
+  now (): number {
+    return this.clock.now() + this.offset
+  }
+
+  /** How far (ms) the mesh's time is ahead of our clock, as last decided. */
+  get offsetMs (): number {
+    return this.offset
+  }
+
+  /**
+   * A neighbour's direct announce stamped `timestamp` came over `link`: that link's vote. The offset moves
+   * only when this vote is more than CLOCK_STEP_MS from it, a strict majority of the links that voted
+   * within CLOCK_VOTE_MAX_AGE_MS, and at least CLOCK_MIN_AGREEING_LINKS of them, agree (CLOCK_AGREE_MS)
+   * with their median, and that median is itself more
+   * than CLOCK_STEP_MS away: then the offset becomes the median and this returns true. So a node whose
+   * clock is right never moves while most of its links are honest, and one that moved comes back once its
+   * clock is set.
+   */
+  vote (link: object, timestamp: number): boolean {
+    const now = this.clock.now()
+    const skewMs = timestamp - now
+    this.votes.set(link, { skewMs, at: now })
+    if (Math.abs(skewMs - this.offset) <= CLOCK_STEP_MS) return false
+    const skews: number[] = []
+    for (const v of this.votes.values()) if (now - v.at <= CLOCK_VOTE_MAX_AGE_MS) skews.push(v.skewMs)
+    skews.sort((a, b) => a - b)
+    const median = skews[(skews.length - 1) >> 1]!
+    let agreeing = 0
+    for (const s of skews) if (Math.abs(s - median) <= CLOCK_AGREE_MS) agreeing++
+    if (agreeing < CLOCK_MIN_AGREEING_LINKS || agreeing * 2 <= skews.length || Math.abs(median - this.offset) <= CLOCK_STEP_MS) return false
+    this.offset = median
+    return true
+  }
+
+  /** The link closed: its vote goes with it. */
+  forget (link: object): void {
+    this.votes.delete(link)
+  }
+}
