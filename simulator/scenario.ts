@@ -60,6 +60,15 @@ export interface Scenario {
     speed?: number
     pauseSeconds?: number
   }
+  /**
+   * Nodes whose wall clock is wrong, as a Raspberry Pi's is when it boots without a real-time clock or a
+   * network: this fraction of the nodes (drawn from the seed), each off by a uniform amount within
+   * ±maxSkewSeconds. Their packets carry their own time; the others judge them within ±120 s.
+   */
+  clocks?: {
+    skewedFraction: number
+    maxSkewSeconds: number
+  }
   churn?: {
     /** Graceful leaves (node.stop) per node per hour. */
     leavesPerNodePerHour?: number
@@ -90,10 +99,11 @@ export interface Scenario {
   node?: ScenarioNodeConfig
 }
 
-const TOP_KEYS = new Set(['name', 'description', 'seed', 'durationSeconds', 'drainSeconds', 'warmupSeconds', 'arrivalSpreadSeconds', 'topology', 'traffic', 'mobility', 'churn', 'radio', 'policy', 'crypto', 'node'])
+const TOP_KEYS = new Set(['name', 'description', 'seed', 'durationSeconds', 'drainSeconds', 'warmupSeconds', 'arrivalSpreadSeconds', 'topology', 'traffic', 'mobility', 'clocks', 'churn', 'radio', 'policy', 'crypto', 'node'])
 const TOPOLOGY_KEYS = new Set(['kind', 'nodes', 'meanDegree', 'areaMetres', 'spacingMetres', 'clusters', 'clusterRadiusMetres', 'positions'])
 const TRAFFIC_KEYS = new Set(['broadcastPerNodePerMinute', 'messageBytes', 'privatePerNodePerMinute'])
 const MOBILITY_KEYS = new Set(['kind', 'speed', 'pauseSeconds'])
+const CLOCK_KEYS = new Set(['skewedFraction', 'maxSkewSeconds'])
 const CHURN_KEYS = new Set(['leavesPerNodePerHour', 'crashesPerNodePerHour', 'restartAfterSeconds'])
 const RADIO_KEYS = new Set(['profile', 'profiles', 'pathLossExponent', 'rssiAt1mDbm', 'shadowingSigmaDb', 'gateDbm', 'halfLossDbm', 'lossSlopeDb', 'extraLoss', 'maxLinks'])
 
@@ -240,6 +250,12 @@ export function parseScenario (json: unknown): Scenario {
   }
   const spread = optNum('arrivalSpreadSeconds', json.arrivalSpreadSeconds, 0, 1e7)
   if (spread !== undefined) scenario.arrivalSpreadSeconds = spread
+  if (json.clocks !== undefined) {
+    const c = json.clocks
+    if (!isObject(c)) throw new ScenarioError("scenario: 'clocks' must be an object")
+    checkKeys('clocks.', c, CLOCK_KEYS)
+    scenario.clocks = { skewedFraction: num('clocks.skewedFraction', c.skewedFraction, 0, 1), maxSkewSeconds: num('clocks.maxSkewSeconds', c.maxSkewSeconds, 0, 1e9) }
+  }
   if (json.churn !== undefined) {
     const c = json.churn
     if (!isObject(c)) throw new ScenarioError("scenario: 'churn' must be an object")

@@ -19,7 +19,7 @@ import { type CryptoChoice, type Scenario, ScenarioError } from './scenario.js'
 import type { SimNode, SimNodeFactory } from './sim-node.js'
 import { SimTransport } from './sim-transport.js'
 import { placeNodes, type Placement } from './topology.js'
-import { VirtualClock } from './virtual-clock.js'
+import { SIM_EPOCH_MS, VirtualClock } from './virtual-clock.js'
 
 /**
  * Up to this many nodes `crypto: auto` uses the real provider; above it the cheap one. Our measurement: the
@@ -133,6 +133,7 @@ export async function runSimulation (options: SimulationOptions): Promise<Simula
   const arrivalRandom = root.fork('arrival')
   // Last, so scenarios without private traffic draw every other stream as before.
   const privateRandom = root.fork('private')
+  const clockRandom = root.fork('clocks')
 
   const { radio, profiles } = radioOf(scenario, profileRandom)
   const placement = placeNodes(scenario.topology, radio, placementRandom)
@@ -160,6 +161,7 @@ export async function runSimulation (options: SimulationOptions): Promise<Simula
   const pinPool = new SharedPinPool()
 
   const nodeRandoms = Array.from({ length: n }, (_, i) => nodeRandomRoot.fork(`node${i}`))
+  const clockSkews = skewClocks(n, scenario.clocks, clockRandom)
   const identitySeeds = Array.from({ length: n }, () => identityRoot.bytes(64))
   const nodes: Array<SimNode | undefined> = new Array(n)
   const clocks: Array<VirtualClock | undefined> = new Array(n)
@@ -174,7 +176,7 @@ export async function runSimulation (options: SimulationOptions): Promise<Simula
   const privateIds = new Map<string, number>()
 
   const spawn = (i: number): void => {
-    const clock = new VirtualClock(engine, i)
+    const clock = new VirtualClock(engine, i, SIM_EPOCH_MS + clockSkews[i]!)
     const transport = new SimTransport(air, i)
     // A restarted node draws from a fresh stream so its second life does not replay its first.
     const random = lives[i] === 0 ? nodeRandoms[i]! : nodeRandoms[i]!.fork(`life${lives[i]}`)
@@ -353,6 +355,18 @@ export async function runSimulation (options: SimulationOptions): Promise<Simula
     if (alive[i] === 1) { clocks[i]!.kill(); transports[i]!.crash() }
   }
   return { summary, run: metrics.reportRun(summary), traceHash: engine.traceHash, placement, links, cryptoUsed: crypto.name, nodeStats, linkChurn: { opened: air.opened, broken: air.broken } }
+}
+
+/** Each node's clock error (ms, whole): 0, or for `skewedFraction` of them uniform within ±maxSkewSeconds. */
+function skewClocks (n: number, clocks: Scenario['clocks'], random: SeededRandom): Float64Array {
+  const skews = new Float64Array(n)
+  if (clocks === undefined) return skews
+  for (let i = 0; i < n; i++) {
+    const skewed = random.next() < clocks.skewedFraction
+    const amount = Math.round((random.next() * 2 - 1) * clocks.maxSkewSeconds * 1000)
+    if (skewed) skews[i] = amount
+  }
+  return skews
 }
 
 function flattenNumbers (value: unknown, prefix = '', out: Record<string, number> = {}): Record<string, number> {

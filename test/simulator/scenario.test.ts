@@ -80,6 +80,10 @@ describe('parseScenario', () => {
     [{ ...minimal, seed: 4294967296 }, /'seed' must be an integer in \[0, 4294967295\], got 4294967296/],
     [{ ...minimal, seed: 1.5 }, /'seed' must be an integer/],
     [{ ...minimal, durationSeconds: '60' }, /'durationSeconds' must be a number/],
+    [{ ...minimal, clocks: [] }, /'clocks' must be an object/],
+    [{ ...minimal, clocks: { skewedFraction: 0.1 } }, /'clocks.maxSkewSeconds' must be a number/],
+    [{ ...minimal, clocks: { skewedFraction: 1.5, maxSkewSeconds: 10 } }, /'clocks.skewedFraction' must be a number in \[0, 1\], got 1.5/],
+    [{ ...minimal, clocks: { skewedFraction: 0.1, maxSkewSeconds: 10, drift: 1 } }, /unknown key 'clocks.drift'/],
   ])('parseScenario — rejects %j', (json, message) => {
     expect(() => parseScenario(json)).toThrow(ScenarioError)
     expect(() => parseScenario(json)).toThrow(message)
@@ -88,6 +92,11 @@ describe('parseScenario', () => {
   test('parseScenario — node takes the plain-data fields of NodeConfig', () => {
     const node = { nickname: 'relay', sync: true, peerStaleMs: 90_000, maxClockSkewMs: 60_000, announce: { reciprocal: false, linkDelayMs: 2_000 }, dedup: { maxEntries: 500, maxAgeMs: 60_000 }, fragmentDedup: { maxEntries: 64 }, reassembly: { timeoutMs: 10_000 }, queue: { maxFrames: 64, fragmentSpacingMs: 0 } }
     expect(parseScenario({ ...minimal, node }).node).toEqual(node)
+  })
+
+  test('parseScenario — clocks: the fraction of nodes whose clocks are off, and by how much at most', () => {
+    expect(parseScenario({ ...minimal, clocks: { skewedFraction: 0.25, maxSkewSeconds: 86_400 } }).clocks).toEqual({ skewedFraction: 0.25, maxSkewSeconds: 86_400 })
+    expect(parseScenario(minimal).clocks).toBeUndefined()
   })
 
   test('defaultScenario — the city block: 100 nodes, 200 m square, 10 virtual minutes', () => {
