@@ -62,7 +62,7 @@ export interface Scenario {
   }
   /**
    * Nodes whose wall clock is wrong, as a Raspberry Pi's is when it boots without a real-time clock or a
-   * network: this fraction of the nodes (drawn from the seed), each off by a uniform amount within
+   * network: each node with probability `skewedFraction` (drawn from the seed), off by a uniform amount within
    * ±maxSkewSeconds. Their packets carry their own time; the others judge them within ±120 s.
    */
   clocks?: {

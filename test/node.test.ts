@@ -1175,7 +1175,9 @@ describe('MeshNode — private messages', () => {
     expect(a.received.map(m => m.text)).toEqual(['from the relay'])
     expect(b.received.map(m => m.text)).toEqual(['across the relay'])
     expect(b.node.stats().dropped.stale).toBeLessThanOrEqual(2) // at most the announces that came before the vote could move it
-    expect(a.node.stats().clockOffsetMs).toBe(0) // one link, b's, which first stamped its wrong time: a keeps its own clock
+    // a's one link is b, which stamped its first announce with its wrong time: a may follow it until b has taken
+    // the mesh's time, and then comes back to its own clock, exactly.
+    expect(a.node.stats().clockOffsetMs).toBe(0)
   })
 
   test('node — a neighbour flooding handshake openers under made-up IDs does not keep another neighbour\'s private message out', async () => {

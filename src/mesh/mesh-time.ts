@@ -5,8 +5,10 @@
 // offset from its clock to its neighbours'. Each link has one vote, the skew of the latest direct
 // announce that came over it (it left the neighbour at TTL 7 and nobody relayed it, so it carries the
 // neighbour's own clock). A fresh identity costs nothing, but a link costs a radio connection, and the
-// node has at most a handful. It takes two links that agree: with one, either clock may be the wrong one
-// (a laptop whose only neighbour is a Pi with a bad clock must not take the Pi's time).
+// node has at most a handful. A node with one link follows it: a Pi at the edge of the mesh, linked to
+// one phone, must hear it, and whoever holds a node's only link controls what it hears anyway. With more
+// links, two must agree, and a strict majority. A node whose only neighbour is a Pi that has not yet
+// taken the mesh's time follows that Pi until it has; then both are on the mesh's time again.
 import type { Clock } from '../clock.js'
 
 /** Half the phones' ±120 s window: a clock closer than this to the mesh's is left alone. */
@@ -15,7 +17,7 @@ export const CLOCK_STEP_MS = 60_000
 export const CLOCK_AGREE_MS = 30_000
 /** A link's vote counts for this long (neighbours announce every 15–30 s on iOS, 30 s on Android). */
 export const CLOCK_VOTE_MAX_AGE_MS = 600_000
-/** Links that must agree before the offset moves. */
+/** Links that must agree before the offset moves, of nodes with that many voting links or more. */
 export const CLOCK_MIN_AGREEING_LINKS = 2
 
 interface Vote { skewMs: number, at: number }
@@ -39,11 +41,11 @@ export class MeshTime {
   /**
    * A neighbour's direct announce stamped `timestamp` came over `link`: that link's vote. The offset moves
    * only when this vote is more than CLOCK_STEP_MS from it, a strict majority of the links that voted
-   * within CLOCK_VOTE_MAX_AGE_MS, and at least CLOCK_MIN_AGREEING_LINKS of them, agree (CLOCK_AGREE_MS)
-   * with their median, and that median is itself more
-   * than CLOCK_STEP_MS away: then the offset becomes the median and this returns true. So a node whose
-   * clock is right never moves while most of its links are honest, and one that moved comes back once its
-   * clock is set.
+   * within CLOCK_VOTE_MAX_AGE_MS, and at least CLOCK_MIN_AGREEING_LINKS of them (or the one link there is),
+   * agree (CLOCK_AGREE_MS) with their median, and that median is itself more than CLOCK_STEP_MS away: then
+   * the offset becomes the median, or 0 when the median is within CLOCK_STEP_MS of our own clock, and this
+   * returns true. So a node whose clock is right never moves while most of its links are honest, and one
+   * that moved comes back to its own clock, exactly, once it is set.
    */
   vote (link: object, timestamp: number): boolean {
     const now = this.clock.now()
@@ -56,8 +58,9 @@ export class MeshTime {
     const median = skews[(skews.length - 1) >> 1]!
     let agreeing = 0
     for (const s of skews) if (Math.abs(s - median) <= CLOCK_AGREE_MS) agreeing++
-    if (agreeing < CLOCK_MIN_AGREEING_LINKS || agreeing * 2 <= skews.length || Math.abs(median - this.offset) <= CLOCK_STEP_MS) return false
-    this.offset = median
+    if (agreeing < Math.min(CLOCK_MIN_AGREEING_LINKS, skews.length) || agreeing * 2 <= skews.length) return false
+    if (Math.abs(median - this.offset) <= CLOCK_STEP_MS) return false
+    this.offset = Math.abs(median) <= CLOCK_STEP_MS ? 0 : median
     return true
   }
 

@@ -11,7 +11,8 @@ type Step = [link: string, skewMs: number, waitMs?: number]
 describe('MeshTime', () => {
   test.each<[string, Step[], number]>([
     ['two neighbours two days ahead (a Pi booted from its last saved time)', [['a', 2 * DAY], ['b', 2 * DAY + 3_000]], 2 * DAY],
-    ['one link alone cannot tell whose clock is off', [['a', 2 * DAY]], 0],
+    ['a node with one link follows it (a Pi at the edge, linked to one phone)', [['a', 2 * DAY]], 2 * DAY],
+    ['a second link that disagrees moves nothing', [['b', 0], ['a', 2 * DAY]], 0],
     ['neighbours within the step of our clock leave it alone', [['a', 5_000], ['b', -CLOCK_STEP_MS], ['c', CLOCK_STEP_MS]], 0],
     ['one of two links far off is no majority', [['honest', 1_000], ['hostile', DAY]], 0],
     ['two of five that agree are no majority', [['a', 0], ['d', 2 * DAY], ['e', 3 * DAY], ['b', DAY], ['c', DAY]], 0],
@@ -23,6 +24,8 @@ describe('MeshTime', () => {
     ['votes older than CLOCK_VOTE_MAX_AGE_MS no longer count', [['old', 0], ['older', 0], ['a', DAY, CLOCK_VOTE_MAX_AGE_MS + 1], ['b', DAY]], DAY],
     ['votes within CLOCK_VOTE_MAX_AGE_MS still do', [['old', 0], ['older', 0], ['a', DAY, CLOCK_VOTE_MAX_AGE_MS], ['b', DAY]], 0],
     ['moved once, it comes back when the neighbours say our clock is right again', [['a', 2 * DAY], ['b', 2 * DAY], ['a', 0, 1_000], ['b', 0]], 0],
+    ['coming back, it takes its own clock exactly, not the neighbours\' median', [['a', 2 * DAY], ['a', 20_000, 1_000]], 0],
+    ['moving, it takes the median', [['a', 0], ['b', 2 * DAY + 20_000], ['c', 2 * DAY]], 2 * DAY],
   ])('mesh time — %s', (_, steps, offset) => {
     const clock = new ManualClock(NOW)
     const time = new MeshTime(clock)
@@ -40,9 +43,9 @@ describe('MeshTime', () => {
     const clock = new ManualClock(NOW)
     const time = new MeshTime(clock)
     const [a, b, c] = [{}, {}, {}]
-    expect(time.vote(a, NOW + DAY)).toBe(false) // one link alone
-    expect(time.vote(b, NOW + DAY)).toBe(true)
-    expect(time.vote(a, NOW + DAY + 10_000)).toBe(false) // within the step of the new offset
+    expect(time.vote(a, NOW + DAY)).toBe(true) // one link: followed
+    expect(time.vote(b, NOW + DAY)).toBe(false) // agrees: nothing to move
+    expect(time.vote(a, NOW + DAY + 10_000)).toBe(false) // within the step of the offset
     expect(time.vote(c, NOW)).toBe(false) // one of three
     expect(time.offsetMs).toBe(DAY)
   })
@@ -56,9 +59,9 @@ describe('MeshTime', () => {
     time.forget(honest)
     time.vote(third, NOW + DAY)
     expect(time.offsetMs).toBe(DAY)
-    const alone = new MeshTime(clock)
-    alone.vote(honest, NOW)
-    alone.vote(hostile, NOW + DAY) // no majority while the honest vote stands
-    expect(alone.offsetMs).toBe(0)
+    const pair = new MeshTime(clock)
+    pair.vote(honest, NOW)
+    pair.vote(hostile, NOW + DAY) // no majority while the honest vote stands
+    expect(pair.offsetMs).toBe(0)
   })
 })
