@@ -252,6 +252,18 @@ export class BleTransport implements Transport {
     this.handlers.onLink(link)
   }
 
+  /**
+   * Whether another open link leads to the same peer. Then this one was the redundant half of a double
+   * link, and the peer closing it says nothing against the peer: iOS collapses double links from its
+   * central side, and `identify` leaves the redundant peripheral link for the peer to close. Counted as
+   * flaps, five such collapses blocked the phone's address for five minutes, our own dials to it included.
+   */
+  private hasTwin (link: BleLink): boolean {
+    if (link.peerId === undefined) return false
+    for (const other of this.links.values()) if (other !== link && !other.closed && other.peerId === link.peerId) return true
+    return false
+  }
+
   private closeOnPurpose (link: BleLink, reason: string): void {
     this.closedOnPurpose.add(link)
     link.close(reason)
@@ -259,7 +271,7 @@ export class BleTransport implements Transport {
 
   private linkEnded (link: BleLink, reason: string): void {
     this.links.delete(link.id)
-    if (!this.stopping && !this.closedOnPurpose.has(link)) this.policy.ended(link.info.address ?? '', link.openedAt)
+    if (!this.stopping && !this.closedOnPurpose.has(link) && !this.hasTwin(link)) this.policy.ended(link.info.address ?? '', link.openedAt)
     this.logger.info({ link: link.id, reason, counters: link.counters }, 'link down')
   }
 }

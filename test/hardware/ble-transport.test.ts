@@ -2,6 +2,7 @@ import pino from 'pino'
 import { describe, expect, test } from 'vitest'
 import { BleTransport, COLLAPSE_GRACE_MS, type BleTransportOptions } from '../../hardware/ble-transport.js'
 import { SCAN_RESTART_MS } from '../../hardware/central-role.js'
+import { BLOCK_AFTER_FAILURES } from '../../hardware/link-policy.js'
 import { MessageType } from '../../src/wire/packet-types.js'
 import type { Link } from '../../src/mesh/link.js'
 import { SeededRandom } from '../../src/prng.js'
@@ -342,6 +343,27 @@ describe('BleTransport', () => {
     t.bleno.linkCentral('00:aa:00:00:00:20', 1)
     t.bleno.disconnectCentral('00:aa:00:00:00:20', 1)
     expect(t.transport.policy.state('00:aa:00:00:00:20').failures).toBe(1)
+  })
+
+  test('BleTransport — a double link\'s redundant half that the peer closes is no flap, however often: the phone is not blocked', async () => {
+    const s = setup({ localPeerId: LOW })
+    await started(s)
+    await dialP1(s)
+    // We are the lower ID: our central link is kept and the phone's link to our peripheral is left for it to
+    // close, which iOS does from its central side. A phone that keeps dialling us does so again and again.
+    for (let handle = 1; handle <= BLOCK_AFTER_FAILURES + 1; handle++) {
+      s.bleno.linkCentral('00:aa:00:00:00:99', handle)
+      identifyEach(s, HIGH)
+      s.clock.advance(500)
+      s.bleno.disconnectCentral('00:aa:00:00:00:99', handle)
+    }
+    expect(s.transport.policy.state('00:aa:00:00:00:99')).toEqual({ failures: 0, backoffMs: 0, blockedMs: 0 })
+    expect(s.transport.policy.admitsIncoming('00:aa:00:00:00:99', 1)).toEqual({ ok: true })
+    // Without a twin, the same quick drop is a flap.
+    s.bleno.linkCentral('00:aa:00:00:00:98', 9)
+    s.transport.identify(s.links[s.links.length - 1]!.id, 'fedcba9876543210')
+    s.bleno.disconnectCentral('00:aa:00:00:00:98', 9)
+    expect(s.transport.policy.state('00:aa:00:00:00:98').failures).toBe(1)
   })
 
   test('BleTransport — dropLinks closes every link with the reason given, and the peers may come back', async () => {
