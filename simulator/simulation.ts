@@ -131,7 +131,7 @@ export async function runSimulation (options: SimulationOptions): Promise<Simula
   const identityRoot = root.fork('identity')
   const cryptoRandom = root.fork('crypto')
   const arrivalRandom = root.fork('arrival')
-  // Last, so scenarios without private traffic draw every other stream as before.
+  // Last, so scenarios without private traffic or skewed clocks draw every other stream as before.
   const privateRandom = root.fork('private')
   const clockRandom = root.fork('clocks')
 
@@ -357,7 +357,7 @@ export async function runSimulation (options: SimulationOptions): Promise<Simula
   return { summary, run: metrics.reportRun(summary), traceHash: engine.traceHash, placement, links, cryptoUsed: crypto.name, nodeStats, linkChurn: { opened: air.opened, broken: air.broken } }
 }
 
-/** Each node's clock error (ms, whole): 0, or for `skewedFraction` of them uniform within ±maxSkewSeconds. */
+/** Each node's clock error (ms, whole): with probability `skewedFraction` uniform within ±maxSkewSeconds, else 0. */
 function skewClocks (n: number, clocks: Scenario['clocks'], random: SeededRandom): Float64Array {
   const skews = new Float64Array(n)
   if (clocks === undefined) return skews

@@ -517,7 +517,9 @@ export class Router {
    */
   private clockVote (ingress: LinkState, packet: Packet): void {
     if (!this.meshTime.vote(ingress.link, Number(packet.timestamp))) return
-    this.log.warn({ offsetMs: this.meshTime.offsetMs, link: ingress.link.id }, 'our clock is off the mesh\'s: packets are stamped and judged by our neighbours\' time')
+    const offsetMs = this.meshTime.offsetMs
+    if (offsetMs === 0) this.log.info({ link: ingress.link.id }, 'our clock agrees with our neighbours\' again: packets are stamped and judged by it')
+    else this.log.warn({ offsetMs, link: ingress.link.id }, 'our clock is off our neighbours\': packets are stamped and judged by their time')
   }
 
   /** Whether a packet stamped `timestamp` (ms) is further from the mesh's time than the allowed skew (step 3). */
