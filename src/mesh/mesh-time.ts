@@ -50,7 +50,10 @@ export class MeshTime {
   vote (link: object, timestamp: number): boolean {
     const now = this.clock.now()
     const skewMs = timestamp - now
-    this.votes.set(link, { skewMs, at: now })
+    // Every neighbour announces every 15–30 s: its vote is rewritten in place, not made anew.
+    const mine = this.votes.get(link)
+    if (mine === undefined) this.votes.set(link, { skewMs, at: now })
+    else { mine.skewMs = skewMs; mine.at = now }
     if (Math.abs(skewMs - this.offset) <= CLOCK_STEP_MS) return false
     const skews: number[] = []
     for (const v of this.votes.values()) if (now - v.at <= CLOCK_VOTE_MAX_AGE_MS) skews.push(v.skewMs)
