@@ -97,7 +97,8 @@ function spawnRun (nodes: number, seconds: number, heapMb = CHILD_HEAP_MB): Chil
 /** Runs this file again with `args` and returns the object its RESULT line carries. */
 function spawnChild (args: string[], heapMb: number, what: string): unknown {
   const self = fileURLToPath(import.meta.url)
-  const out = spawnSync(process.execPath, [`--max-old-space-size=${heapMb}`, '--import', 'tsx', self, ...args], { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] })
+  const tsx = self.endsWith('.ts') ? ['--import', 'tsx'] : [] // run directly with tsx, this file is still TypeScript
+  const out = spawnSync(process.execPath, [`--max-old-space-size=${heapMb}`, ...tsx, self, ...args], { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] })
   const line = out.stdout.split('\n').find(l => l.startsWith('RESULT '))
   if (out.status !== 0 || line === undefined) throw new Error(`sim bench child for ${what} failed (status ${out.status}, signal ${out.signal})`)
   return JSON.parse(line.slice('RESULT '.length))
