@@ -48,6 +48,9 @@ export class MeshTime {
    * that moved comes back to its own clock, exactly, once it is set.
    */
   vote (link: object, timestamp: number): boolean {
+    // A uint64 on the wire: past 2^53 ms (285 000 years) it is no clock, and following it would stamp our
+    // packets with timestamps that no longer round-trip.
+    if (!Number.isSafeInteger(timestamp) || timestamp < 0) return false
     const now = this.clock.now()
     const skewMs = timestamp - now
     // Every neighbour announces every 15–30 s: its vote is rewritten in place, not made anew.

@@ -50,6 +50,15 @@ describe('MeshTime', () => {
     expect(time.offsetMs).toBe(DAY)
   })
 
+  test('mesh time — a timestamp past 2^53 ms is no vote', () => {
+    const clock = new ManualClock(NOW)
+    const time = new MeshTime(clock)
+    expect(time.vote({}, 2 ** 64 - 1)).toBe(false)
+    expect(time.vote({}, Number.MAX_SAFE_INTEGER + 1)).toBe(false)
+    expect(time.offsetMs).toBe(0)
+    expect(time.vote({}, Number.MAX_SAFE_INTEGER)).toBe(true) // one link, far off but still a clock
+  })
+
   test('mesh time — a closed link\'s vote is forgotten', () => {
     const clock = new ManualClock(NOW)
     const time = new MeshTime(clock)
