@@ -62,8 +62,9 @@ export interface Scenario {
   }
   /**
    * Nodes whose wall clock is wrong, as a Raspberry Pi's is when it boots without a real-time clock or a
-   * network: each node with probability `skewedFraction` (drawn from the seed), off by a uniform amount within
-   * ±maxSkewSeconds. Their packets carry their own time; the others judge them within ±120 s.
+   * network, from the time it last saved: each node with probability `skewedFraction` (drawn from the
+   * seed) runs behind by a uniform amount up to maxSkewSeconds. Their packets carry their own time; the
+   * others judge them within ±120 s.
    */
   clocks?: {
     skewedFraction: number

@@ -369,13 +369,13 @@ function silentLogger (): Logger {
   return logger
 }
 
-/** Each node's clock error (ms, whole): with probability `skewedFraction` uniform within ±maxSkewSeconds, else 0. */
+/** Each node's clock error (ms, whole): with probability `skewedFraction` behind by up to maxSkewSeconds (uniform), else 0. */
 function skewClocks (n: number, clocks: Scenario['clocks'], random: SeededRandom): Float64Array {
   const skews = new Float64Array(n)
   if (clocks === undefined) return skews
   for (let i = 0; i < n; i++) {
     const skewed = random.next() < clocks.skewedFraction
-    const amount = Math.round((random.next() * 2 - 1) * clocks.maxSkewSeconds * 1000)
+    const amount = -Math.round(random.next() * clocks.maxSkewSeconds * 1000)
     if (skewed) skews[i] = amount
   }
   return skews
