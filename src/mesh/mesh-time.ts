@@ -22,8 +22,6 @@ export const CLOCK_STEP_MS = 60_000
 export const CLOCK_AGREE_MS = 30_000
 /** A link's vote counts for this long (neighbours announce every 15–30 s on iOS, 30 s on Android). */
 export const CLOCK_VOTE_MAX_AGE_MS = 600_000
-/** Links that must agree before the offset moves, of nodes with that many voting links or more. */
-export const CLOCK_MIN_AGREEING_LINKS = 2
 
 interface Vote { skewMs: number, at: number }
 
@@ -46,8 +44,8 @@ export class MeshTime {
   /**
    * A neighbour's direct announce stamped `timestamp` came over `link`: that link's vote. When it is more
    * than CLOCK_STEP_MS from the offset, the links that voted within CLOCK_VOTE_MAX_AGE_MS decide. A strict
-   * majority agreeing (CLOCK_AGREE_MS) with their median, at least CLOCK_MIN_AGREEING_LINKS of them or the
-   * one link there is, moves the offset to 0 when the median is within CLOCK_STEP_MS of our own clock (it
+   * majority agreeing (CLOCK_AGREE_MS) with their median moves the offset to 0 when the median is within
+   * CLOCK_STEP_MS of our own clock (it
    * was set), or to the median when that is ahead of the offset; with no majority, the offset moves to the
    * latest vote when that is ahead. Never back, except to our own clock. Returns whether it moved.
    */
@@ -68,7 +66,8 @@ export class MeshTime {
     const median = skews[(skews.length - 1) >> 1]!
     let agreeing = 0
     for (const s of skews) if (Math.abs(s - median) <= CLOCK_AGREE_MS) agreeing++
-    const majority = agreeing >= Math.min(CLOCK_MIN_AGREEING_LINKS, skews.length) && agreeing * 2 > skews.length
+    // A strict majority: of two links or more, at least two; of one, that one.
+    const majority = agreeing * 2 > skews.length
     const target = !majority ? skews[skews.length - 1]! : Math.abs(median) <= CLOCK_STEP_MS ? 0 : median
     if (target !== 0 && target - this.offset <= CLOCK_STEP_MS) return false
     if (target === this.offset) return false

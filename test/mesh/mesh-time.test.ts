@@ -19,6 +19,7 @@ describe('MeshTime', () => {
     ['two links that disagree: the later clock (the middle of a chain of Pis)', [['b', 0], ['a', 2 * DAY]], 2 * DAY],
     ['one link behind among two leaves the clock', [['a', 0], ['b', -DAY]], 0],
     ['with no majority, the latest clock', [['a', 0], ['b', DAY], ['c', 2 * DAY], ['d', 3 * DAY]], 3 * DAY],
+    ['two against two is no majority: the latest clock', [['a', 0], ['b', 0], ['c', DAY], ['d', DAY]], DAY],
     ['a majority moves it to its median, not to the latest clock', [['x', 0], ['y', 0], ['z', 0], ['x', 2 * DAY], ['y', 2 * DAY + 20_000]], 2 * DAY],
     ['votes within CLOCK_AGREE_MS of the median agree', [['x', 0], ['y', 0], ['z', 0], ['x', DAY], ['y', DAY + CLOCK_AGREE_MS]], DAY],
     ['votes further apart are no majority: the latest clock', [['x', 0], ['y', 0], ['z', 0], ['x', DAY], ['y', DAY + CLOCK_AGREE_MS + 1]], DAY + CLOCK_AGREE_MS + 1],
