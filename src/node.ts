@@ -172,7 +172,7 @@ export interface MeshNode {
   on<K extends keyof MeshEvents> (event: K, listener: (event: MeshEvents[K]) => void): Unsubscribe
   peers (): PeerSummary[]
   /**
-   * Every pinned peer, present or not, oldest pin first: what a restart must get back in
+   * Every pinned peer, present or not, least recently arrived first: what a restart must get back in
    * `NodeConfig.pins` so it cannot be used to swap a peer's keys (the CLI keeps them in SQLite).
    */
   pinnedPeers (): Array<[string, PeerKeys]>
@@ -184,7 +184,7 @@ export type NodeStats = MeshStats & {
   noise: NoiseCounters
   private: PrivateChatCounters
   holding: NodeHolding
-  /** How far (ms) our neighbours' clocks are ahead of ours, by their direct announces; 0 unless most links agree ours is off (`src/mesh/mesh-time.ts`). */
+  /** How far (ms) the mesh's time is ahead of our clock, from our links' direct announces; 0 unless they showed ours behind (`src/mesh/mesh-time.ts`). */
   clockOffsetMs: number
 }
 

@@ -45,9 +45,9 @@ export class MeshTime {
    * A neighbour's direct announce stamped `timestamp` came over `link`: that link's vote. When it is more
    * than CLOCK_STEP_MS from the offset, the links that voted within CLOCK_VOTE_MAX_AGE_MS decide. A strict
    * majority agreeing (CLOCK_AGREE_MS) with their median moves the offset to 0 when the median is within
-   * CLOCK_STEP_MS of our own clock (it
-   * was set), or to the median when that is ahead of the offset; with no majority, the offset moves to the
-   * latest vote when that is ahead. Never back, except to our own clock. Returns whether it moved.
+   * CLOCK_STEP_MS of our own clock (it was set), or to the median when that is ahead of the offset; with
+   * no majority, the offset moves to the latest vote when that is ahead. Never back, except to our own
+   * clock. Returns whether it moved.
    */
   vote (link: object, timestamp: number): boolean {
     // A uint64 on the wire: past 2^53 ms (285 000 years) it is no clock, and following it would stamp our

@@ -8,8 +8,8 @@
 //  1. decode            wire/packet; DecodeError → dropped.decode
 //  2. TTL clamp         received TTL capped at 7, as both phones do
 //  3. freshness         |timestamp − now| ≤ maxClockSkewMs (120 s) → dropped.stale, `now` being the mesh's
-//                       time (mesh-time.ts: our clock, unless most links' direct announces say it is off;
-//                       a direct announce votes just before this step); not checked for
+//                       time (mesh-time.ts: our clock, moved forward when our links' direct announces
+//                       show it behind; a direct announce votes just before this step); not checked for
 //                       REQUEST_SYNC, nor for RSR (a sync answer) on a link we sent a REQUEST_SYNC within
 //                       RSR_WINDOW_MS; elsewhere the RSR flag buys nothing
 //  4. own packets       sender is us → dropped.own
@@ -306,7 +306,7 @@ export class Router {
   private readonly held = new Map<string, Held[]>()
   private heldCount = 0
   private readonly maxSkew: number
-  /** The clock packets are stamped and judged by: ours, moved to our neighbours' when they agree it is off. */
+  /** The clock packets are stamped and judged by: ours, moved forward when our links show it behind. */
   private readonly meshTime: MeshTime
   private readonly log: Logger
   private readonly localKey: string
@@ -340,7 +340,7 @@ export class Router {
     return this.meshTime.now()
   }
 
-  /** How far the mesh's time is ahead of our clock (ms); 0 unless our links agreed our clock is off. */
+  /** How far the mesh's time is ahead of our clock (ms); 0 unless our links showed our clock behind. */
   get clockOffsetMs (): number {
     return this.meshTime.offsetMs
   }
