@@ -3,15 +3,14 @@
 import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { nodeCrypto } from '../src/crypto/node-provider.js'
 import { defaultScenario } from '../simulator/default-scenario.js'
-import { meshNodeFactory } from '../simulator/mesh-node.js'
-import { ADAPTIVE_WITHOUT_TWO_HOP_SKIP, DEFAULT_POLICY, isRelayPolicyName, POLICIES, relayPolicyWithoutTwoHopSkip } from '../simulator/policies.js'
+import { ADAPTIVE_WITHOUT_TWO_HOP_SKIP, DEFAULT_POLICY, isRelayPolicyName, POLICIES } from '../simulator/policies.js'
 import { renderReport } from '../simulator/report.js'
 import type { ReportData, SimSummary } from '../simulator/report-data.js'
 import { type CryptoChoice, parseScenario, type Scenario, ScenarioError } from '../simulator/scenario.js'
-import { radioParamsOf, runSimulation, type SimulationResult } from '../simulator/simulation.js'
+import { radioParamsOf, type SimulationResult } from '../simulator/simulation.js'
 import { rangeAtDbm } from '../simulator/radio.js'
+import { defaultJobs, runInChildren, type RunSpec, runSpec } from './sim-jobs.js'
 
 export interface SimIO {
   stdout: (text: string) => void
@@ -52,8 +51,10 @@ export const START_REPORT_FILE = 'blemesh-report.html'
 
 const USAGE = `usage: blemesh sim [--scenario file.json] [--seed N] [--policy P | --compare]
                   [--json out.json|-] [--report out.html] [--nodes N] [--duration S]
-                  [--crypto auto|real|cheap] [--no-two-hop-skip]
+                  [--crypto auto|real|cheap] [--no-two-hop-skip] [--jobs N]
 policies: ${Object.keys(POLICIES).join(', ')}
+--jobs N runs up to N of --compare's simulations at once, each in a process of its own (default: one a
+core, as many as free memory holds at ~220 KB a node; 1 runs them in turn in this process)
 --no-two-hop-skip runs adaptive without its two-hop skip (as ${ADAPTIVE_WITHOUT_TWO_HOP_SKIP})
 `
 
@@ -69,6 +70,8 @@ export interface SimArgs {
   crypto?: CryptoChoice
   /** False with `--no-two-hop-skip`. */
   twoHopSkip: boolean
+  /** Simulations run at once with `--compare`; unset, `defaultJobs` decides. */
+  jobs?: number
   help: boolean
 }
 
@@ -92,6 +95,7 @@ export function parseSimArgs (argv: string[]): SimArgs {
         duration: { type: 'string' },
         crypto: { type: 'string' },
         'no-two-hop-skip': { type: 'boolean', default: false },
+        jobs: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }).values
@@ -108,6 +112,7 @@ export function parseSimArgs (argv: string[]): SimArgs {
   if (args.compare && args.policy !== undefined) throw new UsageError('--policy and --compare exclude each other')
   if (values.json !== undefined) args.json = values.json
   if (values.report !== undefined) args.report = values.report
+  if (values.jobs !== undefined) args.jobs = integer('--jobs', values.jobs, 1, 256)
   if (values.nodes !== undefined) args.nodes = integer('--nodes', values.nodes, 1, 10_000_000)
   if (values.duration !== undefined) {
     const d = Number(values.duration)
@@ -165,14 +170,23 @@ export async function run (argv: string[], io: SimIO = processIO): Promise<numbe
   const policies = args.compare ? Object.keys(POLICIES) : [args.policy ?? scenario.policy ?? DEFAULT_POLICY]
   const seed = args.seed ?? scenario.seed
 
+  const specs = policies.map((policy): RunSpec => {
+    const spec: RunSpec = { scenario, seed, policy, twoHopSkip: args.twoHopSkip }
+    if (args.crypto !== undefined) spec.crypto = args.crypto
+    return spec
+  })
+  const jobs = args.jobs ?? defaultJobs(specs.length, scenario.topology.nodes)
   const results: SimulationResult[] = []
-  for (const [k, policy] of policies.entries()) {
-    const progress = progressReporter(io, policies.length > 1 ? `${policy} (${k + 1}/${policies.length})` : policy)
-    const options: Parameters<typeof runSimulation>[0] = { scenario, seed, policy, nodeFactory: meshNodeFactory, realCrypto: nodeCrypto, onProgress: progress.update }
-    if (!args.twoHopSkip) options.relayPolicy = relayPolicyWithoutTwoHopSkip(policy)
-    if (args.crypto !== undefined) options.crypto = args.crypto
-    results.push(await runSimulation(options))
+  if (jobs > 1 && specs.length > 1) {
+    const progress = progressReporter(io, `${specs.length} policies, ${Math.min(jobs, specs.length)} at a time`)
+    results.push(...await runInChildren(specs, jobs, progress.update))
     progress.done()
+  } else {
+    for (const [k, spec] of specs.entries()) {
+      const progress = progressReporter(io, specs.length > 1 ? `${spec.policy} (${k + 1}/${specs.length})` : spec.policy)
+      results.push(await runSpec(spec, progress.update))
+      progress.done()
+    }
   }
   const summaries = results.map(r => r.summary)
 

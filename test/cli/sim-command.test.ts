@@ -42,6 +42,7 @@ describe('parseSimArgs', () => {
     [['--seed', '0', '--nodes', '1', '--duration', '0'], { seed: 0, nodes: 1, duration: 0, compare: false, twoHopSkip: true, help: false }],
     [['--seed', '4294967295', '--nodes', '10000000', '--crypto', 'auto'], { seed: 4294967295, nodes: 10_000_000, crypto: 'auto', compare: false, twoHopSkip: true, help: false }],
     [['--crypto', 'real', '-h'], { crypto: 'real', compare: false, twoHopSkip: true, help: true }],
+    [['--compare', '--jobs', '3'], { compare: true, jobs: 3, twoHopSkip: true, help: false }],
   ])('parseSimArgs — %j', (argv, expected) => {
     expect(parseSimArgs(argv)).toEqual(expected)
   })
@@ -66,6 +67,9 @@ describe('parseSimArgs', () => {
     [['--duration', '-1']],
     [['--duration', 'soon']],
     [['--duration', 'Infinity']],
+    [['--jobs', '0']],
+    [['--jobs', 'many']],
+    [['--jobs', '257']],
     [['--bogus']],
     [['positional']],
   ])('parseSimArgs — rejects %j', (argv) => {
@@ -160,6 +164,21 @@ describe('run', () => {
     expect(io.written['out.html']).toMatch(/<svg/)
     expect(io.out).toMatch(/report written to .*out\.html/)
     for (const p of Object.keys(POLICIES)) expect(io.out).toContain(p)
+  })
+
+  test('run — --compare in children (--jobs 2) gives each policy the summary and trace hash it gets in turn (--jobs 1)', async () => {
+    const outcome = async (jobs: string): Promise<unknown[]> => {
+      const io = fakeIO()
+      expect(await run(['--scenario', 'small.json', '--compare', '--jobs', jobs, '--json', 'out.json'], io)).toBe(0)
+      const hashes = /^trace hash\s+(.+)$/m.exec(io.out)![1]!.split(/\s+/)
+      // Time and memory are the process's own; everything simulated must match.
+      const summaries = (JSON.parse(io.written['out.json']!) as Array<Record<string, unknown>>)
+        .map(({ wallSeconds, peakRssMb, eventsPerSecond, receptionsPerSecond, ...simulated }) => simulated)
+      return summaries.map((s, k) => ({ ...s, hash: hashes[k] }))
+    }
+    const inChildren = await outcome('2')
+    expect(inChildren.map(s => (s as { policy: string }).policy)).toEqual(Object.keys(POLICIES))
+    expect(inChildren).toEqual(await outcome('1'))
   })
 
   test('run — usage errors exit 1, scenario errors exit 2', async () => {

@@ -1,0 +1,110 @@
+// Runs a comparison's simulations side by side, one child process each. The runs share nothing but the
+// scenario, and a laptop or a Raspberry Pi 4 has cores to spare: `blemesh start` ran its four policies one
+// after another on one core. A child also measures its own peak RSS, where runs in one process each
+// reported the largest heap of the runs before them.
+import { fork } from 'node:child_process'
+import { availableParallelism, freemem } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { nodeCrypto } from '../src/crypto/node-provider.js'
+import { meshNodeFactory } from '../simulator/mesh-node.js'
+import { relayPolicyWithoutTwoHopSkip } from '../simulator/policies.js'
+import type { CryptoChoice, Scenario } from '../simulator/scenario.js'
+import { runSimulation, type SimulationOptions, type SimulationResult } from '../simulator/simulation.js'
+
+/** One simulation, as plain data that crosses to a child. */
+export interface RunSpec {
+  scenario: Scenario
+  seed: number
+  policy: string
+  /** False runs the policy's variant without the two-hop skip. */
+  twoHopSkip: boolean
+  crypto?: CryptoChoice
+}
+
+/** Messages between the two sides. */
+export type ChildMessage = { progress: number } | { result: SimulationResult } | { error: string }
+
+export async function runSpec (spec: RunSpec, onProgress?: (fraction: number) => void): Promise<SimulationResult> {
+  const options: SimulationOptions = { scenario: spec.scenario, seed: spec.seed, policy: spec.policy, nodeFactory: meshNodeFactory, realCrypto: nodeCrypto }
+  if (onProgress !== undefined) options.onProgress = onProgress
+  if (!spec.twoHopSkip) options.relayPolicy = relayPolicyWithoutTwoHopSkip(spec.policy)
+  if (spec.crypto !== undefined) options.crypto = spec.crypto
+  return await runSimulation(options)
+}
+
+/**
+ * What one run is expected to hold, MB: Node and the simulator's code (~120 MB for `npm start`'s 100
+ * nodes), then ~220 KB a node, as measured from 10 000 nodes on (README, "Growth at 60 virtual seconds").
+ */
+export function estimatedRunMb (nodes: number): number {
+  return 120 + nodes * 0.22
+}
+
+/**
+ * How many runs go at once by default: one a core, no more than there are runs, and only as many as four
+ * fifths of the free memory holds by `estimatedRunMb`, so a large comparison that fits when run in turn
+ * still fits.
+ */
+export function defaultJobs (runs: number, nodes: number, cores = availableParallelism(), freeMb = freemem() / 1_048_576): number {
+  return Math.max(1, Math.min(runs, cores, Math.floor(freeMb * 0.8 / estimatedRunMb(nodes))))
+}
+
+/**
+ * Runs `specs` in up to `jobs` children at once and returns their results in the order of `specs`.
+ * `onProgress` gets the mean fraction done over all runs. The first failure stops the other children and
+ * rejects, naming the policy.
+ */
+export async function runInChildren (specs: RunSpec[], jobs: number, onProgress: (fraction: number) => void = () => {}): Promise<SimulationResult[]> {
+  const own = fileURLToPath(import.meta.url)
+  // Under the TypeScript sources (tests, tsx) the child is a .ts file too, and needs tsx's loader.
+  const fromSources = own.endsWith('.ts')
+  const entry = own.replace(/sim-jobs\.(ts|js)$/, fromSources ? 'sim-child.ts' : 'sim-child.js')
+  const execArgv = fromSources && !process.execArgv.includes('tsx') ? [...process.execArgv, '--import', 'tsx'] : process.execArgv
+  const fractions = specs.map(() => 0)
+  const results: Array<SimulationResult | undefined> = specs.map(() => undefined)
+  const running = new Set<ReturnType<typeof fork>>()
+  let next = 0
+  let failed = false
+
+  const report = (): void => { onProgress(fractions.reduce((a, b) => a + b, 0) / specs.length) }
+
+  return await new Promise<SimulationResult[]>((resolve, reject) => {
+    const fail = (error: Error): void => {
+      if (failed) return
+      failed = true
+      for (const c of running) c.kill()
+      reject(error)
+    }
+    const startNext = (): void => {
+      if (failed) return
+      if (next === specs.length) {
+        if (running.size === 0) resolve(results as SimulationResult[])
+        return
+      }
+      const k = next++
+      const spec = specs[k]!
+      // 'advanced' serialisation carries the typed arrays and NaN ratios of a result, which JSON would not.
+      const child = fork(entry, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+      running.add(child)
+      let error: string | undefined
+      child.on('message', (m: ChildMessage) => {
+        if ('progress' in m) { fractions[k] = m.progress; report() } else if ('result' in m) results[k] = m.result
+        else error = m.error
+      })
+      child.on('error', (e) => { fail(new Error(`simulation of ${spec.policy}: ${e.message}`)) })
+      // 'close', not 'exit': it comes after the channel has delivered the child's last message.
+      child.on('close', (code, signal) => {
+        running.delete(child)
+        if (results[k] === undefined) {
+          fail(new Error(`simulation of ${spec.policy} failed: ${error ?? `its process ended (${signal ?? `exit code ${code}`}) without a result`}`))
+          return
+        }
+        fractions[k] = 1
+        report()
+        startNext()
+      })
+      child.send(spec)
+    }
+    for (let j = 0; j < Math.min(jobs, specs.length); j++) startNext()
+  })
+}
