@@ -9,6 +9,10 @@ function send (message: ChildMessage): Promise<void> {
   return new Promise((resolve, reject) => { process.send!(message, undefined, {}, (e) => { if (e === null) resolve(); else reject(e) }) })
 }
 
+// A parent that is gone has no use for the result: without this, a killed `blemesh sim --compare` would
+// leave its children simulating for as long as their runs take.
+process.once('disconnect', () => { process.exit() })
+
 process.once('message', (spec: RunSpec) => {
   let last = 0
   const onProgress = (fraction: number): void => {

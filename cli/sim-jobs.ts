@@ -50,16 +50,33 @@ export function defaultJobs (runs: number, nodes: number, cores = availableParal
 }
 
 /**
+ * The Node options a child runs with: the parent's (a heap ceiling given to `blemesh sim` is meant for its
+ * runs), less those about the parent's own entry (`-e` code, `--input-type`) or that would clash (a
+ * second inspector on the parent's port). Under the TypeScript sources the child needs tsx's loader too.
+ */
+export function childExecArgv (parent: readonly string[], fromSources: boolean): string[] {
+  const out: string[] = []
+  for (let i = 0; i < parent.length; i++) {
+    const a = parent[i]!
+    if (a === '-e' || a === '--eval' || a === '-p' || a === '--print') { i++; continue }
+    if (/^--(eval|print|input-type)=/.test(a) || /^--inspect(-brk|-port|-wait)?(=|$)/.test(a)) continue
+    out.push(a)
+  }
+  if (fromSources && !out.includes('tsx') && !out.includes('--import=tsx')) out.push('--import', 'tsx')
+  return out
+}
+
+/**
  * Runs `specs` in up to `jobs` children at once and returns their results in the order of `specs`.
  * `onProgress` gets the mean fraction done over all runs. The first failure stops the other children and
  * rejects, naming the policy.
  */
 export async function runInChildren (specs: RunSpec[], jobs: number, onProgress: (fraction: number) => void = () => {}): Promise<SimulationResult[]> {
   const own = fileURLToPath(import.meta.url)
-  // Under the TypeScript sources (tests, tsx) the child is a .ts file too, and needs tsx's loader.
+  // Under the TypeScript sources (tests, tsx) the child is a .ts file too.
   const fromSources = own.endsWith('.ts')
   const entry = own.replace(/sim-jobs\.(ts|js)$/, fromSources ? 'sim-child.ts' : 'sim-child.js')
-  const execArgv = fromSources && !process.execArgv.includes('tsx') ? [...process.execArgv, '--import', 'tsx'] : process.execArgv
+  const execArgv = childExecArgv(process.execArgv, fromSources)
   const fractions = specs.map(() => 0)
   const results: Array<SimulationResult | undefined> = specs.map(() => undefined)
   const running = new Set<ReturnType<typeof fork>>()

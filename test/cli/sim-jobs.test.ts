@@ -1,7 +1,7 @@
 // Also covers cli/sim-child.ts, the other end of the channel: every run here goes through a child.
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { describe, expect, test } from 'vitest'
-import { defaultJobs, estimatedRunMb, runInChildren, type RunSpec, runSpec } from '../../cli/sim-jobs.js'
+import { childExecArgv, defaultJobs, estimatedRunMb, runInChildren, type RunSpec, runSpec } from '../../cli/sim-jobs.js'
 import { defaultScenario } from '../../simulator/default-scenario.js'
 import { parseScenario } from '../../simulator/scenario.js'
 
@@ -23,6 +23,21 @@ describe('defaultJobs', () => {
 
   test('estimatedRunMb — 220 KB a node over a fixed base', () => {
     expect(estimatedRunMb(10_000) - estimatedRunMb(0)).toBeCloseTo(2_200)
+  })
+})
+
+describe('childExecArgv', () => {
+  test.each([
+    [[], false, []],
+    [['--max-old-space-size=900', '--expose-gc'], false, ['--max-old-space-size=900', '--expose-gc']],
+    [['--import', 'tsx'], true, ['--import', 'tsx']],
+    [['--import=tsx'], true, ['--import=tsx']],
+    [['--max-old-space-size=900'], true, ['--max-old-space-size=900', '--import', 'tsx']],
+    [['--import', 'tsx', '--input-type=module', '-e', 'code'], true, ['--import', 'tsx']],
+    [['--eval', 'code', '--print=1', '-p', '1', '--stack-size=2000'], false, ['--stack-size=2000']],
+    [['--inspect', '--inspect-brk=9230', '--inspect-port=1', '--inspect-wait', '--cpu-prof'], false, ['--cpu-prof']],
+  ])('childExecArgv — %j (sources: %s) → %j', (parent, fromSources, expected) => {
+    expect(childExecArgv(parent, fromSources)).toEqual(expected)
   })
 })
 
@@ -62,5 +77,33 @@ describe('runInChildren', () => {
     const children = (): string => execFileSync('ps', ['--ppid', String(process.pid), '-o', 'args='], { encoding: 'utf8' })
     for (let i = 0; i < 40 && children().includes('sim-child'); i++) await new Promise(resolve => setTimeout(resolve, 50))
     expect(children()).not.toContain('sim-child')
+  })
+
+  test('runInChildren — children whose parent was killed stop at once and quietly, instead of simulating on', async () => {
+    const jobs = new URL('../../cli/sim-jobs.ts', import.meta.url).pathname
+    const scenarios = new URL('../../simulator/default-scenario.ts', import.meta.url).pathname
+    const script = `import { runInChildren } from '${jobs}'
+      import { defaultScenario } from '${scenarios}'
+      const long = { ...defaultScenario(), durationSeconds: 7200 }
+      let said = false
+      await runInChildren(['flood', 'adaptive'].map(policy => ({ scenario: long, seed: 1, policy, twoHopSkip: true })), 2,
+        () => { if (!said) { said = true; console.log('running') } })`
+    // The children write to the parent's stderr, which outlives it here: a child that died of writing to
+    // the closed channel would say so there.
+    const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    parent.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+    const running = await new Promise<boolean>(resolve => {
+      parent.stdout.on('data', (d: Buffer) => { if (d.toString().includes('running')) resolve(true) })
+      parent.on('exit', () => { resolve(false) })
+    })
+    expect(running).toBe(true)
+    const pids = execFileSync('ps', ['--ppid', String(parent.pid), '-o', 'pid='], { encoding: 'utf8' }).trim().split(/\s+/).map(Number)
+    expect(pids.length).toBeGreaterThan(0)
+    parent.kill('SIGKILL')
+    const alive = (): number[] => pids.filter(pid => { try { process.kill(pid, 0); return true } catch { return false } })
+    for (let i = 0; i < 60 && alive().length > 0; i++) await new Promise(resolve => setTimeout(resolve, 50))
+    expect(alive()).toEqual([])
+    expect(stderr).toBe('')
   })
 })
