@@ -72,6 +72,7 @@ export function childExecArgv (parent: readonly string[], fromSources: boolean):
  * rejects, naming the policy.
  */
 export async function runInChildren (specs: RunSpec[], jobs: number, onProgress: (fraction: number) => void = () => {}): Promise<SimulationResult[]> {
+  if (specs.length === 0) return []
   const own = fileURLToPath(import.meta.url)
   // Under the TypeScript sources (tests, tsx) the child is a .ts file too.
   const fromSources = own.endsWith('.ts')
@@ -105,8 +106,14 @@ export async function runInChildren (specs: RunSpec[], jobs: number, onProgress:
       running.add(child)
       let error: string | undefined
       child.on('message', (m: ChildMessage) => {
-        if ('progress' in m) { fractions[k] = m.progress; report() } else if ('result' in m) results[k] = m.result
-        else error = m.error
+        if ('progress' in m) {
+          fractions[k] = m.progress
+          report()
+        } else if ('result' in m) {
+          results[k] = m.result
+        } else {
+          error = m.error
+        }
       })
       child.on('error', (e) => { fail(new Error(`simulation of ${spec.policy}: ${e.message}`)) })
       // 'close', not 'exit': it comes after the channel has delivered the child's last message.

@@ -64,6 +64,10 @@ describe('runInChildren', () => {
     expect(fractions.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= fractions[i - 1]!))).toBe(true)
   })
 
+  test('runInChildren — no specs, no children and no results', async () => {
+    expect(await runInChildren([], 2)).toEqual([])
+  })
+
   test('runInChildren — a run that fails rejects with its policy and why, and the others stop', async () => {
     // Two hours of the city block take 25–60 s a run.
     const long = { ...defaultScenario(), durationSeconds: 7_200 }
