@@ -1,7 +1,7 @@
 // Runs a comparison's simulations side by side, one child process each. The runs share nothing but the
 // scenario, and a laptop or a Raspberry Pi 4 has cores to spare: `blemesh start` ran its four policies one
-// after another on one core. A child also measures its own peak RSS, where runs in one process each
-// reported the largest heap of the runs before them.
+// after another on one core. A child also measures its own peak RSS, where a run in a shared process
+// starts from whatever the runs before it left held.
 import { fork } from 'node:child_process'
 import { availableParallelism, freemem } from 'node:os'
 import { fileURLToPath } from 'node:url'
