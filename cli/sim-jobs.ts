@@ -76,7 +76,7 @@ export async function runInChildren (specs: RunSpec[], jobs: number, onProgress:
   const own = fileURLToPath(import.meta.url)
   // Under the TypeScript sources (tests, tsx) the child is a .ts file too.
   const fromSources = own.endsWith('.ts')
-  const entry = own.replace(/sim-jobs\.(ts|js)$/, fromSources ? 'sim-child.ts' : 'sim-child.js')
+  const entry = own.replace(/sim-jobs\.(ts|js)$/, 'sim-child.$1')
   const execArgv = childExecArgv(process.execArgv, fromSources)
   const fractions = specs.map(() => 0)
   const results: Array<SimulationResult | undefined> = specs.map(() => undefined)

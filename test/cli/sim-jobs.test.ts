@@ -79,8 +79,7 @@ describe('runInChildren', () => {
     await expect(runInChildren(specs, 3)).rejects.toThrow(/simulation of no-such-policy failed: .*no-such-policy/)
     // A killed child takes a moment to go; a forgotten one runs on for a minute.
     const children = (): string => execFileSync('ps', ['--ppid', String(process.pid), '-o', 'args='], { encoding: 'utf8' })
-    for (let i = 0; i < 40 && children().includes('sim-child'); i++) await new Promise(resolve => setTimeout(resolve, 50))
-    expect(children()).not.toContain('sim-child')
+    await expect.poll(children, { timeout: 2_000 }).not.toContain('sim-child')
   })
 
   test('runInChildren — children whose parent was killed stop at once and quietly, instead of simulating on', async () => {
@@ -106,8 +105,7 @@ describe('runInChildren', () => {
     expect(pids.length).toBeGreaterThan(0)
     parent.kill('SIGKILL')
     const alive = (): number[] => pids.filter(pid => { try { process.kill(pid, 0); return true } catch { return false } })
-    for (let i = 0; i < 60 && alive().length > 0; i++) await new Promise(resolve => setTimeout(resolve, 50))
-    expect(alive()).toEqual([])
+    await expect.poll(alive, { timeout: 3_000 }).toEqual([])
     expect(stderr).toBe('')
   })
 })
