@@ -40,6 +40,13 @@ function cheapSha (data: Uint8Array): Uint8Array {
   return squeeze(data.length, HASH_BYTES)
 }
 
+/** `cheapSha` of `data[from, to)` into `out`: the router's lookup of every frame it receives. */
+function cheapShaInto (data: Uint8Array, from: number, to: number, out: Uint8Array): void {
+  start(TAG_SHA)
+  absorb(data, from, to)
+  squeezeInto(to - from, out)
+}
+
 /** The two lanes between `absorb` calls (one hash at a time: nothing here re-enters). */
 const lanes = new Int32Array(2)
 
@@ -48,12 +55,13 @@ function start (tag: number): void {
   lanes[1] = 0x2d358dcc ^ Math.imul(tag, 0x85ebca6b)
 }
 
-function absorb (data: Uint8Array): void {
+/** Absorbs `data[from, to)` (all of it by default). */
+function absorb (data: Uint8Array, from = 0, to = data.length): void {
   let h1 = lanes[0]!
   let h2 = lanes[1]!
-  const n = data.length
-  let i = 0
-  for (; i + 4 <= n; i += 4) {
+  const n = to - from
+  let i = from
+  for (; i + 4 <= to; i += 4) {
     let k = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24)
     k = Math.imul(k, 0xcc9e2d51)
     k = (k << 15) | (k >>> 17)
@@ -63,7 +71,7 @@ function absorb (data: Uint8Array): void {
     h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0
     h2 = Math.imul(h2 ^ k, 0x01000193) + (h1 >>> 7) | 0
   }
-  for (; i < n; i++) {
+  for (; i < to; i++) {
     h1 = Math.imul(h1 ^ data[i]!, 0x01000193)
     h2 = Math.imul(h2 + data[i]!, 0x85ebca6b) ^ (h2 >>> 15)
   }
@@ -125,6 +133,7 @@ export function createCheapCrypto (random: Random): CryptoProvider {
   return {
     name: 'cheap-sim',
     sha256: cheapSha,
+    sha256Into: cheapShaInto,
     hmacSha256: (key, data) => cheapHash(TAG_HMAC, [key, data]),
     hkdfSha256 (ikm, salt, info, length) {
       const prk = cheapHash(TAG_HMAC, [salt, ikm])

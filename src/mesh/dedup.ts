@@ -277,9 +277,16 @@ export function packetKeyInto (out: Uint16Array, crypto: CryptoProvider, packet:
 
 /** `packetKeyInto` of the packet `frame` decodes to, from a header `peekHeader` accepted (no decoding). */
 export function frameKeyInto (out: Uint16Array, crypto: CryptoProvider, frame: Uint8Array, header: FrameHeader): void {
-  const digest = crypto.sha256(frame.subarray(header.payloadAt, header.payloadAt + header.payloadLength))
+  const start = header.payloadAt
+  const end = start + header.payloadLength
+  let digest: Uint8Array
+  if (crypto.sha256Into === undefined) digest = crypto.sha256(frame.subarray(start, end))
+  else crypto.sha256Into(frame, start, end, digest = frameDigest)
   writeKey(out, header.type, frame, header.senderAt, header.timestampHi, header.timestampLo, digest)
 }
+
+/** `frameKeyInto`'s digest, for providers that hash in place (one key at a time: nothing here re-enters). */
+const frameDigest = new Uint8Array(32)
 
 /** The key's layout, one place for both: type, the sender ID at `s` in `bytes`, timestamp halves, digest. */
 function writeKey (out: Uint16Array, type: number, bytes: Uint8Array, s: number, hi: number, lo: number, digest: Uint8Array): void {

@@ -36,6 +36,16 @@ describe('createCheapCrypto', () => {
     expect(crypto.hmacSha256(bytes('ab'), bytes('c'))).not.toEqual(crypto.hmacSha256(bytes('a'), bytes('bc')))
   })
 
+  test('createCheapCrypto — sha256Into a range equals sha256 of that range, leaving the bytes around it', () => {
+    const data = bytes('a frame with a header, a payload and a signature after it')
+    for (const [start, end] of [[0, data.length], [0, 0], [3, 4], [5, 17], [11, data.length], [data.length, data.length]] as const) {
+      const out = new Uint8Array(34).fill(0xee)
+      crypto.sha256Into!(data, start, end, out.subarray(1, 33))
+      expect(out.subarray(1, 33)).toEqual(crypto.sha256(data.subarray(start, end)))
+      expect([out[0], out[33]]).toEqual([0xee, 0xee])
+    }
+  })
+
   // Pinned outputs: every simulated signature, dedup key and relay choice hangs on these bytes, so a change
   // here changes every published simulation figure (values from the first version of this file).
   test.each([
