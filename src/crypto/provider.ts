@@ -7,7 +7,7 @@ export interface CryptoProvider {
   /**
    * Optional: SHA-256 of `data[start, end)` into `out` (32 bytes), allocating nothing. The router hashes the
    * payload of every frame it receives, copies included, to look it up; where a provider has this, that
-   * lookup allocates nothing (a simulated run's receptions allocated ~1.6 KB each, a quarter of it here).
+   * lookup allocates nothing (a simulated reception allocated ~1.6 KB, a fifth of it there).
    */
   sha256Into? (data: Uint8Array, start: number, end: number, out: Uint8Array): void
   hmacSha256 (key: Uint8Array, data: Uint8Array): Uint8Array

@@ -279,9 +279,9 @@ export function packetKeyInto (out: Uint16Array, crypto: CryptoProvider, packet:
 export function frameKeyInto (out: Uint16Array, crypto: CryptoProvider, frame: Uint8Array, header: FrameHeader): void {
   const start = header.payloadAt
   const end = start + header.payloadLength
-  let digest: Uint8Array
+  let digest: Uint8Array = frameDigest
   if (crypto.sha256Into === undefined) digest = crypto.sha256(frame.subarray(start, end))
-  else crypto.sha256Into(frame, start, end, digest = frameDigest)
+  else crypto.sha256Into(frame, start, end, digest)
   writeKey(out, header.type, frame, header.senderAt, header.timestampHi, header.timestampLo, digest)
 }
 
