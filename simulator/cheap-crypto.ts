@@ -33,14 +33,14 @@ export function cheapHash (tag: number, parts: readonly Uint8Array[], length = H
   return squeeze(total, length)
 }
 
-/** `cheapHash(TAG_SHA, [data])` without the parts array: the router hashes every payload it receives. */
+/** `cheapHash(TAG_SHA, [data])` without the parts array. */
 function cheapSha (data: Uint8Array): Uint8Array {
-  start(TAG_SHA)
-  absorb(data)
-  return squeeze(data.length, HASH_BYTES)
+  const out = new Uint8Array(HASH_BYTES)
+  cheapShaInto(data, 0, data.length, out)
+  return out
 }
 
-/** `cheapSha` of `data[from, to)` into `out`: the router's lookup of every frame it receives. */
+/** `cheapSha` of `data[from, to)` into `out`: the router hashes every payload it receives, copies included. */
 function cheapShaInto (data: Uint8Array, from: number, to: number, out: Uint8Array): void {
   start(TAG_SHA)
   absorb(data, from, to)

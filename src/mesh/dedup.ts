@@ -272,21 +272,26 @@ export class DedupTable<R> {
  */
 export function packetKeyInto (out: Uint16Array, crypto: CryptoProvider, packet: Packet): void {
   const ts = packet.timestamp
-  writeKey(out, packet.type, packet.senderId, 0, Number(ts >> 32n) >>> 0, Number(ts & 0xffffffffn) >>> 0, crypto.sha256(packet.payload))
+  const payload = packet.payload
+  writeKey(out, packet.type, packet.senderId, 0, Number(ts >> 32n) >>> 0, Number(ts & 0xffffffffn) >>> 0, payloadDigest(crypto, payload, 0, payload.length))
 }
 
 /** `packetKeyInto` of the packet `frame` decodes to, from a header `peekHeader` accepted (no decoding). */
 export function frameKeyInto (out: Uint16Array, crypto: CryptoProvider, frame: Uint8Array, header: FrameHeader): void {
   const start = header.payloadAt
-  const end = start + header.payloadLength
-  let digest: Uint8Array = frameDigest
-  if (crypto.sha256Into === undefined) digest = crypto.sha256(frame.subarray(start, end))
-  else crypto.sha256Into(frame, start, end, digest)
+  const digest = payloadDigest(crypto, frame, start, start + header.payloadLength)
   writeKey(out, header.type, frame, header.senderAt, header.timestampHi, header.timestampLo, digest)
 }
 
-/** `frameKeyInto`'s digest, for providers that hash in place (one key at a time: nothing here re-enters). */
-const frameDigest = new Uint8Array(32)
+/** Where providers that hash in place put a key's digest (one key at a time: nothing here re-enters). */
+const keyDigest = new Uint8Array(32)
+
+/** SHA-256 of `bytes[start, end)`, in `keyDigest` when the provider hashes in place, else a fresh array. */
+function payloadDigest (crypto: CryptoProvider, bytes: Uint8Array, start: number, end: number): Uint8Array {
+  if (crypto.sha256Into === undefined) return crypto.sha256(bytes.subarray(start, end))
+  crypto.sha256Into(bytes, start, end, keyDigest)
+  return keyDigest
+}
 
 /** The key's layout, one place for both: type, the sender ID at `s` in `bytes`, timestamp halves, digest. */
 function writeKey (out: Uint16Array, type: number, bytes: Uint8Array, s: number, hi: number, lo: number, digest: Uint8Array): void {
