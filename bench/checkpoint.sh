@@ -32,8 +32,10 @@ pid () { cat "$dir/pid"; }
 sample () {
   p=$(pid) tck=$(getconf CLK_TCK)
   while kill -0 "$p" 2>/dev/null; do
-    # shellcheck disable=SC2046 # fields 14, 15: utime, stime (ticks); 24: RSS (pages)
-    set -- $(cut -d' ' -f14,15,24 "/proc/$p/stat" 2>/dev/null) || break
+    # Fields 14 and 15: user and system time (ticks); 24: RSS (pages).
+    stat=$(cut -d' ' -f14,15,24 "/proc/$p/stat" 2>/dev/null) || break
+    # shellcheck disable=SC2086
+    set -- $stat
     echo "$(date -u +%s) $((($1 + $2) / tck)) $(($3 * $(getconf PAGESIZE) / 1048576))" >> "$dir/samples"
     sleep "$SAMPLE_SECONDS"
   done
@@ -51,7 +53,7 @@ case $verb in
     # setsid inside the namespaces: CRIU refuses a task whose session leader is outside its PID namespace.
     # UV_USE_IO_URING=0: CRIU cannot dump io_uring, which libuv may otherwise use for file I/O.
     # Only the command writes to run.out and run.err: a restore needs them as the dump left them.
-    UV_USE_IO_URING=0 setsid unshare --pid --time --fork \
+    UV_USE_IO_URING=0 unshare --pid --time --fork \
       sh -c 'exec setsid "$@" < /dev/null > "$0/run.out" 2> "$0/run.err"' "$dir" "$@" > "$dir/unshare.log" 2>&1 &
     outer=$!
     # The command is the namespace's PID 1: the child of the unshare process.
