@@ -1,8 +1,10 @@
 // `blemesh sim`: run the simulator on a scenario and print what it measured; `blemesh start` runs the
 // default city-block scenario and writes the HTML report. Exit codes: 0 ok, 1 usage error, 2 bad scenario.
 import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { totalmem } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { getHeapStatistics } from 'node:v8'
 import { defaultScenario } from '../simulator/default-scenario.js'
 import { ADAPTIVE_WITHOUT_TWO_HOP_SKIP, DEFAULT_POLICY, isRelayPolicyName, POLICIES } from '../simulator/policies.js'
 import { renderReport } from '../simulator/report.js'
@@ -10,7 +12,7 @@ import type { ReportData, SimSummary } from '../simulator/report-data.js'
 import { type CryptoChoice, parseScenario, type Scenario, ScenarioError } from '../simulator/scenario.js'
 import { radioParamsOf, type SimulationResult } from '../simulator/simulation.js'
 import { rangeAtDbm } from '../simulator/radio.js'
-import { defaultJobs, runInChildren, type RunSpec, runSpec } from './sim-jobs.js'
+import { defaultJobs, estimatedRunMb, heapCeilingGiven, neededHeapMb, raisedHeapCeilingMb, runInChildren, type RunSpec, runSpec } from './sim-jobs.js'
 
 export interface SimIO {
   stdout: (text: string) => void
@@ -21,6 +23,15 @@ export interface SimIO {
   readFile: (path: string) => string
   /** Throws, saying why, when `path` could not be written: checked before a run, not after it. */
   checkWritable: (path: string) => void
+  /** What a large run may use: this process's V8 heap ceiling, whether one was given, and the machine's memory. */
+  memory: () => MemoryLimits
+}
+
+export interface MemoryLimits {
+  heapLimitMb: number
+  /** `--max-old-space-size` on node's command line or in NODE_OPTIONS. */
+  heapCeilingGiven: boolean
+  totalMb: number
 }
 
 const processIO: SimIO = {
@@ -30,6 +41,11 @@ const processIO: SimIO = {
   writeFile: (path, text) => { writeFileSync(path, text) },
   readFile: (path) => readFileSync(path, 'utf8'),
   checkWritable,
+  memory: () => ({
+    heapLimitMb: getHeapStatistics().heap_size_limit / 1_048_576,
+    heapCeilingGiven: heapCeilingGiven(process.execArgv, process.env.NODE_OPTIONS),
+    totalMb: totalmem() / 1_048_576,
+  }),
 }
 
 /** Throws, saying why, when `path` could not be written (its directory missing or read-only, or a directory itself). */
@@ -175,11 +191,17 @@ export async function run (argv: string[], io: SimIO = processIO): Promise<numbe
     if (args.crypto !== undefined) spec.crypto = args.crypto
     return spec
   })
-  const jobs = args.jobs ?? defaultJobs(specs.length, scenario.topology.nodes)
+  const nodes = scenario.topology.nodes
+  const jobs = args.jobs ?? defaultJobs(specs.length, nodes)
+  const memory = io.memory()
+  // A run too large for this process's heap goes to a child with a ceiling that holds it.
+  const heapMb = memory.heapCeilingGiven ? null : raisedHeapCeilingMb(nodes, memory.heapLimitMb, memory.totalMb)
+  const note = memoryNote(nodes, memory, heapMb)
+  if (note !== '') io.stderr(note)
   const results: SimulationResult[] = []
-  if (jobs > 1 && specs.length > 1) {
-    const progress = progressReporter(io, `${specs.length} policies, ${Math.min(jobs, specs.length)} at a time`)
-    results.push(...await runInChildren(specs, jobs, progress.update))
+  if ((jobs > 1 && specs.length > 1) || heapMb !== null) {
+    const progress = progressReporter(io, specs.length > 1 ? `${specs.length} policies, ${Math.min(jobs, specs.length)} at a time` : specs[0]!.policy)
+    results.push(...await runInChildren(specs, jobs, progress.update, heapMb ?? undefined))
     progress.done()
   } else {
     for (const [k, spec] of specs.entries()) {
@@ -204,6 +226,18 @@ export async function run (argv: string[], io: SimIO = processIO): Promise<numbe
     tableOut(`report written to ${resolve(args.report)}\n`)
   }
   return 0
+}
+
+/**
+ * What stderr says about memory before a run, '' for most runs: the heap ceiling a large run's child gets,
+ * or why a run may not fit (a ceiling given too low, or a machine too small).
+ */
+export function memoryNote (nodes: number, memory: MemoryLimits, heapMb: number | null): string {
+  const mb = (v: number): string => Math.round(v).toLocaleString('en-US').replace(/,/g, ' ')
+  if (heapMb !== null) return `blemesh sim: ${mb(nodes)} nodes need more heap than Node's default ${mb(memory.heapLimitMb)} MB: running with a ${mb(heapMb)} MB ceiling\n`
+  if (estimatedRunMb(nodes) > memory.totalMb) return `blemesh sim: ${mb(nodes)} nodes may need ~${mb(estimatedRunMb(nodes))} MB, more than this machine's ${mb(memory.totalMb)} MB\n`
+  if (neededHeapMb(nodes) > memory.heapLimitMb) return `blemesh sim: ${mb(nodes)} nodes may need ~${mb(neededHeapMb(nodes))} MB of heap, more than this process's ${mb(memory.heapLimitMb)} MB ceiling (node --max-old-space-size=<MB>)\n`
+  return ''
 }
 
 /**

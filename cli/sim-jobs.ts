@@ -41,6 +41,37 @@ export function estimatedRunMb (nodes: number): number {
 }
 
 /**
+ * V8 heap a run needs, MB, in a mesh like the bench's (random, mean degree 10): at the start-up storm's
+ * peak 10 000 nodes hold ~650 MB live (forced-collection samples, bench/sim.bench.ts), and V8 wants room
+ * above its live set. 100 KB a node is that ~65 KB with half again as room; the base is Node and the
+ * simulator's code. (1 000 such nodes × 10 s still finished under an 80 MB old space, slowly: 36 s of
+ * wall time against 20 under 130 MB.) Denser meshes need more: 1 000 nodes in the city block's 200 m
+ * square did not finish under 130 MB. There a ceiling given to node is the way.
+ */
+export function neededHeapMb (nodes: number): number {
+  return 200 + nodes * 0.1
+}
+
+/** Whether Node was given a heap ceiling, on its command line or in NODE_OPTIONS: the person's choice stands. */
+export function heapCeilingGiven (execArgv: readonly string[], nodeOptions = ''): boolean {
+  return [...execArgv, ...nodeOptions.split(/\s+/)].some(a => /^--max[-_]old[-_]space[-_]size(=|$)/.test(a))
+}
+
+/**
+ * The heap ceiling (MB) to run children under when this process's (`limitMb`; Node's default is a quarter
+ * of the memory, at most ~4 GB) is too small for a run of `nodes`, or null when it will do or the machine
+ * has no more to give. Twice the need, within three quarters of the machine's memory: a ceiling only
+ * bounds the heap, and one close to the need makes V8 collect far more often (+20 % CPU at 10 000 nodes
+ * under 900 MB, docs/performance.md).
+ */
+export function raisedHeapCeilingMb (nodes: number, limitMb: number, totalMb: number): number | null {
+  const need = neededHeapMb(nodes)
+  if (need <= limitMb) return null
+  const ceiling = Math.min(Math.ceil(need * 2), Math.floor(totalMb * 0.75))
+  return ceiling > limitMb ? ceiling : null
+}
+
+/**
  * How many runs go at once by default: one a core, no more than there are runs, and only as many as four
  * fifths of the free memory holds by `estimatedRunMb`, so a large comparison that fits when run in turn
  * still fits.
@@ -54,7 +85,7 @@ export function defaultJobs (runs: number, nodes: number, cores = availableParal
  * runs), less those about the parent's own entry (`-e` code, `--input-type`) or that would clash (a
  * second inspector on the parent's port). Under the TypeScript sources the child needs tsx's loader too.
  */
-export function childExecArgv (parent: readonly string[], fromSources: boolean): string[] {
+export function childExecArgv (parent: readonly string[], fromSources: boolean, heapMb?: number): string[] {
   const out: string[] = []
   for (let i = 0; i < parent.length; i++) {
     const a = parent[i]!
@@ -63,21 +94,22 @@ export function childExecArgv (parent: readonly string[], fromSources: boolean):
     out.push(a)
   }
   if (fromSources && !out.includes('tsx') && !out.includes('--import=tsx')) out.push('--import', 'tsx')
+  if (heapMb !== undefined) out.push(`--max-old-space-size=${heapMb}`)
   return out
 }
 
 /**
  * Runs `specs` in up to `jobs` children at once and returns their results in the order of `specs`.
  * `onProgress` gets the mean fraction done over all runs. The first failure stops the other children and
- * rejects, naming the policy.
+ * rejects, naming the policy. `heapMb`: the children's heap ceiling (`raisedHeapCeilingMb`).
  */
-export async function runInChildren (specs: RunSpec[], jobs: number, onProgress: (fraction: number) => void = () => {}): Promise<SimulationResult[]> {
+export async function runInChildren (specs: RunSpec[], jobs: number, onProgress: (fraction: number) => void = () => {}, heapMb?: number): Promise<SimulationResult[]> {
   if (specs.length === 0) return []
   const own = fileURLToPath(import.meta.url)
   // Under the TypeScript sources (tests, tsx) the child is a .ts file too.
   const fromSources = own.endsWith('.ts')
   const entry = own.replace(/sim-jobs\.(ts|js)$/, 'sim-child.$1')
-  const execArgv = childExecArgv(process.execArgv, fromSources)
+  const execArgv = childExecArgv(process.execArgv, fromSources, heapMb)
   const fractions = specs.map(() => 0)
   const results: Array<SimulationResult | undefined> = specs.map(() => undefined)
   const running = new Set<ReturnType<typeof fork>>()

@@ -1,4 +1,5 @@
 // One run: a scenario, a seed and a relay policy in; a summary, the report's data and a trace hash out.
+import { getHeapStatistics } from 'node:v8'
 import pino, { type Logger } from 'pino'
 import type { CryptoProvider } from '../src/crypto/provider.js'
 import type { PeerKeys } from '../src/mesh/peers.js'
@@ -66,6 +67,8 @@ export interface SimulationResult {
   nodeStats: Record<string, number>
   /** Connections opened over the run, and broken by distance. */
   linkChurn: { opened: number, broken: number }
+  /** The process's V8 heap ceiling (`--max-old-space-size` plus the young generation), which bounds the run. */
+  heapLimitMb: number
 }
 
 /** The scenario's radio: the defaults with its overrides. */
@@ -354,7 +357,7 @@ export async function runSimulation (options: SimulationOptions): Promise<Simula
   for (let i = 0; i < n; i++) {
     if (alive[i] === 1) { clocks[i]!.kill(); transports[i]!.crash() }
   }
-  return { summary, run: metrics.reportRun(summary), traceHash: engine.traceHash, placement, links, cryptoUsed: crypto.name, nodeStats, linkChurn: { opened: air.opened, broken: air.broken } }
+  return { summary, run: metrics.reportRun(summary), traceHash: engine.traceHash, placement, links, cryptoUsed: crypto.name, nodeStats, linkChurn: { opened: air.opened, broken: air.broken }, heapLimitMb: Math.round(getHeapStatistics().heap_size_limit / 1_048_576) }
 }
 
 /**

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
-  PROGRESS_AFTER_MS, PROGRESS_LINE_MS, PROGRESS_REDRAW_MS, checkWritable, formatTable, parseSimArgs, progressReporter, run, type SimIO, UsageError,
+  PROGRESS_AFTER_MS, PROGRESS_LINE_MS, PROGRESS_REDRAW_MS, checkWritable, formatTable, memoryNote, type MemoryLimits, parseSimArgs, progressReporter, run, type SimIO, UsageError,
 } from '../../cli/sim-command.js'
 import { ADAPTIVE_WITHOUT_TWO_HOP_SKIP, POLICIES } from '../../simulator/policies.js'
 
@@ -12,7 +12,10 @@ const SMALL = JSON.stringify({ seed: 4, durationSeconds: 20, warmupSeconds: 5, t
 /** A `files` entry that reads as a directory. */
 const DIRECTORY = '<directory>'
 
-function fakeIO (files: Record<string, string> = { 'small.json': SMALL }): SimIO & { out: string, err: string, written: Record<string, string> } {
+/** This VM: Node's default heap ceiling, 24 GB. */
+const ROOMY: MemoryLimits = { heapLimitMb: 4_144, heapCeilingGiven: false, totalMb: 24_105 }
+
+function fakeIO (files: Record<string, string> = { 'small.json': SMALL }, memory = ROOMY): SimIO & { out: string, err: string, written: Record<string, string> } {
   const io = {
     out: '',
     err: '',
@@ -28,6 +31,7 @@ function fakeIO (files: Record<string, string> = { 'small.json': SMALL }): SimIO
       return text
     },
     checkWritable,
+    memory: () => memory,
   }
   return io
 }
@@ -109,6 +113,18 @@ describe('run', () => {
     expect(await run(['--scenario', 'small.json', ...flags], io)).toBe(2)
     expect(io.err).toMatch(message)
     expect(io.out).toBe('')
+  })
+
+  test('run — a run too large for this process\'s heap runs in a child under a raised ceiling, and gives what it gives here', async () => {
+    const here = fakeIO()
+    expect(await run(['--scenario', 'small.json', '--policy', 'adaptive'], here)).toBe(0)
+    // A 300 MB ceiling on a 4 GB machine: the 9-node run "needs" 201 MB, so no; pretend 100 MB.
+    const cramped = fakeIO(undefined, { heapLimitMb: 100, heapCeilingGiven: false, totalMb: 4_000 })
+    expect(await run(['--scenario', 'small.json', '--policy', 'adaptive'], cramped)).toBe(0)
+    expect(cramped.err).toMatch(/^blemesh sim: 9 nodes need more heap than Node's default 100 MB: running with a 402 MB ceiling$/m)
+    const simulated = (table: string): string => table.replace(/^(receptions \/ s|wall s|peak RSS MB) .*$/gm, '')
+    expect(simulated(cramped.out)).toBe(simulated(here.out))
+    expect(here.err).toBe('')
   })
 
   test('run — --seed, --nodes, --duration and --crypto run what a scenario with those values runs', async () => {
@@ -221,6 +237,17 @@ describe('run', () => {
     expect(formatTable([s])).not.toMatch(/trace hash|crypto/)
     expect(formatTable([s], ['aaaa'], ['node'])).toMatch(/^trace hash\s+aaaa\ncrypto\s+node\n$/m)
     expect(new Set(lines.map(l => l.length)).size).toBeLessThanOrEqual(2)
+  })
+})
+
+describe('memoryNote', () => {
+  test.each([
+    ['a run that fits says nothing', 10_000, ROOMY, null, ''],
+    ['a raised ceiling is said', 50_000, ROOMY, 10_400, "blemesh sim: 50 000 nodes need more heap than Node's default 4 144 MB: running with a 10 400 MB ceiling\n"],
+    ['a machine too small is said', 100_000, { heapLimitMb: 4_144, heapCeilingGiven: false, totalMb: 16_000 }, null, "blemesh sim: 100 000 nodes may need ~22 120 MB, more than this machine's 16 000 MB\n"],
+    ['a ceiling given too low is said', 50_000, { heapLimitMb: 2_048, heapCeilingGiven: true, totalMb: 24_105 }, null, "blemesh sim: 50 000 nodes may need ~5 200 MB of heap, more than this process's 2 048 MB ceiling (node --max-old-space-size=<MB>)\n"],
+  ])('memoryNote — %s', (_, nodes, memory, heapMb, note) => {
+    expect(memoryNote(nodes, memory, heapMb)).toBe(note)
   })
 })
 

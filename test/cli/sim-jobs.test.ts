@@ -1,7 +1,7 @@
 // Also covers cli/sim-child.ts, the other end of the channel: every run here goes through a child.
 import { execFileSync, spawn } from 'node:child_process'
 import { describe, expect, test } from 'vitest'
-import { childExecArgv, defaultJobs, estimatedRunMb, runInChildren, type RunSpec, runSpec } from '../../cli/sim-jobs.js'
+import { childExecArgv, defaultJobs, estimatedRunMb, heapCeilingGiven, neededHeapMb, raisedHeapCeilingMb, runInChildren, type RunSpec, runSpec } from '../../cli/sim-jobs.js'
 import { defaultScenario } from '../../simulator/default-scenario.js'
 import { parseScenario } from '../../simulator/scenario.js'
 
@@ -26,6 +26,34 @@ describe('defaultJobs', () => {
   })
 })
 
+describe('raisedHeapCeilingMb', () => {
+  test.each([
+    // nodes, this process's heap ceiling MB, machine MB → children's ceiling MB (null: run here)
+    [10_000, 4_144, 24_105, null],
+    [38_000, 4_144, 24_105, null],
+    [40_000, 4_144, 24_105, 8_400],
+    [100_000, 4_144, 24_105, 18_078],
+    [100_000, 4_144, 5_000, null],
+    [30_000, 2_000, 8_000, 6_000],
+  ])('raisedHeapCeilingMb — %i nodes, %i MB here, %i MB machine: %s', (nodes, limitMb, totalMb, ceiling) => {
+    expect(raisedHeapCeilingMb(nodes, limitMb, totalMb)).toBe(ceiling)
+  })
+
+  test('neededHeapMb — 100 KB a node over a fixed base', () => {
+    expect(neededHeapMb(10_000) - neededHeapMb(0)).toBeCloseTo(1_000)
+  })
+
+  test.each([
+    [[], '', false],
+    [['--max-old-space-size=900'], '', true],
+    [['--max_old_space_size', '900'], '', true],
+    [['--expose-gc'], '--max-old-space-size=16000 --trace-gc', true],
+    [['--max-semi-space-size=64'], '--stack-size=2000', false],
+  ])('heapCeilingGiven — %j, NODE_OPTIONS %j: %s', (argv, nodeOptions, given) => {
+    expect(heapCeilingGiven(argv, nodeOptions)).toBe(given)
+  })
+})
+
 describe('childExecArgv', () => {
   test.each([
     [[], false, []],
@@ -38,6 +66,10 @@ describe('childExecArgv', () => {
     [['--inspect', '--inspect-brk=9230', '--inspect-port=1', '--inspect-wait', '--cpu-prof'], false, ['--cpu-prof']],
   ])('childExecArgv — %j (sources: %s) → %j', (parent, fromSources, expected) => {
     expect(childExecArgv(parent, fromSources)).toEqual(expected)
+  })
+
+  test('childExecArgv — a raised heap ceiling comes last', () => {
+    expect(childExecArgv(['--expose-gc'], true, 8_400)).toEqual(['--expose-gc', '--import', 'tsx', '--max-old-space-size=8400'])
   })
 })
 
@@ -62,6 +94,17 @@ describe('runInChildren', () => {
     expect(results[1]!.summary.policy).toMatch(/^adaptive.+/)
     expect(fractions.at(-1)).toBe(1)
     expect(fractions.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= fractions[i - 1]!))).toBe(true)
+  })
+
+  test('runInChildren — children run under the heap ceiling given, and without one under the default', async () => {
+    const spec: RunSpec = { scenario: scenario(10), seed: 3, policy: 'flood', twoHopSkip: true }
+    const [raised] = await runInChildren([spec], 1, undefined, 6_000)
+    const [plain] = await runInChildren([spec], 1)
+    // heap_size_limit is the old-space ceiling plus the young generation's few tens of MB.
+    expect(raised!.heapLimitMb).toBeGreaterThanOrEqual(6_000)
+    expect(raised!.heapLimitMb).toBeLessThan(6_200)
+    expect(plain!.heapLimitMb).toBe((await runSpec(spec)).heapLimitMb)
+    expect(raised!.traceHash).toBe(plain!.traceHash)
   })
 
   test('runInChildren — no specs, no children and no results', async () => {
