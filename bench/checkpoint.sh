@@ -28,6 +28,10 @@ shift 2
 
 pid () { cat "$dir/pid"; }
 
+# Whether the run is going: its last segment was not ended by a dump (after a reboot its old PID may
+# name another process) and its process is there.
+running () { ! tail -1 "$dir/segments" | grep -q '^dump' && kill -0 "$(pid)" 2>/dev/null; }
+
 # Epoch seconds, CPU seconds (user + system) and RSS (MB) of the run, once a minute while it lives.
 sample () {
   p=$(pid) tck=$(getconf CLK_TCK)
@@ -69,8 +73,8 @@ case $verb in
     echo "checkpoint: running as PID $inner; 'bench/checkpoint.sh dump $dir' stops it to disk"
     ;;
   dump)
+    running || { echo "checkpoint: the run in $dir is not going" >&2; exit 1; }
     p=$(pid)
-    kill -0 "$p" 2>/dev/null || { echo "checkpoint: PID $p is not running" >&2; exit 1; }
     tck=$(getconf CLK_TCK)
     # shellcheck disable=SC2046
     set -- $(cut -d' ' -f14,15 "/proc/$p/stat")
@@ -89,7 +93,7 @@ case $verb in
     ;;
   restore)
     [ -d "$dir/image" ] || { echo "checkpoint: no image in $dir" >&2; exit 1; }
-    if kill -0 "$(pid)" 2>/dev/null; then echo "checkpoint: the run is still going" >&2; exit 1; fi
+    if running; then echo "checkpoint: the run is still going" >&2; exit 1; fi
     read -r out err < "$dir/image/log-sizes"
     truncate -s "$out" "$dir/run.out"
     truncate -s "$err" "$dir/run.err"
@@ -105,7 +109,7 @@ case $verb in
     ;;
   status)
     cat "$dir/segments"
-    if kill -0 "$(pid)" 2>/dev/null; then echo "running as PID $(pid)"; else echo "not running"; fi
+    if running; then echo "running as PID $(pid)"; else echo "not running"; fi
     [ ! -s "$dir/samples" ] || { echo "last sample (epoch, CPU-s this segment, RSS MB):"; tail -1 "$dir/samples"; }
     tail -2 "$dir/run.err"
     tail -c 600 "$dir/run.out"
