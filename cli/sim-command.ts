@@ -72,6 +72,8 @@ policies: ${Object.keys(POLICIES).join(', ')}
 --jobs N runs up to N of --compare's simulations at once, each in a process of its own (default: one a
 core, as many as free memory holds at ~220 KB a node; 1 runs them in turn in this process)
 --no-two-hop-skip runs adaptive without its two-hop skip (as ${ADAPTIVE_WITHOUT_TWO_HOP_SKIP})
+A run too large for node's heap ceiling (~100 KB a node) runs in a process of its own under a raised
+one; a ceiling you give node (--max-old-space-size, or in NODE_OPTIONS) stands.
 `
 
 export interface SimArgs {
