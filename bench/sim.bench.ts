@@ -7,7 +7,6 @@
 // per second are per CPU-second of the process (user + system), so they mean "per core" even on a busy
 // machine; wall time is wall time.
 import { spawnSync } from 'node:child_process'
-import { getHeapStatistics } from 'node:v8'
 import { fileURLToPath } from 'node:url'
 import { report } from './harness.js'
 import { defaultScenario } from '../simulator/default-scenario.js'
@@ -83,7 +82,7 @@ async function child (nodes: number, seconds: number): Promise<void> {
     wallSeconds: r.summary.wallSeconds,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     peakRssMb: r.summary.peakRssMb,
-    heapLimitMb: getHeapStatistics().heap_size_limit / 1_048_576,
+    heapLimitMb: r.heapLimitMb,
     receptions: r.summary.receptions,
     announceShare: framesOut === 0 ? 0 : (r.nodeStats['framesOutByType.announce'] ?? 0) / framesOut,
     summary: r.summary,
