@@ -118,7 +118,7 @@ describe('run', () => {
   test('run — a run too large for this process\'s heap runs in a child under a raised ceiling, and gives what it gives here', async () => {
     const here = fakeIO()
     expect(await run(['--scenario', 'small.json', '--policy', 'adaptive'], here)).toBe(0)
-    // A 300 MB ceiling on a 4 GB machine: the 9-node run "needs" 201 MB, so no; pretend 100 MB.
+    // Pretend this process may use 100 MB of heap: the 9-node run's estimate, 201 MB, exceeds it.
     const cramped = fakeIO(undefined, { heapLimitMb: 100, heapCeilingGiven: false, totalMb: 4_000 })
     expect(await run(['--scenario', 'small.json', '--policy', 'adaptive'], cramped)).toBe(0)
     expect(cramped.err).toMatch(/^blemesh sim: 9 nodes need more heap than Node's default 100 MB: running with a 402 MB ceiling$/m)
