@@ -2,8 +2,8 @@
 // sim` runs: under tsx, esbuild's keepNames gave every closure a property array (4 % CPU, ~15 KB a node).
 // Each run is a child process of its own, so its peak RSS is its own. Lines: `sim receptions` (1 000 nodes, storm-heavy), `sim receptions city block <policy>` (steady
 // chat traffic, the median of three runs and their range), then per size wall time, peak RSS, real-time factor, the announce share of link frames,
-// receptions and delivery. 100 000 nodes only with BLEMESH_BENCH_100K=1: by the growth curve it takes
-// ~4 CPU-hours and ~21 GB (README). `--print 'RESULT {…}'` prints the lines of a child run made alone. Receptions
+// receptions and delivery. 100 000 nodes only with BLEMESH_BENCH_100K=1: it took 5.0 CPU-hours and
+// 21.2 GB here (README). `--print 'RESULT {…}'` prints the lines of a child run made alone. Receptions
 // per second are per CPU-second of the process (user + system), so they mean "per core" even on a busy
 // machine; wall time is wall time.
 import { spawnSync } from 'node:child_process'
