@@ -12,7 +12,7 @@ import type { ReportData, SimSummary } from '../simulator/report-data.js'
 import { type CryptoChoice, parseScenario, type Scenario, ScenarioError } from '../simulator/scenario.js'
 import { radioParamsOf, type SimulationResult } from '../simulator/simulation.js'
 import { rangeAtDbm } from '../simulator/radio.js'
-import { defaultJobs, estimatedRunMb, heapCeilingGiven, neededHeapMb, raisedHeapCeilingMb, runInChildren, type RunSpec, runSpec } from './sim-jobs.js'
+import { defaultJobs, estimatedRunMb, HEAP_MB_PER_NODE, heapCeilingGiven, neededHeapMb, raisedHeapCeilingMb, RUN_MB_PER_NODE, runInChildren, type RunSpec, runSpec } from './sim-jobs.js'
 
 export interface SimIO {
   stdout: (text: string) => void
@@ -70,9 +70,9 @@ const USAGE = `usage: blemesh sim [--scenario file.json] [--seed N] [--policy P 
                   [--crypto auto|real|cheap] [--no-two-hop-skip] [--jobs N]
 policies: ${Object.keys(POLICIES).join(', ')}
 --jobs N runs up to N of --compare's simulations at once, each in a process of its own (default: one a
-core, as many as free memory holds at ~220 KB a node; 1 runs them in turn in this process)
+core, as many as free memory holds at ~${Math.round(RUN_MB_PER_NODE * 1_000)} KB a node; 1 runs them in turn in this process)
 --no-two-hop-skip runs adaptive without its two-hop skip (as ${ADAPTIVE_WITHOUT_TWO_HOP_SKIP})
-A run too large for node's heap ceiling (~100 KB a node) runs in a process of its own under a raised
+A run too large for node's heap ceiling (~${Math.round(HEAP_MB_PER_NODE * 1_000)} KB a node) runs in a process of its own under a raised
 one; a ceiling you give node (--max-old-space-size, or in NODE_OPTIONS) stands.
 `
 

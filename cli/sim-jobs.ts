@@ -32,24 +32,27 @@ export async function runSpec (spec: RunSpec, onProgress?: (fraction: number) =>
   return await runSimulation(options)
 }
 
-/**
- * What one run is expected to hold, MB: Node and the simulator's code (~120 MB for `npm start`'s 100
- * nodes), then ~220 KB a node, as measured from 10 000 nodes on (README, "Growth at 60 virtual seconds").
- */
+/** What a run holds a node, MB: ~220 KB, as measured from 10 000 nodes on (README, "Growth at 60 virtual seconds"). */
+export const RUN_MB_PER_NODE = 0.22
+
+/** What one run is expected to hold, MB: Node and the simulator's code (~120 MB for `npm start`'s 100 nodes), then its nodes. */
 export function estimatedRunMb (nodes: number): number {
-  return 120 + nodes * 0.22
+  return 120 + nodes * RUN_MB_PER_NODE
 }
 
 /**
- * V8 heap a run needs, MB, in a mesh like the bench's (random, mean degree 10): at the start-up storm's
+ * V8 heap a node needs, MB, in a mesh like the bench's (random, mean degree 10): at the start-up storm's
  * peak 10 000 nodes hold ~650 MB live (forced-collection samples, bench/sim.bench.ts), and V8 wants room
- * above its live set. 100 KB a node is that ~65 KB with half again as room; the base is Node and the
- * simulator's code. (1 000 such nodes × 10 s still finished under an 80 MB old space, slowly: 36 s of
- * wall time against 20 under 130 MB.) Denser meshes need more: 1 000 nodes in the city block's 200 m
- * square did not finish under 130 MB. There a ceiling given to node is the way.
+ * above its live set. 100 KB a node is that ~65 KB with half again as room. (1 000 such nodes × 10 s
+ * still finished under an 80 MB old space, slowly: 36 s of wall time against 20 under 130 MB.) Denser
+ * meshes need more: 1 000 nodes in the city block's 200 m square did not finish under 130 MB. There a
+ * ceiling given to node is the way.
  */
+export const HEAP_MB_PER_NODE = 0.1
+
+/** V8 heap a run needs, MB: Node and the simulator's code, then its nodes. */
 export function neededHeapMb (nodes: number): number {
-  return 200 + nodes * 0.1
+  return 200 + nodes * HEAP_MB_PER_NODE
 }
 
 /** Whether Node was given a heap ceiling, on its command line or in NODE_OPTIONS: the person's choice stands. */
